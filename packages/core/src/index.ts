@@ -1,0 +1,2 @@
+// Public surface of the pure core: types, tag parsing, labels, document building, diff.
+export * from "./types";

@@ -1,0 +1,126 @@
+// Discovery facts (what the AWS adapters find) and the published artifacts (what the
+// pure core builds from them). This module owns the shapes shared by every package;
+// it holds types only, no logic.
+
+/** A Prometheus file_sd / http_sd target group. */
+export interface TargetGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+/** The file_sd document: a JSON array of target groups. */
+export type TargetDocument = TargetGroup[];
+
+export type NamespaceType = "DNS_PRIVATE" | "DNS_PUBLIC" | "HTTP";
+
+export interface CloudMapNamespace {
+  id: string;
+  name: string;
+  arn?: string;
+  type: NamespaceType | string;
+}
+
+export interface CloudMapService {
+  id: string;
+  arn: string;
+  name: string;
+  namespaceId: string;
+  namespaceName: string;
+  tags: Record<string, string>;
+}
+
+export interface CloudMapInstance {
+  /** For ECS registrations this is the task id. */
+  id: string;
+  attributes: Record<string, string>;
+}
+
+export interface PortBinding {
+  containerPort: number;
+  hostPort: number;
+  protocol?: string;
+  containerName?: string;
+}
+
+/** The facts about one ECS task that labels and addresses are built from. */
+export interface EcsTaskFacts {
+  taskArn: string;
+  taskId: string;
+  clusterArn: string;
+  clusterName: string;
+  /** ECS service name (from `group` "service:NAME"), when the task belongs to one. */
+  serviceName?: string;
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  launchType?: string;
+  availabilityZone?: string;
+  lastStatus: string;
+  desiredStatus?: string;
+  healthStatus?: string;
+  networkMode?: string;
+  /** The task's own IP (awsvpc ENI). */
+  taskIp?: string;
+  /** The container instance's IP (bridge / host network mode on EC2). */
+  hostIp?: string;
+  containerInstanceArn?: string;
+  bindings: PortBinding[];
+}
+
+/** Everything discovered for one opted-in Cloud Map service. */
+export interface DiscoveredService {
+  namespace: CloudMapNamespace;
+  service: CloudMapService;
+  instances: CloudMapInstance[];
+  /** Task facts keyed by task id; a missing entry means ECS did not describe that instance. */
+  tasks: Record<string, EcsTaskFacts | undefined>;
+}
+
+/** A service whose discovery failed: its last published targets are kept. */
+export interface FailedService {
+  serviceId: string;
+  serviceName: string;
+  namespaceName?: string;
+  error: string;
+}
+
+export interface Discovery {
+  services: DiscoveredService[];
+  failed: FailedService[];
+  /** Number of Cloud Map services seen (opted in or not). */
+  servicesSeen: number;
+  namespacesSeen: number;
+}
+
+/** An endpoint excluded because of a bad tag or a missing port binding. */
+export interface SkippedEndpoint {
+  serviceId: string;
+  serviceName: string;
+  namespaceName: string;
+  tag: string;
+  value: string;
+  reason: string;
+}
+
+export interface SourceHealth {
+  status: "ok" | "partial" | "failed";
+  errors: number;
+}
+
+/** The SSM manifest. It never holds the target list. */
+export interface Manifest {
+  schemaVersion: 1;
+  generation: number;
+  sha256: string;
+  bucket: string;
+  key: string;
+  etag: string;
+  targets: number;
+  groups: number;
+  services: number;
+  generatedAt: string;
+  sources: Record<string, SourceHealth>;
+  /** Up to 20 names of services whose last targets were kept after an error. */
+  failedServices: string[];
+  skippedEndpoints: number;
+}
