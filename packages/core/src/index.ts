@@ -1,3 +1,8 @@
-// Public surface of the pure core: types, tag parsing, labels, document building, diff.
+// Public surface of the pure core: types, tag parsing, addresses, labels, the document, diff, validation.
 export * from "./types";
+export * from "./tags";
+export * from "./address";
+export * from "./labels";
+export * from "./document";
+export * from "./diff";
 export * from "./validate";

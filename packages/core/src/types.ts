@@ -76,17 +76,24 @@ export interface DiscoveredService {
   tasks: Record<string, EcsTaskFacts | undefined>;
 }
 
-/** A service whose discovery failed: its last published targets are kept. */
-export interface FailedService {
-  serviceId: string;
-  serviceName: string;
+/**
+ * A part of the account whose discovery failed: its last published targets are kept.
+ * scope "service": one Cloud Map service (id = service id); scope "namespace": a whole
+ * namespace whose service listing failed (id = namespace id).
+ */
+export interface FailedScope {
+  scope: "service" | "namespace";
+  id: string;
+  name: string;
   namespaceName?: string;
+  /** The AWS operation that failed, e.g. "ecs:DescribeTasks". */
+  operation: string;
   error: string;
 }
 
 export interface Discovery {
   services: DiscoveredService[];
-  failed: FailedService[];
+  failed: FailedScope[];
   /** Number of Cloud Map services seen (opted in or not). */
   servicesSeen: number;
   namespacesSeen: number;

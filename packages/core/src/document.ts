@@ -1,0 +1,120 @@
+// From discovery facts to the file_sd document: one target group per target, sorted,
+// with deterministic bytes and their sha256. Pure: the previous document is passed in
+// (to keep the targets of services whose discovery failed, invariant 1), nothing is read.
+import { createHash } from "node:crypto";
+import { isEcsInstance, resolveAddress } from "./address";
+import { buildLabels, NAMESPACE_ID_LABEL, SERVICE_ID_LABEL } from "./labels";
+import { DEFAULT_TAG_NAMES, parseEndpoints, type TagNames } from "./tags";
+import type { Discovery, SkippedEndpoint, TargetDocument, TargetGroup } from "./types";
+
+export interface BuildOptions {
+  tagNames?: TagNames;
+}
+
+export interface BuildResult {
+  document: TargetDocument;
+  /** Endpoints excluded by a bad tag or an unresolvable port. */
+  skipped: SkippedEndpoint[];
+  /** Groups copied from the previous document because their service or namespace failed. */
+  carriedOver: number;
+  /** Opted-in services that produced (or kept) targets. */
+  services: number;
+  /** Instances left out because their ECS task is not RUNNING (or no longer exists). */
+  notRunning: number;
+}
+
+/** The task states in which a target is published; every other state means "not scraped". */
+export const SCRAPED_TASK_STATUS = "RUNNING";
+
+export function groupSortKey(g: TargetGroup): string {
+  const l = g.labels;
+  return [
+    l.__meta_cloudmap_namespace_name ?? l.namespace ?? "",
+    l.__meta_cloudmap_service_name ?? l.service ?? "",
+    g.targets.join(","),
+    l.__metrics_path__ ?? "",
+    l.__scheme__ ?? "",
+  ].join("\u0000");
+}
+
+function sortedLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(labels).sort()) out[k] = labels[k] as string;
+  return out;
+}
+
+/** Sorts groups and labels and drops exact duplicates, so equal states give equal bytes. */
+export function normalizeDocument(doc: TargetDocument): TargetDocument {
+  const seen = new Set<string>();
+  const out: TargetGroup[] = [];
+  const groups = doc.map((g) => ({ labels: sortedLabels(g.labels ?? {}), targets: [...g.targets].sort() }));
+  groups.sort((a, b) => {
+    const ka = groupSortKey(a);
+    const kb = groupSortKey(b);
+    if (ka !== kb) return ka < kb ? -1 : 1;
+    const ja = JSON.stringify(a);
+    const jb = JSON.stringify(b);
+    return ja < jb ? -1 : ja > jb ? 1 : 0;
+  });
+  for (const g of groups) {
+    const j = JSON.stringify(g);
+    if (seen.has(j)) continue;
+    seen.add(j);
+    out.push(g);
+  }
+  return out;
+}
+
+/** Deterministic bytes: one group per line, labels sorted, trailing newline. */
+export function serializeDocument(doc: TargetDocument): string {
+  const normalized = normalizeDocument(doc);
+  if (normalized.length === 0) return "[]\n";
+  return `[\n${normalized.map((g) => JSON.stringify({ labels: g.labels, targets: g.targets })).join(",\n")}\n]\n`;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+export function buildDocument(discovery: Discovery, previous: TargetDocument | undefined, options: BuildOptions = {}): BuildResult {
+  const tagNames = options.tagNames ?? DEFAULT_TAG_NAMES;
+  const groups: TargetGroup[] = [];
+  const skipped: SkippedEndpoint[] = [];
+  let notRunning = 0;
+  let services = 0;
+  for (const d of discovery.services) {
+    const { endpoints, problems, optedIn } = parseEndpoints(d.service.tags, tagNames);
+    if (!optedIn) continue;
+    const base = { serviceId: d.service.id, serviceName: d.service.name, namespaceName: d.namespace.name };
+    for (const p of problems) skipped.push({ ...base, tag: p.tag, value: p.value, reason: p.reason });
+    if (endpoints.length > 0) services += 1;
+    for (const instance of d.instances) {
+      const task = d.tasks[instance.id];
+      if (isEcsInstance(instance) && (!task || task.lastStatus !== SCRAPED_TASK_STATUS)) {
+        notRunning += 1;
+        continue;
+      }
+      for (const endpoint of endpoints) {
+        const address = resolveAddress(instance, task, endpoint);
+        if (!address.ok) {
+          skipped.push({ ...base, tag: endpoint.role === "app" ? tagNames.port : tagNames.infraPort, value: String(endpoint.port), reason: address.reason });
+          continue;
+        }
+        const labels = buildLabels({ namespace: d.namespace, service: d.service, instance, task, endpoint, ip: address.ip, port: address.port });
+        groups.push({ targets: [labels.instance as string], labels });
+      }
+    }
+  }
+  let carriedOver = 0;
+  if (previous && discovery.failed.length > 0) {
+    const failedServices = new Set(discovery.failed.filter((f) => f.scope === "service").map((f) => f.id));
+    const failedNamespaces = new Set(discovery.failed.filter((f) => f.scope === "namespace").map((f) => f.id));
+    const kept = previous.filter(
+      (g) => failedServices.has(g.labels[SERVICE_ID_LABEL] ?? "") || failedNamespaces.has(g.labels[NAMESPACE_ID_LABEL] ?? ""),
+    );
+    carriedOver = kept.length;
+    groups.push(...kept);
+    services += new Set(kept.map((g) => g.labels[SERVICE_ID_LABEL])).size;
+  }
+  return { document: normalizeDocument(groups), skipped, carriedOver, services, notRunning };
+}
