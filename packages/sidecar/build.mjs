@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Bundles the sidecar into one minified ESM file for Node 20+, AWS SDK included:
+// dist/sidecar.mjs, run with `node dist/sidecar.mjs --source ... --output ...`.
+// Only S3Client/GetObjectCommand and SSMClient/GetParameterCommand are imported, so
+// esbuild tree-shakes the rest of the SDK away.
+import { build } from "esbuild";
+import { mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outfile = process.env.SIDECAR_BUNDLE_OUT ?? join(here, "dist", "sidecar.mjs");
+mkdirSync(dirname(outfile), { recursive: true });
+
+const result = await build({
+  stdin: {
+    contents: `import { runSidecar } from "./src/main.ts";\nprocess.exit(await runSidecar(process.argv.slice(2), process.env));\n`,
+    resolveDir: here,
+    sourcefile: "sidecar-entry.ts",
+    loader: "ts",
+  },
+  outfile,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  minify: true,
+  legalComments: "none",
+  metafile: true,
+  logLevel: "warning",
+  // CommonJS dependencies (prom-client, parts of the SDK) call require() for built-ins.
+  banner: {
+    js: `#!/usr/bin/env node\nimport{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);`,
+  },
+});
+
+const bytes = statSync(outfile).size;
+if (process.argv.includes("--analyze")) {
+  const { analyzeMetafile } = await import("esbuild");
+  console.log(await analyzeMetafile(result.metafile));
+}
+console.log(`${outfile} ${(bytes / 1024).toFixed(0)} KiB`);

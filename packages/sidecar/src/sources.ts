@@ -1,0 +1,266 @@
+// Where the sidecar reads the targets document from, behind one interface:
+//   fetch(previous) -> { status: "unchanged" } | { status: "changed", body, generation?, etag?, sha256? }
+// `previous` is what was last applied (verified and published), so a source can answer
+// "unchanged" cheaply: S3 with a conditional GET (If-None-Match; 304 and no body in the
+// steady state), SSM by the manifest's generation (the S3 document is fetched only when
+// it changes, and its sha256 is checked against the manifest), a local file by its stat.
+// Failures are SourceErrors with a short machine-readable reason for the metrics.
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
+import { GetParameterCommand, SSMClient, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
+import type { Manifest } from "@scrape-reconciler/core";
+import type { SourceSpec } from "./config";
+
+/** What was last applied; sources compare against it. */
+export interface SourceState {
+  etag?: string;
+  generation?: number;
+  sha256?: string;
+}
+
+export type FetchResult =
+  | { status: "unchanged"; note?: "stale_manifest" | "same_generation" | "not_modified" }
+  | { status: "changed"; body: Buffer; generation?: number; etag?: string; sha256?: string };
+
+export interface Source {
+  readonly description: string;
+  fetch(previous: SourceState, signal?: AbortSignal): Promise<FetchResult>;
+}
+
+export class SourceError extends Error {
+  override name = "SourceError";
+  constructor(
+    /** Bounded vocabulary: not_found, access_denied, throttled, unreachable, timeout, bad_manifest, sha256_mismatch, fetch_error. */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The only part of an SDK client the sources use (so tests can pass a fake). */
+export interface SendClient<In, Out> {
+  send(command: In, options?: { abortSignal?: AbortSignal }): Promise<Out>;
+}
+export type S3Like = SendClient<GetObjectCommand, GetObjectCommandOutput>;
+export type SsmLike = SendClient<GetParameterCommand, GetParameterCommandOutput>;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+interface AwsErrorLike {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Maps an SDK / network error to a SourceError with a bounded reason. */
+export function classifyAwsError(err: unknown, what: string): SourceError {
+  if (err instanceof SourceError) return err;
+  const e = (err ?? {}) as AwsErrorLike;
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? "";
+  const code = e.code ?? "";
+  const msg = `${what}: ${name || "Error"}${e.message ? `: ${e.message}` : ""}`;
+  if (name === "AbortError" || name === "TimeoutError" || code === "ETIMEDOUT" || name === "RequestTimeout") {
+    return new SourceError("timeout", msg);
+  }
+  if (status === 404 || name === "NoSuchKey" || name === "NoSuchBucket" || name === "NotFound" || name === "ParameterNotFound") {
+    return new SourceError("not_found", msg);
+  }
+  if (status === 403 || name === "AccessDenied" || name === "AccessDeniedException") return new SourceError("access_denied", msg);
+  if (status === 429 || status === 503 || /Throttl|SlowDown|TooManyRequests|RequestLimitExceeded/.test(name)) {
+    return new SourceError("throttled", msg);
+  }
+  if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(e.message ?? "")) {
+    return new SourceError("unreachable", msg);
+  }
+  return new SourceError("fetch_error", msg);
+}
+
+async function bodyBytes(out: GetObjectCommandOutput): Promise<Buffer> {
+  if (!out.Body) return Buffer.alloc(0);
+  return Buffer.from(await out.Body.transformToByteArray());
+}
+
+function metadataGeneration(out: GetObjectCommandOutput): number | undefined {
+  const raw = out.Metadata?.generation;
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** `s3://bucket/key`: conditional GET on the last applied ETag. */
+export function s3Source(client: S3Like, bucket: string, key: string): Source {
+  const description = `s3://${bucket}/${key}`;
+  return {
+    description,
+    async fetch(previous, signal) {
+      let out: GetObjectCommandOutput;
+      try {
+        out = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, ...(previous.etag ? { IfNoneMatch: previous.etag } : {}) }),
+          signal ? { abortSignal: signal } : undefined,
+        );
+      } catch (err) {
+        // A 304 is thrown as an error named "Unknown": test the status code, not the name.
+        if ((err as AwsErrorLike)?.$metadata?.httpStatusCode === 304) return { status: "unchanged", note: "not_modified" };
+        throw classifyAwsError(err, `GetObject ${description}`);
+      }
+      const body = await bodyBytes(out);
+      const generation = metadataGeneration(out);
+      return {
+        status: "changed",
+        body,
+        sha256: sha256Hex(body),
+        ...(out.ETag ? { etag: out.ETag } : {}),
+        ...(generation !== undefined ? { generation } : {}),
+      };
+    },
+  };
+}
+
+/** Checks the fields of the manifest the sidecar relies on. */
+export function parseManifest(text: string | undefined): Pick<Manifest, "generation" | "sha256" | "bucket" | "key"> & Partial<Manifest> {
+  if (!text) throw new SourceError("bad_manifest", "manifest parameter is empty");
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new SourceError("bad_manifest", `manifest is not JSON: ${(err as Error).message}`);
+  }
+  const m = v as Partial<Manifest> | null;
+  if (typeof m !== "object" || m === null || Array.isArray(m)) throw new SourceError("bad_manifest", "manifest is not a JSON object");
+  if (typeof m.generation !== "number" || !Number.isSafeInteger(m.generation) || m.generation < 0) {
+    throw new SourceError("bad_manifest", "manifest has no integer generation");
+  }
+  if (typeof m.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(m.sha256)) throw new SourceError("bad_manifest", "manifest has no sha256 (64 hex digits)");
+  if (typeof m.bucket !== "string" || !m.bucket || typeof m.key !== "string" || !m.key) {
+    throw new SourceError("bad_manifest", "manifest does not name the document's bucket and key");
+  }
+  return m as Pick<Manifest, "generation" | "sha256" | "bucket" | "key"> & Partial<Manifest>;
+}
+
+/**
+ * `ssm:/parameter`: reads the manifest; fetches the S3 document it names only when the
+ * generation is new; verifies the document's sha256 against the manifest. A manifest
+ * whose generation is lower than the applied one (a brief race between two publishers)
+ * is ignored.
+ */
+export function ssmSource(ssm: SsmLike, s3: S3Like, name: string): Source {
+  const description = `ssm:${name}`;
+  return {
+    description,
+    async fetch(previous, signal) {
+      const opts = signal ? { abortSignal: signal } : undefined;
+      let param: GetParameterCommandOutput;
+      try {
+        param = await ssm.send(new GetParameterCommand({ Name: name }), opts);
+      } catch (err) {
+        throw classifyAwsError(err, `GetParameter ${name}`);
+      }
+      const manifest = parseManifest(param.Parameter?.Value);
+      if (previous.generation !== undefined) {
+        if (manifest.generation < previous.generation) return { status: "unchanged", note: "stale_manifest" };
+        if (manifest.generation === previous.generation && (previous.sha256 === undefined || previous.sha256 === manifest.sha256)) {
+          return { status: "unchanged", note: "same_generation" };
+        }
+      }
+      const where = `s3://${manifest.bucket}/${manifest.key}`;
+      let out: GetObjectCommandOutput;
+      try {
+        out = await s3.send(new GetObjectCommand({ Bucket: manifest.bucket, Key: manifest.key }), opts);
+      } catch (err) {
+        throw classifyAwsError(err, `GetObject ${where}`);
+      }
+      const body = await bodyBytes(out);
+      const sha256 = sha256Hex(body);
+      if (sha256 !== manifest.sha256) {
+        throw new SourceError(
+          "sha256_mismatch",
+          `${where} has sha256 ${sha256.slice(0, 12)}…, manifest generation ${manifest.generation} says ${manifest.sha256.slice(0, 12)}…`,
+        );
+      }
+      return { status: "changed", body, generation: manifest.generation, sha256, ...(out.ETag ? { etag: out.ETag } : {}) };
+    },
+  };
+}
+
+/** `file:PATH`: re-read when the file's identity, size or mtime changes. */
+export function fileSource(path: string): Source {
+  return {
+    description: `file:${path}`,
+    async fetch(previous) {
+      let fingerprint: string;
+      try {
+        const st = await stat(path);
+        fingerprint = `${st.ino}:${st.size}:${st.mtimeMs}`;
+        if (previous.etag === fingerprint) return { status: "unchanged", note: "not_modified" };
+        const body = await readFile(path);
+        return { status: "changed", body, etag: fingerprint, sha256: sha256Hex(body) };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new SourceError(code === "ENOENT" ? "not_found" : code === "EACCES" ? "access_denied" : "fetch_error", `read ${path}: ${(err as Error).message}`);
+      }
+    },
+  };
+}
+
+export interface AwsClientOptions {
+  /** Environment to read AWS_REGION / AWS_ENDPOINT_URL[_S3|_SSM] from (the SDK also reads process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Extra client config (tests pass the simulator's). */
+  s3Config?: ConstructorParameters<typeof S3Client>[0];
+  ssmConfig?: ConstructorParameters<typeof SSMClient>[0];
+}
+
+/** S3 client from the SDK default chain; a custom endpoint gets forcePathStyle. */
+export function createS3Client(opts: AwsClientOptions = {}): S3Client {
+  const env = opts.env ?? process.env;
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  return new S3Client({
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...opts.s3Config,
+  });
+}
+
+export function createSsmClient(opts: AwsClientOptions = {}): SSMClient {
+  const env = opts.env ?? process.env;
+  const endpoint = env.AWS_ENDPOINT_URL_SSM || env.AWS_ENDPOINT_URL;
+  return new SSMClient({
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...opts.ssmConfig,
+  });
+}
+
+export interface CreatedSource {
+  source: Source;
+  close(): void;
+}
+
+/** Builds the source for a spec, with real SDK clients for s3/ssm. */
+export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}): CreatedSource {
+  switch (spec.kind) {
+    case "file":
+      return { source: fileSource(spec.path), close() {} };
+    case "s3": {
+      const s3 = createS3Client(opts);
+      return { source: s3Source(s3, spec.bucket, spec.key), close: () => s3.destroy() };
+    }
+    case "ssm": {
+      const s3 = createS3Client(opts);
+      const ssm = createSsmClient(opts);
+      return {
+        source: ssmSource(ssm, s3, spec.name),
+        close: () => {
+          s3.destroy();
+          ssm.destroy();
+        },
+      };
+    }
+  }
+}

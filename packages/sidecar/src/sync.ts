@@ -1,0 +1,262 @@
+// The sync loop: fetch -> validate -> write -> update state, every interval, with
+// exponential backoff and full jitter after errors. Only a verified document is ever
+// written or served: a fetch, validation, verification or write error leaves the current
+// file and the served document as they are, and is logged and counted by reason.
+import { readFile, stat } from "node:fs/promises";
+import { DocumentValidationError, countTargets, parseDocument } from "@scrape-reconciler/core";
+import { AtomicWriteError, writeFileAtomic, type AtomicFs } from "./atomic-write";
+import type { Logger } from "./log";
+import type { SidecarMetrics } from "./metrics";
+import { SourceError, sha256Hex, type Source, type SourceState } from "./sources";
+
+/** The last verified document. */
+export interface AppliedDocument {
+  bytes: Buffer;
+  sha256: string;
+  generation?: number;
+  etag?: string;
+  targets: number;
+  groups: number;
+  appliedAt: number;
+}
+
+export type SyncOutcome =
+  | { result: "changed"; generation?: number; targets: number; written: boolean; fetchMs: number }
+  | { result: "unchanged"; note?: string; fetchMs: number }
+  | { result: "error"; reason: string; message: string; fetchMs: number };
+
+export interface SyncerOptions {
+  source: Source;
+  output?: string;
+  intervalMs: number;
+  maxBackoffMs: number;
+  metrics: SidecarMetrics;
+  log: Logger;
+  /** Abort a fetch that takes longer than this; default max(15 s, interval). */
+  fetchTimeoutMs?: number;
+  fs?: AtomicFs;
+  random?: () => number;
+  onSync?: (outcome: SyncOutcome) => void;
+}
+
+const MIN_RETRY_MS = 200;
+
+/**
+ * Full-jitter exponential backoff: a uniform delay in [0, min(cap, base * 2^(n-1))] after
+ * the n-th consecutive error, with a small floor so a failing source is never hammered.
+ */
+export function backoffDelay(consecutiveErrors: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const n = Math.max(1, consecutiveErrors);
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(n - 1, 30));
+  return Math.max(Math.min(MIN_RETRY_MS, ceiling), Math.floor(random() * ceiling));
+}
+
+interface FileId {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export class Syncer {
+  applied: AppliedDocument | undefined;
+  lastSuccessAt: number | undefined;
+  consecutiveErrors = 0;
+  lastError: { reason: string; message: string; at: number } | undefined;
+  /** True when the output file held a valid document when the sidecar started. */
+  outputValidAtStart = false;
+
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SyncOutcome> | undefined;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private writtenId: FileId | undefined;
+
+  constructor(private readonly opts: SyncerOptions) {}
+
+  /** Looks at the existing output (never touches it) so health can account for it. */
+  async inspectOutput(): Promise<void> {
+    const { output, log } = this.opts;
+    if (!output) return;
+    try {
+      const text = await readFile(output, "utf8");
+      const doc = parseDocument(text);
+      this.outputValidAtStart = true;
+      log.info("existing output kept until a verified document arrives", { output, targets: countTargets(doc) });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") log.info("no output file yet", { output });
+      else log.warn("existing output is not a valid document; kept until a verified document arrives", { output, error: (err as Error).message });
+    }
+  }
+
+  get synced(): boolean {
+    return this.applied !== undefined;
+  }
+
+  private previous(): SourceState {
+    const a = this.applied;
+    if (!a) return {};
+    return {
+      sha256: a.sha256,
+      ...(a.etag !== undefined ? { etag: a.etag } : {}),
+      ...(a.generation !== undefined ? { generation: a.generation } : {}),
+    };
+  }
+
+  /** Runs one sync; concurrent calls are serialised. */
+  syncOnce(): Promise<SyncOutcome> {
+    const run = (this.running ?? Promise.resolve()).then(() => this.doSync());
+    this.running = run.catch(() => undefined as never);
+    return run;
+  }
+
+  private async doSync(): Promise<SyncOutcome> {
+    const { source, metrics, log, output } = this.opts;
+    const started = performance.now();
+    const timeout = this.opts.fetchTimeoutMs ?? Math.max(15_000, this.opts.intervalMs);
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeout)]);
+    let outcome: SyncOutcome;
+    let fetchMs = 0;
+    try {
+      const res = await source.fetch(this.previous(), signal);
+      fetchMs = performance.now() - started;
+      metrics.fetchDuration.observe({ result: res.status }, fetchMs / 1000);
+      if (res.status === "unchanged") {
+        if (res.note === "stale_manifest") {
+          metrics.staleManifests.inc();
+          log.warn("ignored a manifest older than the applied generation", { generation: this.applied?.generation });
+        }
+        await this.ensureOutput();
+        outcome = { result: "unchanged", ...(res.note ? { note: res.note } : {}), fetchMs };
+      } else {
+        const text = res.body.toString("utf8");
+        const doc = parseDocument(text);
+        const sha256 = res.sha256 ?? sha256Hex(res.body);
+        const targets = countTargets(doc);
+        let written = false;
+        if (output) {
+          written = (await writeFileAtomic(output, res.body, this.opts.fs ? { fs: this.opts.fs } : {})).written;
+          await this.recordOutputId();
+          if (written) metrics.fileWrites.inc();
+        }
+        const isNew = this.applied?.sha256 !== sha256;
+        this.applied = {
+          bytes: res.body,
+          sha256,
+          targets,
+          groups: doc.length,
+          appliedAt: Date.now(),
+          ...(res.generation !== undefined ? { generation: res.generation } : {}),
+          ...(res.etag !== undefined ? { etag: res.etag } : {}),
+        };
+        metrics.targets.set(targets);
+        metrics.groups.set(doc.length);
+        metrics.generation.set(res.generation ?? 0);
+        if (isNew) {
+          metrics.lastChange.set(Date.now() / 1000);
+          log.info("document applied", {
+            source: source.description,
+            generation: res.generation,
+            targets,
+            groups: doc.length,
+            bytes: res.body.length,
+            sha256: sha256.slice(0, 16),
+            written,
+            fetchMs: Math.round(fetchMs),
+          });
+          outcome = { result: "changed", targets, written, fetchMs, ...(res.generation !== undefined ? { generation: res.generation } : {}) };
+        } else {
+          outcome = { result: "unchanged", note: "same_bytes", fetchMs };
+        }
+      }
+      if (this.consecutiveErrors > 0) log.info("sync recovered", { after: this.consecutiveErrors });
+      this.consecutiveErrors = 0;
+      this.lastSuccessAt = Date.now();
+      metrics.lastSuccess.set(this.lastSuccessAt / 1000);
+    } catch (err) {
+      if (!fetchMs) {
+        fetchMs = performance.now() - started;
+        metrics.fetchDuration.observe({ result: "error" }, fetchMs / 1000);
+      }
+      if (this.stopped && this.abort.signal.aborted) {
+        return { result: "error", reason: "stopped", message: "stopped", fetchMs };
+      }
+      const reason = errorReason(err);
+      const message = (err as Error)?.message ?? String(err);
+      this.consecutiveErrors++;
+      this.lastError = { reason, message, at: Date.now() };
+      metrics.syncErrors.inc({ reason });
+      log.warn("sync failed; current document kept", { source: source.description, reason, error: message, consecutiveErrors: this.consecutiveErrors });
+      outcome = { result: "error", reason, message, fetchMs };
+    }
+    metrics.syncs.inc({ result: outcome.result });
+    metrics.consecutiveErrors.set(this.consecutiveErrors);
+    this.opts.onSync?.(outcome);
+    return outcome;
+  }
+
+  private async recordOutputId(): Promise<void> {
+    if (!this.opts.output) return;
+    try {
+      const st = await stat(this.opts.output);
+      this.writtenId = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      this.writtenId = undefined;
+    }
+  }
+
+  /** Restores the output if something else replaced or removed it since our last write. */
+  private async ensureOutput(): Promise<void> {
+    const { output, log, metrics } = this.opts;
+    if (!output || !this.applied || !this.writtenId) return;
+    let same = false;
+    try {
+      const st = await stat(output);
+      same = st.ino === this.writtenId.ino && st.size === this.writtenId.size && st.mtimeMs === this.writtenId.mtimeMs;
+    } catch {
+      same = false;
+    }
+    if (same) return;
+    const { written } = await writeFileAtomic(output, this.applied.bytes, this.opts.fs ? { fs: this.opts.fs } : {});
+    await this.recordOutputId();
+    if (written) {
+      metrics.fileWrites.inc();
+      log.warn("output file was changed by something else; restored the verified document", { output });
+    }
+  }
+
+  /** Starts the loop: a sync now, then every interval (or after a backoff delay on errors). */
+  start(): void {
+    const tick = async () => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      const outcome = await this.syncOnce();
+      if (this.stopped) return;
+      const delay =
+        outcome.result === "error"
+          ? backoffDelay(this.consecutiveErrors, this.opts.intervalMs, this.opts.maxBackoffMs, this.opts.random)
+          : this.opts.intervalMs;
+      if (outcome.result === "error") this.opts.log.debug("retry scheduled", { inMs: delay });
+      this.timer = setTimeout(() => void tick(), delay);
+    };
+    void tick();
+  }
+
+  /** Stops the timer, aborts an in-flight fetch and waits for it to settle. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort.abort();
+    await this.running?.catch(() => {});
+  }
+}
+
+export function errorReason(err: unknown): string {
+  if (err instanceof DocumentValidationError) return err.reason;
+  if (err instanceof SourceError) return err.reason;
+  if (err instanceof AtomicWriteError) return "write_error";
+  const e = err as { reason?: unknown } | null;
+  if (e && typeof e.reason === "string" && /^[a-z0-9_]{1,40}$/.test(e.reason)) return e.reason;
+  return "fetch_error";
+}
