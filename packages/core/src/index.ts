@@ -6,3 +6,4 @@ export * from "./labels";
 export * from "./document";
 export * from "./diff";
 export * from "./validate";
+export * from "./errors";

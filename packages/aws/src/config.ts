@@ -1,0 +1,85 @@
+// The reconcile settings, parsed once from the environment into a typed object. Shared by
+// the CLI and the functions. A missing or bad variable raises ConfigError naming it.
+import { ConfigError, DEFAULT_TAG_NAMES, type TagNames } from "@scrape-reconciler/core";
+
+export interface ReconcileConfig {
+  bucket: string;
+  key: string;
+  manifestParameter: string;
+  /** Cloud Map namespace names or ids to include; undefined = all. */
+  namespaces?: string[];
+  /** ECS cluster names or ARNs to include; undefined = all. */
+  clusters?: string[];
+  /** S3 key of the event-path state (per-task versions), beside the document. */
+  stateKey: string;
+  tagNames: TagNames;
+  /** Parallel Cloud Map / ECS calls. */
+  concurrency: number;
+}
+
+export const DEFAULTS = {
+  key: "targets/ecs-services.json",
+  manifestParameter: "/scrape-reconciler/targets/manifest",
+  stateKey: "targets/state.json",
+  concurrency: 8,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new ConfigError(name, `${name} is set but names nothing (want a comma-separated list)`);
+  return items;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function s3Key(env: Env, name: string, fallback: string): string {
+  const v = env[name]?.trim() || fallback;
+  if (v.startsWith("/") || v.length > 1024 || v.endsWith("/")) {
+    throw new ConfigError(name, `${name}=${JSON.stringify(v)} is not a valid S3 key (no leading or trailing "/", at most 1024 characters)`);
+  }
+  return v;
+}
+
+function tagName(env: Env, name: string, fallback: string): string {
+  const v = env[name]?.trim() || fallback;
+  if (!/^[\w.:/=+\-@ ]{1,128}$/.test(v)) throw new ConfigError(name, `${name}=${JSON.stringify(v)} is not a valid tag key`);
+  return v;
+}
+
+export function parseReconcileConfig(env: Env): ReconcileConfig {
+  const bucket = env.TARGETS_BUCKET?.trim();
+  if (!bucket) throw new ConfigError("TARGETS_BUCKET", "TARGETS_BUCKET is required: the S3 bucket of the targets document");
+  if (!BUCKET.test(bucket)) throw new ConfigError("TARGETS_BUCKET", `TARGETS_BUCKET=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+  const manifestParameter = env.MANIFEST_PARAMETER?.trim() || DEFAULTS.manifestParameter;
+  if (!/^[a-zA-Z0-9_.\-/]{1,1011}$/.test(manifestParameter) || (manifestParameter.includes("/") && !manifestParameter.startsWith("/"))) {
+    throw new ConfigError("MANIFEST_PARAMETER", `MANIFEST_PARAMETER=${JSON.stringify(manifestParameter)} is not a valid SSM parameter name (a path like /app/stage/targets/manifest)`);
+  }
+  const rawConcurrency = env.DISCOVERY_CONCURRENCY?.trim();
+  const concurrency = rawConcurrency ? Number(rawConcurrency) : DEFAULTS.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ConfigError("DISCOVERY_CONCURRENCY", `DISCOVERY_CONCURRENCY=${JSON.stringify(rawConcurrency)} must be an integer from 1 to 64`);
+  }
+  const key = s3Key(env, "TARGETS_KEY", DEFAULTS.key);
+  const stateKey = s3Key(env, "STATE_KEY", DEFAULTS.stateKey);
+  if (stateKey === key) throw new ConfigError("STATE_KEY", `STATE_KEY must differ from TARGETS_KEY (${key})`);
+  return {
+    bucket,
+    key,
+    manifestParameter,
+    namespaces: list(env, "NAMESPACES"),
+    clusters: list(env, "CLUSTERS"),
+    stateKey,
+    concurrency,
+    tagNames: {
+      port: tagName(env, "TAG_METRICS_PORT", DEFAULT_TAG_NAMES.port),
+      path: tagName(env, "TAG_METRICS_PATH", DEFAULT_TAG_NAMES.path),
+      infraPort: tagName(env, "TAG_ECS_METRICS_PORT", DEFAULT_TAG_NAMES.infraPort),
+      infraPath: tagName(env, "TAG_ECS_METRICS_PATH", DEFAULT_TAG_NAMES.infraPath),
+      scheme: tagName(env, "TAG_METRICS_SCHEME", DEFAULT_TAG_NAMES.scheme),
+    },
+  };
+}

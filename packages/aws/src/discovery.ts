@@ -1,0 +1,208 @@
+// Full discovery: every Cloud Map namespace (DNS private, DNS public, HTTP), every page of
+// services and instances, service tags, then ECS enrichment of the ECS-registered
+// instances. Calls run with bounded concurrency; the SDK retries throttling with backoff.
+// A failed listing of namespaces throws (publish nothing); a failure inside one namespace
+// or service is recorded as a FailedScope so that its last targets are kept (invariant 1).
+import {
+  ListTagsForResourceCommand,
+  paginateListInstances,
+  paginateListNamespaces,
+  paginateListServices,
+  type ServiceDiscoveryClient,
+} from "@aws-sdk/client-servicediscovery";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import {
+  DiscoveryError,
+  errorLine,
+  type CloudMapInstance,
+  type CloudMapNamespace,
+  type CloudMapService,
+  type DiscoveredService,
+  type Discovery,
+  type EcsTaskFacts,
+  type FailedScope,
+  type TagNames,
+} from "@scrape-reconciler/core";
+import pLimit from "p-limit";
+import { clusterNameOf, DESCRIBE_TASKS_BATCH, describeTaskBatch, TaskDefinitionCache } from "./ecs-tasks";
+
+export interface DiscoveryOptions {
+  tagNames: TagNames;
+  namespaces?: string[];
+  clusters?: string[];
+  concurrency?: number;
+  taskDefinitions?: TaskDefinitionCache;
+}
+
+export interface DiscoveryClients {
+  servicediscovery: ServiceDiscoveryClient;
+  ecs: ECSClient;
+}
+
+const PAGE = { cloudmap: 100 } as const;
+
+function selected(filter: string[] | undefined, ...names: (string | undefined)[]): boolean {
+  return !filter || names.some((n) => n !== undefined && filter.includes(n));
+}
+
+export async function listNamespaces(sd: ServiceDiscoveryClient, filter?: string[]): Promise<CloudMapNamespace[]> {
+  const out: CloudMapNamespace[] = [];
+  try {
+    for await (const page of paginateListNamespaces({ client: sd, pageSize: PAGE.cloudmap }, {})) {
+      for (const n of page.Namespaces ?? []) {
+        if (!n.Id || !n.Name) continue;
+        if (!selected(filter, n.Id, n.Name, n.Arn)) continue;
+        out.push({ id: n.Id, name: n.Name, arn: n.Arn, type: n.Type ?? "UNKNOWN" });
+      }
+    }
+  } catch (err) {
+    throw new DiscoveryError("servicediscovery:ListNamespaces", `listing Cloud Map namespaces failed: ${errorLine(err)}`, err);
+  }
+  return out;
+}
+
+async function listServices(sd: ServiceDiscoveryClient, ns: CloudMapNamespace): Promise<Omit<CloudMapService, "tags">[]> {
+  const out: Omit<CloudMapService, "tags">[] = [];
+  const input = { Filters: [{ Name: "NAMESPACE_ID" as const, Values: [ns.id], Condition: "EQ" as const }] };
+  for await (const page of paginateListServices({ client: sd, pageSize: PAGE.cloudmap }, input)) {
+    for (const s of page.Services ?? []) {
+      if (s.Id && s.Arn && s.Name) out.push({ id: s.Id, arn: s.Arn, name: s.Name, namespaceId: ns.id, namespaceName: ns.name });
+    }
+  }
+  return out;
+}
+
+async function listTags(sd: ServiceDiscoveryClient, arn: string): Promise<Record<string, string>> {
+  const res = await sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+  const tags: Record<string, string> = {};
+  for (const t of res.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  return tags;
+}
+
+async function listInstances(sd: ServiceDiscoveryClient, serviceId: string): Promise<CloudMapInstance[]> {
+  const out: CloudMapInstance[] = [];
+  for await (const page of paginateListInstances({ client: sd, pageSize: PAGE.cloudmap }, { ServiceId: serviceId })) {
+    for (const i of page.Instances ?? []) if (i.Id) out.push({ id: i.Id, attributes: { ...(i.Attributes ?? {}) } });
+  }
+  return out;
+}
+
+export interface DiscoveryStats {
+  taskBatches: number;
+  tasksDescribed: number;
+}
+
+/** Runs a full discovery. Throws DiscoveryError only when nothing at all can be listed. */
+export async function discover(clients: DiscoveryClients, options: DiscoveryOptions): Promise<Discovery & { stats: DiscoveryStats }> {
+  const sd = clients.servicediscovery;
+  const limit = pLimit(options.concurrency ?? 8);
+  const failed: FailedScope[] = [];
+  const namespaces = await listNamespaces(sd, options.namespaces);
+
+  // Services of every namespace, then their tags.
+  const services: { ns: CloudMapNamespace; svc: CloudMapService }[] = [];
+  let servicesSeen = 0;
+  await Promise.all(
+    namespaces.map((ns) =>
+      limit(async () => {
+        try {
+          const list = await listServices(sd, ns);
+          servicesSeen += list.length;
+          for (const s of list) services.push({ ns, svc: { ...s, tags: {} } });
+        } catch (err) {
+          failed.push({ scope: "namespace", id: ns.id, name: ns.name, namespaceName: ns.name, operation: "servicediscovery:ListServices", error: errorLine(err) });
+        }
+      }),
+    ),
+  );
+
+  const optedIn: DiscoveredService[] = [];
+  await Promise.all(
+    services.map(({ ns, svc }) =>
+      limit(async () => {
+        const fail = (operation: string, err: unknown) =>
+          failed.push({ scope: "service", id: svc.id, name: svc.name, namespaceName: ns.name, operation, error: errorLine(err) });
+        try {
+          svc.tags = await listTags(sd, svc.arn);
+        } catch (err) {
+          return fail("servicediscovery:ListTagsForResource", err);
+        }
+        if (svc.tags[options.tagNames.port] === undefined) return;
+        try {
+          const instances = await listInstances(sd, svc.id);
+          optedIn.push({ namespace: ns, service: svc, instances, tasks: {} });
+        } catch (err) {
+          fail("servicediscovery:ListInstances", err);
+        }
+      }),
+    ),
+  );
+
+  const stats = await enrichWithEcs(clients.ecs, optedIn, failed, options, limit);
+  const failedIds = new Set(failed.filter((f) => f.scope === "service").map((f) => f.id));
+  const kept = optedIn.filter((d) => !failedIds.has(d.service.id));
+  kept.sort((a, b) => (a.service.id < b.service.id ? -1 : a.service.id > b.service.id ? 1 : 0));
+  failed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { services: kept, failed, servicesSeen, namespacesSeen: namespaces.length, stats };
+}
+
+/**
+ * Describes the ECS tasks behind ECS-registered instances (instance id = task id), per
+ * cluster in batches of 100. Instances of clusters outside the CLUSTERS filter are dropped
+ * (and, with a filter set, so are registrations that did not come from ECS). A failed
+ * batch marks every service with an instance in it as failed.
+ */
+async function enrichWithEcs(
+  ecs: ECSClient,
+  services: DiscoveredService[],
+  failed: FailedScope[],
+  options: DiscoveryOptions,
+  limit: ReturnType<typeof pLimit>,
+): Promise<DiscoveryStats> {
+  const cache = options.taskDefinitions ?? new TaskDefinitionCache();
+  const byCluster = new Map<string, { ids: string[]; owners: Map<string, DiscoveredService> }>();
+  const clusters = options.clusters ? new Set(options.clusters.map(clusterNameOf)) : undefined;
+  for (const d of services) {
+    d.instances = d.instances.filter((i) => {
+      const cluster = i.attributes.ECS_CLUSTER_NAME;
+      return cluster === undefined ? !clusters : !clusters || clusters.has(cluster);
+    });
+    for (const i of d.instances) {
+      const cluster = i.attributes.ECS_CLUSTER_NAME;
+      if (cluster === undefined) continue;
+      let entry = byCluster.get(cluster);
+      if (!entry) byCluster.set(cluster, (entry = { ids: [], owners: new Map() }));
+      entry.ids.push(i.id);
+      entry.owners.set(i.id, d);
+    }
+  }
+  const stats: DiscoveryStats = { taskBatches: 0, tasksDescribed: 0 };
+  const jobs: Promise<void>[] = [];
+  for (const [cluster, { ids, owners }] of byCluster) {
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += DESCRIBE_TASKS_BATCH) {
+      const batch = unique.slice(i, i + DESCRIBE_TASKS_BATCH);
+      jobs.push(
+        limit(async () => {
+          stats.taskBatches += 1;
+          try {
+            const described = await describeTaskBatch(ecs, cache, cluster, batch);
+            stats.tasksDescribed += described.tasks.size;
+            for (const id of batch) {
+              const task: EcsTaskFacts | undefined = described.tasks.get(id);
+              const owner = owners.get(id);
+              if (owner && task) owner.tasks[id] = task;
+            }
+          } catch (err) {
+            const hit = new Set(batch.map((id) => owners.get(id)).filter((d): d is DiscoveredService => d !== undefined));
+            for (const d of hit) {
+              failed.push({ scope: "service", id: d.service.id, name: d.service.name, namespaceName: d.namespace.name, operation: "ecs:DescribeTasks", error: errorLine(err) });
+            }
+          }
+        }),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  return stats;
+}

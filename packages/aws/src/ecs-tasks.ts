@@ -1,0 +1,128 @@
+// ECS enrichment: DescribeTasks in batches of 100 per cluster, and task definitions
+// (immutable, so cached for the life of the process: a warm Lambda reuses the cache).
+// Turns the API's Task shape into the core's EcsTaskFacts.
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
+import type { EcsTaskFacts, PortBinding } from "@scrape-reconciler/core";
+import pLimit from "p-limit";
+
+export const DESCRIBE_TASKS_BATCH = 100;
+
+/** The last path segment of an ARN ("arn:...:task/cluster/ID" -> "ID"). */
+export function arnName(arn: string): string {
+  return arn.slice(arn.lastIndexOf("/") + 1);
+}
+
+/** "arn:...:task-definition/web:7" -> { family: "web", revision: 7 } */
+export function parseTaskDefinitionArn(arn: string): { family: string; revision: number } {
+  const name = arnName(arn);
+  const i = name.lastIndexOf(":");
+  return i < 0 ? { family: name, revision: 0 } : { family: name.slice(0, i), revision: Number(name.slice(i + 1)) || 0 };
+}
+
+export function clusterNameOf(clusterArn: string): string {
+  return clusterArn.includes(":cluster/") ? arnName(clusterArn) : clusterArn;
+}
+
+/** Task definitions never change: one DescribeTaskDefinition per ARN per process. */
+export class TaskDefinitionCache {
+  private readonly entries = new Map<string, Promise<string | undefined>>();
+  /** DescribeTaskDefinition's throttle bucket is 50, refilled at 20/s: a few calls at a time. */
+  private readonly limit = pLimit(4);
+  calls = 0;
+
+  networkMode(ecs: ECSClient, arn: string): Promise<string | undefined> {
+    let p = this.entries.get(arn);
+    if (!p) {
+      this.calls += 1;
+      p = this.limit(() => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).then(
+        (r) => r.taskDefinition?.networkMode,
+        (err) => {
+          this.entries.delete(arn); // do not cache failures
+          throw err;
+        },
+      );
+      this.entries.set(arn, p);
+    }
+    return p;
+  }
+
+  /** Records a network mode known from elsewhere (an event, the simulator) without a call. */
+  prime(arn: string, networkMode: string): void {
+    if (!this.entries.has(arn)) this.entries.set(arn, Promise.resolve(networkMode));
+  }
+}
+
+function eniIp(task: Task): string | undefined {
+  for (const a of task.attachments ?? []) {
+    if (a.type !== "ElasticNetworkInterface" && a.type !== "eni") continue;
+    const ip = a.details?.find((d) => d.name === "privateIPv4Address")?.value;
+    if (ip) return ip;
+  }
+  for (const c of task.containers ?? []) {
+    const ip = c.networkInterfaces?.find((n) => n.privateIpv4Address)?.privateIpv4Address;
+    if (ip) return ip;
+  }
+  return undefined;
+}
+
+function bindings(task: Task): PortBinding[] {
+  const out: PortBinding[] = [];
+  for (const c of task.containers ?? []) {
+    for (const b of c.networkBindings ?? []) {
+      if (b.containerPort === undefined || b.hostPort === undefined) continue;
+      out.push({ containerPort: b.containerPort, hostPort: b.hostPort, protocol: b.protocol ?? "tcp", containerName: c.name });
+    }
+  }
+  return out;
+}
+
+/** The core's view of one described task; the network mode comes from its task definition. */
+export function taskFacts(task: Task, networkMode: string | undefined): EcsTaskFacts | undefined {
+  if (!task.taskArn || !task.clusterArn || !task.taskDefinitionArn) return undefined;
+  const td = parseTaskDefinitionArn(task.taskDefinitionArn);
+  const ip = eniIp(task);
+  return {
+    taskArn: task.taskArn,
+    taskId: arnName(task.taskArn),
+    clusterArn: task.clusterArn,
+    clusterName: clusterNameOf(task.clusterArn),
+    serviceName: task.group?.startsWith("service:") ? task.group.slice("service:".length) : undefined,
+    taskDefinitionArn: task.taskDefinitionArn,
+    family: td.family,
+    revision: td.revision,
+    launchType: task.launchType,
+    availabilityZone: task.availabilityZone,
+    lastStatus: task.lastStatus ?? "UNKNOWN",
+    desiredStatus: task.desiredStatus,
+    healthStatus: task.healthStatus,
+    networkMode: networkMode ?? (ip ? "awsvpc" : undefined),
+    taskIp: ip,
+    containerInstanceArn: task.containerInstanceArn,
+    bindings: bindings(task),
+  };
+}
+
+export interface DescribedTasks {
+  tasks: Map<string, EcsTaskFacts>;
+  /** Task ids ECS reported as MISSING (stopped and gone). */
+  missing: Set<string>;
+}
+
+/** Describes up to 100 tasks of one cluster and resolves their network modes through the cache. */
+export async function describeTaskBatch(ecs: ECSClient, cache: TaskDefinitionCache, cluster: string, ids: string[]): Promise<DescribedTasks> {
+  const res = await ecs.send(new DescribeTasksCommand({ cluster, tasks: ids }));
+  const out: DescribedTasks = { tasks: new Map(), missing: new Set() };
+  for (const f of res.failures ?? []) if (f.arn) out.missing.add(arnName(f.arn));
+  await Promise.all(
+    (res.tasks ?? []).map(async (t) => {
+      let mode: string | undefined;
+      if (t.taskDefinitionArn) {
+        // A failed lookup is not fatal: the ENI attachment tells awsvpc apart, bindings do the rest.
+        mode = await cache.networkMode(ecs, t.taskDefinitionArn).catch(() => undefined);
+      }
+      const facts = taskFacts(t, mode);
+      if (facts) out.tasks.set(facts.taskId, facts);
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,9 @@
+// AWS adapters of the reconciler: clients, configuration, discovery, conditional S3
+// objects, publication of the document and manifest, and the full reconcile.
+export * from "./clients";
+export * from "./config";
+export * from "./discovery";
+export * from "./ecs-tasks";
+export * from "./s3-object";
+export * from "./publish";
+export * from "./reconcile";

@@ -1,0 +1,229 @@
+// Publication of the targets document (S3) and its manifest (SSM), as the design fixes
+// them: skip when the sha256 is unchanged; conditional writes so a concurrent writer can
+// never replace a newer document; generation strictly increasing; on a lost race re-read,
+// rebuild and retry a bounded number of times. The manifest is written after the document
+// and checked against the document's metadata afterwards, so a manifest overwritten by a
+// slower writer is repaired (sidecars also ignore a manifest that goes back).
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  ConflictError,
+  countTargets,
+  errorLine,
+  parseDocument,
+  PublishError,
+  serializeDocument,
+  sha256Hex,
+  type Manifest,
+  type SourceHealth,
+  type TargetDocument,
+} from "@scrape-reconciler/core";
+import { headObject, putConditional, readObject } from "./s3-object";
+
+export interface PublishTarget {
+  s3: S3Client;
+  ssm: SSMClient;
+  bucket: string;
+  key: string;
+  manifestParameter: string;
+}
+
+export interface PublishedDocument {
+  document: TargetDocument;
+  text: string;
+  etag: string;
+  generation: number;
+  sha256: string;
+  generatedAt?: string;
+  /** The object exists but is not a valid document (it is replaced by the next write). */
+  invalid?: string;
+}
+
+export const META = { generation: "generation", sha256: "sha256", targets: "target-count", generatedAt: "generated-at" } as const;
+
+export async function readPublished(t: Pick<PublishTarget, "s3" | "bucket" | "key">): Promise<PublishedDocument | undefined> {
+  const obj = await readObject(t.s3, t.bucket, t.key);
+  if (!obj) return undefined;
+  const generation = Number(obj.metadata[META.generation] ?? 0) || 0;
+  const sha256 = sha256Hex(obj.body);
+  try {
+    return { document: parseDocument(obj.body), text: obj.body, etag: obj.etag, generation, sha256, generatedAt: obj.metadata[META.generatedAt] };
+  } catch (err) {
+    return { document: [], text: obj.body, etag: obj.etag, generation, sha256, invalid: errorLine(err) };
+  }
+}
+
+export async function readManifest(ssm: SSMClient, name: string): Promise<Manifest | undefined> {
+  try {
+    const res = await ssm.send(new GetParameterCommand({ Name: name }));
+    return res.Parameter?.Value ? (JSON.parse(res.Parameter.Value) as Manifest) : undefined;
+  } catch (err) {
+    if ((err as Error).name === "ParameterNotFound") return undefined;
+    throw err;
+  }
+}
+
+/** Keeps the manifest under SSM's 4 KB standard-tier limit whatever the failure list. */
+export function encodeManifest(m: Manifest): string {
+  let manifest = { ...m, failedServices: m.failedServices.slice(0, 20) };
+  let text = JSON.stringify(manifest);
+  while (text.length > 4000 && manifest.failedServices.length > 0) {
+    manifest = { ...manifest, failedServices: manifest.failedServices.slice(0, -1) };
+    text = JSON.stringify(manifest);
+  }
+  return text;
+}
+
+async function putManifest(t: PublishTarget, m: Manifest): Promise<void> {
+  try {
+    await t.ssm.send(new PutParameterCommand({ Name: t.manifestParameter, Value: encodeManifest(m), Type: "String", Overwrite: true }));
+  } catch (err) {
+    throw new PublishError("ssm:PutParameter", `writing the manifest ${t.manifestParameter} failed: ${errorLine(err)}`, err);
+  }
+}
+
+/** What a build step returns; `undefined` document = publish nothing this time. */
+export interface BuiltDocument {
+  document: TargetDocument | undefined;
+  services: number;
+  sources: Record<string, SourceHealth>;
+  failedServices: string[];
+  skippedEndpoints: number;
+  /** Why nothing is published, when document is undefined. */
+  withheld?: string;
+}
+
+export interface PublishOutcome {
+  written: boolean;
+  withheld?: string;
+  generation: number;
+  previousGeneration: number;
+  sha256: string;
+  etag: string;
+  text: string;
+  document: TargetDocument;
+  previous: TargetDocument;
+  attempts: number;
+  manifestRepaired: boolean;
+}
+
+export interface PublishOptions {
+  now: () => Date;
+  dryRun?: boolean;
+  maxAttempts?: number;
+  /** Waits between attempts after a lost race (injected so tests need not sleep). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Reads the current document, builds the next one from it, and writes it conditionally.
+ * `build` may run more than once (after a lost race) and must be pure over its input.
+ */
+export async function publishDocument(
+  t: PublishTarget,
+  build: (previous: PublishedDocument | undefined) => BuiltDocument,
+  options: PublishOptions,
+): Promise<PublishOutcome> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    const previous = await readPublished(t);
+    const built = build(previous);
+    const prevGeneration = previous?.generation ?? 0;
+    const base = { previousGeneration: prevGeneration, previous: previous?.document ?? [], attempts: attempt, manifestRepaired: false };
+    if (!built.document) {
+      return { ...base, written: false, withheld: built.withheld ?? "nothing to publish", generation: prevGeneration, sha256: previous?.sha256 ?? "", etag: previous?.etag ?? "", text: previous?.text ?? "", document: previous?.document ?? [] };
+    }
+    const text = serializeDocument(built.document);
+    const sha256 = sha256Hex(text);
+    const document = parseDocument(text); // self-check: never publish what a sidecar would reject
+    if (previous && !previous.invalid && previous.sha256 === sha256) {
+      const repaired = options.dryRun ? false : await repairManifest(t, previous, built, options.now);
+      return { ...base, written: false, generation: prevGeneration, sha256, etag: previous.etag, text, document, manifestRepaired: repaired };
+    }
+    const generation = prevGeneration + 1;
+    if (options.dryRun) return { ...base, written: false, generation, sha256, etag: "", text, document };
+    const generatedAt = options.now().toISOString();
+    const targets = countTargets(document);
+    try {
+      const etag = await putConditional(t.s3, t.bucket, t.key, text, {
+        ifMatch: previous?.etag,
+        metadata: { [META.generation]: String(generation), [META.sha256]: sha256, [META.targets]: String(targets), [META.generatedAt]: generatedAt },
+      });
+      const manifest: Manifest = {
+        schemaVersion: 1,
+        generation,
+        sha256,
+        bucket: t.bucket,
+        key: t.key,
+        etag,
+        targets,
+        groups: document.length,
+        services: built.services,
+        generatedAt,
+        sources: built.sources,
+        failedServices: built.failedServices,
+        skippedEndpoints: built.skippedEndpoints,
+      };
+      await putManifest(t, manifest);
+      const repaired = await verifyManifest(t, generation);
+      return { ...base, written: true, generation, sha256, etag, text, document, manifestRepaired: repaired };
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= maxAttempts) throw err;
+      await sleep(Math.min(2000, 50 * 2 ** attempt) * Math.random());
+    }
+  }
+}
+
+/** After our manifest write: if the document moved on meanwhile, describe the newer one. */
+async function verifyManifest(t: PublishTarget, ours: number): Promise<boolean> {
+  const head = await headObject(t.s3, t.bucket, t.key);
+  const generation = Number(head?.metadata[META.generation] ?? 0);
+  if (!head || generation <= ours) return false;
+  const current = await readManifest(t.ssm, t.manifestParameter);
+  if (current && current.generation >= generation) return false;
+  await putManifest(t, manifestFromHead(t, head, current));
+  return true;
+}
+
+function manifestFromHead(t: PublishTarget, head: { etag: string; metadata: Record<string, string> }, base: Manifest | undefined): Manifest {
+  return {
+    schemaVersion: 1,
+    generation: Number(head.metadata[META.generation] ?? 0),
+    sha256: head.metadata[META.sha256] ?? "",
+    bucket: t.bucket,
+    key: t.key,
+    etag: head.etag,
+    targets: Number(head.metadata[META.targets] ?? 0),
+    groups: Number(head.metadata[META.targets] ?? 0),
+    services: base?.services ?? 0,
+    generatedAt: head.metadata[META.generatedAt] ?? "",
+    sources: base?.sources ?? {},
+    failedServices: base?.failedServices ?? [],
+    skippedEndpoints: base?.skippedEndpoints ?? 0,
+  };
+}
+
+/** An unchanged document whose manifest is missing or stale (a crash between the two writes). */
+async function repairManifest(t: PublishTarget, previous: PublishedDocument, built: BuiltDocument, now: () => Date): Promise<boolean> {
+  const current = await readManifest(t.ssm, t.manifestParameter);
+  if (current && current.generation >= previous.generation && current.sha256 === previous.sha256) return false;
+  await putManifest(t, {
+    schemaVersion: 1,
+    generation: previous.generation,
+    sha256: previous.sha256,
+    bucket: t.bucket,
+    key: t.key,
+    etag: previous.etag,
+    targets: countTargets(previous.document),
+    groups: previous.document.length,
+    services: built.services,
+    generatedAt: previous.generatedAt ?? now().toISOString(),
+    sources: built.sources,
+    failedServices: built.failedServices,
+    skippedEndpoints: built.skippedEndpoints,
+  });
+  return true;
+}
