@@ -19,8 +19,27 @@ export interface ReconcilerClients {
 
 type Env = Record<string, string | undefined>;
 
-function customEndpoint(env: Env, service: string): boolean {
-  return Boolean(env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL);
+function endpointOf(env: Env, service: string): string | undefined {
+  return env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
+}
+
+/**
+ * Client settings read from the given environment (the SDK would read process.env only):
+ * region, endpoint and static keys when they are set; otherwise the SDK's default chain.
+ */
+export function clientConfig(env: Env, service: string, options: ClientOptions = {}) {
+  const endpoint = endpointOf(env, service);
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
+      : undefined;
+  return {
+    maxAttempts: options.maxAttempts ?? 6,
+    retryMode: options.retryMode ?? "adaptive",
+    ...(env.AWS_REGION || env.AWS_DEFAULT_REGION ? { region: env.AWS_REGION || env.AWS_DEFAULT_REGION } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
 }
 
 export interface ClientOptions {
@@ -31,12 +50,14 @@ export interface ClientOptions {
 }
 
 export function createReconcilerClients(env: Env = process.env, options: ClientOptions = {}): ReconcilerClients {
-  const common = { maxAttempts: options.maxAttempts ?? 6, retryMode: options.retryMode ?? "adaptive" };
   return {
-    servicediscovery: new ServiceDiscoveryClient({ ...common, disableHostPrefix: customEndpoint(env, "SERVICEDISCOVERY") }),
-    ecs: new ECSClient(common),
-    ec2: new EC2Client(common),
-    s3: new S3Client({ ...common, forcePathStyle: customEndpoint(env, "S3") }),
-    ssm: new SSMClient(common),
+    servicediscovery: new ServiceDiscoveryClient({
+      ...clientConfig(env, "SERVICEDISCOVERY", options),
+      disableHostPrefix: endpointOf(env, "SERVICEDISCOVERY") !== undefined,
+    }),
+    ecs: new ECSClient(clientConfig(env, "ECS", options)),
+    ec2: new EC2Client(clientConfig(env, "EC2", options)),
+    s3: new S3Client({ ...clientConfig(env, "S3", options), forcePathStyle: endpointOf(env, "S3") !== undefined }),
+    ssm: new SSMClient(clientConfig(env, "SSM", options)),
   };
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "@scrape-reconciler/core";
+import { parseReconcileConfig } from "../src";
+
+describe("parseReconcileConfig", () => {
+  it("applies the documented defaults", () => {
+    const c = parseReconcileConfig({ TARGETS_BUCKET: "my-bucket" });
+    expect(c).toMatchObject({
+      bucket: "my-bucket",
+      key: "targets/ecs-services.json",
+      manifestParameter: "/scrape-reconciler/targets/manifest",
+      namespaces: undefined,
+      clusters: undefined,
+      stateKey: "targets/state.json",
+    });
+    expect(c.tagNames.port).toBe("METRICS_PORT");
+  });
+  it("parses the comma-separated filters", () => {
+    const c = parseReconcileConfig({ TARGETS_BUCKET: "b-1", NAMESPACES: "a.local, ns-123 ", CLUSTERS: "prod,arn:aws:ecs:eu-west-1:1:cluster/x" });
+    expect(c.namespaces).toEqual(["a.local", "ns-123"]);
+    expect(c.clusters).toEqual(["prod", "arn:aws:ecs:eu-west-1:1:cluster/x"]);
+  });
+  it.each([
+    [{}, "TARGETS_BUCKET", /required/],
+    [{ TARGETS_BUCKET: "Bad_Bucket" }, "TARGETS_BUCKET", /not a valid S3 bucket/],
+    [{ TARGETS_BUCKET: "ok-bucket", TARGETS_KEY: "/abs" }, "TARGETS_KEY", /not a valid S3 key/],
+    [{ TARGETS_BUCKET: "ok-bucket", MANIFEST_PARAMETER: "a/b" }, "MANIFEST_PARAMETER", /SSM parameter/],
+    [{ TARGETS_BUCKET: "ok-bucket", NAMESPACES: " , " }, "NAMESPACES", /names nothing/],
+    [{ TARGETS_BUCKET: "ok-bucket", DISCOVERY_CONCURRENCY: "0" }, "DISCOVERY_CONCURRENCY", /1 to 64/],
+    [{ TARGETS_BUCKET: "ok-bucket", STATE_KEY: "targets/ecs-services.json" }, "STATE_KEY", /differ/],
+  ])("rejects %j naming %s", (env, variable, message) => {
+    try {
+      parseReconcileConfig(env as Record<string, string>);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).variable).toBe(variable);
+      expect((err as ConfigError).message).toMatch(message);
+      expect((err as ConfigError).message).toContain(variable);
+    }
+  });
+});

@@ -1,0 +1,3 @@
+// The CLI package: `main(argv, env, io)` and the commands' formatting helpers.
+export { main, usage } from "./main";
+export type { Command, Io, Env } from "./io";

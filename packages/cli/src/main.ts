@@ -1,0 +1,50 @@
+// The `scrape-reconciler` command line: dispatches to one command per file under
+// commands/ (loaded lazily so `sidecar` does not load the reconciler and vice versa),
+// turns every failure into one line on stderr and an exit code (2 for bad usage or
+// configuration, 1 for anything else).
+import { describeFailure } from "./aws-errors";
+import { processIo, UsageError, type Command, type Env, type Io } from "./io";
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  reconcile: { summary: "reconcile [--dry-run] [--json]   discover, diff against the published document, publish", load: async () => (await import("./commands/reconcile")).reconcileCommand },
+  show: { summary: "show [--json]                    print the published document and manifest", load: async () => (await import("./commands/show")).showCommand },
+  demo: { summary: "demo [--scenario FILE]           run against the local AWS simulator (no AWS account)", load: async () => (await import("./commands/demo")).demoCommand },
+};
+
+export function usage(): string {
+  return [
+    "usage: scrape-reconciler <command> [options]",
+    "",
+    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
+    "",
+    "Configuration: TARGETS_BUCKET (required), TARGETS_KEY, MANIFEST_PARAMETER, NAMESPACES, CLUSTERS;",
+    "AWS: the default credential chain, AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_<SERVICE>].",
+  ].join("\n");
+}
+
+export async function main(argv: string[], env: Env = process.env, io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name ? 0 : 2;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.err(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
+    return 2;
+  }
+  try {
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.out(`usage: scrape-reconciler ${entry.summary}`);
+      return 0;
+    }
+    return await (await entry.load())(rest, env, io);
+  } catch (err) {
+    const { line, code } = describeFailure(err);
+    io.err(`scrape-reconciler ${name}: ${line}`);
+    if (env.SCRAPE_RECONCILER_DEBUG) io.err(String((err as Error)?.stack ?? err));
+    return code;
+  }
+}
+
+export { UsageError };
