@@ -97,7 +97,7 @@ export function parseSource(text: string): SourceSpec {
     const slash = rest.indexOf("/");
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     const key = slash < 0 ? "" : rest.slice(slash + 1);
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`bad bucket name "${bucket}"`);
+    if (!/^[a-zA-Z0-9._-]{1,255}$/.test(bucket)) throw new Error(`bad bucket name "${bucket}"`);
     if (!key) throw new Error(`missing object key (want s3://BUCKET/KEY)`);
     return { kind: "s3", bucket, key };
   }
@@ -124,9 +124,9 @@ function parseLogLevel(text: string): LogLevel {
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedArgs {
   const byFlag = new Map<string, Key>(Object.entries(SETTINGS).map(([k, s]) => [s.flag, k as Key]));
   const fromFlags = new Map<Key, string>();
+  if (argv.some((a) => a === "-h" || a === "--help")) return { help: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === "-h" || arg === "--help") return { help: true };
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
     const key = byFlag.get(name);

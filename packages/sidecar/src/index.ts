@@ -27,6 +27,8 @@ export {
   type Source,
   type SourceState,
   type FetchResult,
+  type S3Like,
+  type SsmLike,
 } from "./sources";
 export { Syncer, backoffDelay, errorReason, type SyncOutcome, type AppliedDocument } from "./sync";
 export { createMetrics, type SidecarMetrics } from "./metrics";

@@ -1,0 +1,121 @@
+// The three sources against fakes: S3 conditional GETs, the SSM manifest rules
+// (generation, sha256, stale manifests) and the local file.
+import { mkdtempSync, rmSync, writeFileSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SourceError, classifyAwsError, fileSource, parseManifest, s3Source, ssmSource } from "../src/sources";
+import { fakeS3, fakeSsm, manifest, sha256 } from "./fakes";
+
+const DOC1 = '[{"labels":{"job":"a"},"targets":["10.0.0.1:9100"]}]';
+const DOC2 = '[{"labels":{"job":"a"},"targets":["10.0.0.2:9100"]}]';
+const KEY = "targets/ecs-services.json";
+
+describe("s3 source", () => {
+  it("GETs once, then sends If-None-Match with the applied ETag and reads 304 as unchanged", async () => {
+    const s3 = fakeS3();
+    const etag = s3.put("bkt", KEY, DOC1, { generation: "7" });
+    const src = s3Source(s3, "bkt", KEY);
+    const first = await src.fetch({});
+    expect(first).toMatchObject({ status: "changed", etag, generation: 7, sha256: sha256(DOC1) });
+    expect(first.status === "changed" && first.body.toString()).toBe(DOC1);
+    expect(await src.fetch({ etag })).toEqual({ status: "unchanged", note: "not_modified" });
+    expect(s3.calls.map((c) => c.status)).toEqual([200, 304]);
+    expect(s3.calls[1]!.ifNoneMatch).toBe(etag);
+    s3.put("bkt", KEY, DOC2);
+    const third = await src.fetch({ etag });
+    expect(third.status === "changed" && third.body.toString()).toBe(DOC2);
+  });
+
+  it("maps SDK errors to bounded reasons", async () => {
+    const s3 = fakeS3();
+    const src = s3Source(s3, "bkt", KEY);
+    await expect(src.fetch({})).rejects.toMatchObject({ name: "SourceError", reason: "not_found" });
+    s3.nextError = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "unreachable" });
+    s3.nextError = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "access_denied" });
+    s3.nextError = Object.assign(new Error("Please reduce your request rate."), { name: "SlowDown", $metadata: { httpStatusCode: 503 } });
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "throttled" });
+    expect(classifyAwsError(Object.assign(new Error("aborted"), { name: "AbortError" }), "x").reason).toBe("timeout");
+    expect(classifyAwsError(new Error("weird"), "x").reason).toBe("fetch_error");
+  });
+});
+
+describe("ssm source", () => {
+  const setup = () => {
+    const s3 = fakeS3();
+    const ssm = fakeSsm();
+    return { s3, ssm, src: ssmSource(ssm, s3, "/app/targets/manifest") };
+  };
+
+  it("fetches the document only when the generation changes, verifying its sha256", async () => {
+    const { s3, ssm, src } = setup();
+    s3.put("bkt", KEY, DOC1);
+    ssm.set("/app/targets/manifest", manifest(3, DOC1));
+    const r = await src.fetch({});
+    expect(r).toMatchObject({ status: "changed", generation: 3, sha256: sha256(DOC1) });
+    expect(await src.fetch({ generation: 3, sha256: sha256(DOC1) })).toEqual({ status: "unchanged", note: "same_generation" });
+    expect(s3.calls).toHaveLength(1);
+    s3.put("bkt", KEY, DOC2);
+    ssm.set("/app/targets/manifest", manifest(4, DOC2));
+    const r2 = await src.fetch({ generation: 3, sha256: sha256(DOC1) });
+    expect(r2).toMatchObject({ status: "changed", generation: 4 });
+    expect(s3.calls).toHaveLength(2);
+  });
+
+  it("ignores a manifest whose generation went back", async () => {
+    const { s3, ssm, src } = setup();
+    s3.put("bkt", KEY, DOC1);
+    ssm.set("/app/targets/manifest", manifest(2, DOC1));
+    expect(await src.fetch({ generation: 5, sha256: sha256(DOC2) })).toEqual({ status: "unchanged", note: "stale_manifest" });
+    expect(s3.calls).toHaveLength(0);
+  });
+
+  it("rejects a document whose sha256 does not match the manifest", async () => {
+    const { s3, ssm, src } = setup();
+    s3.put("bkt", KEY, DOC2);
+    ssm.set("/app/targets/manifest", manifest(9, DOC1));
+    await expect(src.fetch({ generation: 8 })).rejects.toMatchObject({ reason: "sha256_mismatch" });
+  });
+
+  it("rejects a bad or missing manifest", async () => {
+    const { ssm, src } = setup();
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "not_found" });
+    ssm.set("/app/targets/manifest", "{not json");
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "bad_manifest" });
+    ssm.set("/app/targets/manifest", manifest(1, DOC1, { sha256: "abc" }));
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "bad_manifest" });
+    ssm.set("/app/targets/manifest", manifest(-1, DOC1));
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "bad_manifest" });
+    ssm.set("/app/targets/manifest", manifest(1, DOC1, { key: "" }));
+    await expect(src.fetch({})).rejects.toMatchObject({ reason: "bad_manifest" });
+    expect(() => parseManifest("[]")).toThrow(SourceError);
+  });
+});
+
+describe("file source", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "sidecar-src-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("re-reads only when the file's stat changes", async () => {
+    const p = join(dir, "doc.json");
+    writeFileSync(p, DOC1);
+    const src = fileSource(p);
+    const r = await src.fetch({});
+    expect(r.status).toBe("changed");
+    const etag = r.status === "changed" ? r.etag : undefined;
+    expect(await src.fetch({ ...(etag ? { etag } : {}) })).toEqual({ status: "unchanged", note: "not_modified" });
+    writeFileSync(p, DOC2);
+    utimesSync(p, new Date(), new Date(Date.now() + 5000));
+    const r2 = await src.fetch({ ...(etag ? { etag } : {}) });
+    expect(r2.status === "changed" && r2.body.toString()).toBe(DOC2);
+  });
+
+  it("reports a missing file as not_found", async () => {
+    await expect(fileSource(join(dir, "nope.json")).fetch({})).rejects.toMatchObject({ reason: "not_found" });
+  });
+});
