@@ -120,8 +120,25 @@ export function prepareSeries(input: Series[]): PrepareResult {
     else byKey.set(key, { labels, samples });
   }
   const prepared: PreparedSeries[] = [];
-  for (const [key, { labels, samples }] of byKey) {
-    samples.sort((a, b) => a.timestamp - b.timestamp); // stable: equal timestamps keep input order
+  for (const [key, { labels, samples: all }] of byKey) {
+    all.sort((a, b) => a.timestamp - b.timestamp); // stable: equal timestamps keep input order
+    // Prometheus 2.42 keeps the first of two samples with one timestamp in a request and
+    // silently discards the other: drop exact repeats, report conflicting ones.
+    const samples: Sample[] = [];
+    const conflicts: Sample[] = [];
+    for (const x of all) {
+      const last = samples[samples.length - 1];
+      if (!last || last.timestamp !== x.timestamp) samples.push(x);
+      else if (!Object.is(last.value, x.value)) conflicts.push(x); // bitwise-like, as Prometheus compares
+    }
+    if (conflicts.length > 0) {
+      dropped.push({
+        series: { labels: labelsToRecord(labels), samples: conflicts },
+        reason: "duplicate_sample",
+        status: undefined,
+        message: "another sample of this series in the same write has the same timestamp and a different value (the first one is sent)",
+      });
+    }
     const labelBytes = encodeTimeSeries({ labels, samples: [] });
     const sampleBytes = samples.map((x) => encodeTimeSeries({ labels: [], samples: [x] }));
     const offsets = [0];

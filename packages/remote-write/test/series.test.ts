@@ -36,6 +36,16 @@ describe("prepareSeries", () => {
     );
   });
 
+  it("sends one sample per timestamp: exact repeats collapse, a conflicting value is dropped and reported", () => {
+    const { prepared, dropped } = prepareSeries([
+      { labels: { __name__: "m" }, samples: [{ value: 1, timestamp: T0 }, { value: 1, timestamp: T0 }, { value: 2, timestamp: T0 + 1 }] },
+      { labels: { __name__: "m" }, samples: [{ value: 3, timestamp: T0 + 1 }, { value: NaN, timestamp: T0 + 2 }, { value: NaN, timestamp: T0 + 2 }] },
+    ]);
+    expect(prepared[0]!.samples).toEqual([{ value: 1, timestamp: T0 }, { value: 2, timestamp: T0 + 1 }, { value: NaN, timestamp: T0 + 2 }]);
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toMatchObject({ reason: "duplicate_sample", status: undefined, series: { labels: { __name__: "m" }, samples: [{ value: 3, timestamp: T0 + 1 }] } });
+  });
+
   it("drops series with a bad label name, a bad or missing metric name, or a non-integer timestamp", () => {
     const { prepared, dropped } = prepareSeries([
       { labels: { __name__: "ok" }, samples: [{ value: 1, timestamp: T0 }] },
