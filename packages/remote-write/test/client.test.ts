@@ -133,6 +133,24 @@ describe("retry policy", () => {
     expect(r.dropped[0]!.message).toBe("too old sample (gave up after 4 attempts)");
   });
 
+  it("aborts a hanging request after timeoutMs and retries it", async () => {
+    const f = fakeFetch(() => status(204));
+    let attempts = 0;
+    const hanging: typeof fetch = (input, init) => {
+      attempts++;
+      if (attempts > 2) return f.fetch(input, init);
+      return new Promise((_, reject) => init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason)));
+    };
+    const client = createRemoteWriteClient({ url: URL_, fetch: hanging, timeoutMs: 5, sleep: async () => {}, retry: { maxAttempts: 3 } });
+    const r = await client.write(series(1));
+    expect(attempts).toBe(3);
+    expect(r).toMatchObject({ requests: 3, retries: 2, samplesSent: 1, dropped: [] });
+    const gaveUp = createRemoteWriteClient({ url: URL_, fetch: (_, init) => new Promise((__, reject) => init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason))), timeoutMs: 5, sleep: async () => {}, retry: { maxAttempts: 2 } });
+    const r2 = await gaveUp.write(series(1));
+    expect(r2.dropped.map((d) => [d.reason, d.status])).toEqual([["retries_exhausted", undefined]]);
+    expect(r2.dropped[0]!.message).toMatch(/^TimeoutError: .*\(gave up after 2 attempts\)$/);
+  });
+
   it("retries network failures", async () => {
     const { client, calls } = setup((_, i) => (i === 0 ? new TypeError("fetch failed", { cause: new Error("ECONNRESET") }) : status(204)));
     const r = await client.write(series(1));

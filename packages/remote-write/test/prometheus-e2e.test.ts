@@ -110,6 +110,7 @@ describe.skipIf(!binary)(title, () => {
   });
 
   it("drops a sample far behind the head as out_of_bounds", async () => {
+    await client.write([{ labels: { __name__: "rw_e2e_head" }, samples: [{ value: 1, timestamp: now }] }]); // the head's max time
     const r = await client.write([
       { labels: { __name__: "rw_e2e_oob" }, samples: [{ value: 1, timestamp: now - 3 * 3600_000 }, { value: 2, timestamp: now }] },
     ]);
