@@ -1,0 +1,41 @@
+// The audit: every 5 minutes, compares the published document with what AWS
+// runs now and emits CloudWatch metrics (EMF through its logs, so no
+// cloudwatch:PutMetricData) that alarms.ts watches: StaleTargets,
+// MissingTargets, DocumentAgeSeconds, ReconcileAgeSeconds, DiscoveryErrors.
+import type { StageConfig } from "./config";
+import { auditStatements } from "./iam";
+import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
+import { scheduleFunction } from "./schedule";
+import type { Storage } from "./storage";
+
+export const AUDIT_METRICS = [
+  "StaleTargets",
+  "MissingTargets",
+  "DocumentAgeSeconds",
+  "ReconcileAgeSeconds",
+  "DiscoveryErrors",
+] as const;
+
+export function createAudit(cfg: StageConfig, storage: Storage): AppFunction {
+  const f = appFunction(cfg, "Audit", {
+    role: "audit",
+    handler: "functions/audit.handler",
+    description: "Audits the published targets document against AWS and emits CloudWatch metrics",
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    reservedConcurrency: 1,
+    environment: discoveryEnvironment(cfg, storage),
+    statements: (logStreamsArn) =>
+      auditStatements<$util.Input<string>>(
+        {
+          bucketArn: storage.bucketArn,
+          documentObjectArn: storage.documentObjectArn,
+          manifestParameterArn: storage.manifestParameterArn,
+          logStreamsArn,
+        },
+        "*",
+      ),
+  });
+  scheduleFunction("Audit", cfg.schedules.audit, f.fn, "Audit of the published targets");
+  return f;
+}

@@ -1,0 +1,207 @@
+// Per-stage configuration, in one typed and validated place. A stage reads
+// `infra/stages/<stage>.json`, or the JSON in SCRAPE_RECONCILER_CONFIG when that
+// variable is set (it wins over the file); a stage with neither gets the
+// defaults. A bad value fails the deploy with one line naming the field.
+// Pure: no SST or Pulumi imports, so it unit-tests in milliseconds.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+
+export const CONFIG_ENV = "SCRAPE_RECONCILER_CONFIG";
+
+const RATE = /^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$/;
+const CRON = /^cron\(\S+( \S+){5}\)$/;
+const schedule = z
+  .string()
+  .refine((v) => RATE.test(v) || CRON.test(v), "expected rate(N minutes|hours|days) or cron(6 fields)");
+const s3Key = z
+  .string()
+  .regex(/^[A-Za-z0-9!_.*'()\-][A-Za-z0-9!_.*'()\-/]{0,1023}$/, "expected an S3 key without a leading slash")
+  .refine((v) => !v.endsWith("/"), "expected an object key, not a folder");
+const tagName = z.string().regex(/^[A-Za-z0-9_.:/=+\-@ ]{1,128}$/, "expected a Cloud Map tag key (1-128 characters)");
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1");
+const ssmName = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9_.\-]+){1,15}$/, "expected an SSM parameter path such as /app/stage/targets/manifest")
+  .max(1011);
+const clusterRef = z
+  .string()
+  .regex(
+    /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_\-]{1,255}$/,
+    "expected an ECS cluster name or cluster ARN",
+  );
+const tagFilter = z.string().regex(/^[^=\s][^=]{0,127}=[^=]{0,256}$/, "expected KEY=VALUE");
+const AMP_URL =
+  /^https:\/\/aps-workspaces\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\/workspaces\/(ws-[A-Za-z0-9\-]+)\/api\/v1\/remote_write$/;
+
+const ampSchema = z
+  .strictObject({
+    remoteWriteUrl: z.string().regex(AMP_URL, "expected https://aps-workspaces.REGION.amazonaws.com/workspaces/ws-ID/api/v1/remote_write"),
+    /** Signing region; defaults to the URL's region and must agree with it. */
+    region: region.optional(),
+    /** Account that owns the workspace (default: the deploying account). */
+    workspaceAccount: z.string().regex(/^\d{12}$/, "expected a 12-digit account id").optional(),
+    /** Role in the central account to assume before writing (cross-account AMP). */
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/, "expected an IAM role ARN").optional(),
+  })
+  .superRefine((amp, ctx) => {
+    const urlRegion = AMP_URL.exec(amp.remoteWriteUrl)?.[1];
+    if (amp.region && urlRegion && amp.region !== urlRegion) {
+      ctx.addIssue({ code: "custom", path: ["region"], message: `does not match the URL's region ${urlRegion}` });
+    }
+  })
+  .transform((amp) => {
+    const m = AMP_URL.exec(amp.remoteWriteUrl)!;
+    return { ...amp, region: amp.region ?? m[1]!, workspaceId: m[2]! };
+  });
+
+const rdsSchema = z
+  .strictObject({
+    /** DB instance identifiers to forward CloudWatch metrics for. */
+    instances: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9\-]{0,62}$/, "expected a DB instance identifier")).default([]),
+    /** Select instances by tag instead, as KEY=VALUE. */
+    tag: tagFilter.optional(),
+  })
+  .default({ instances: [] });
+
+const elastiCacheSchema = z
+  .strictObject({
+    /** Cache cluster ids (for Redis replication groups: the node cluster ids, e.g. my-redis-001). */
+    clusters: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9\-]{0,49}$/, "expected an ElastiCache cluster id")).default([]),
+    tag: tagFilter.optional(),
+  })
+  .default({ clusters: [] });
+
+const alarmsSchema = z
+  .strictObject({
+    /** E-mail address subscribed to a topic this stage creates. */
+    email: z.email().optional(),
+    /** Existing SNS topic to notify instead of creating one. */
+    topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w\-]{1,256}$/, "expected an SNS topic ARN").optional(),
+    /** Consecutive 5-minute periods a condition must hold before the alarm fires. */
+    evaluationPeriods: z.int().min(1).max(288).default(3),
+    documentMaxAgeSeconds: z.int().min(60).max(86_400).default(900),
+    reconcileMaxAgeSeconds: z.int().min(60).max(86_400).default(900),
+  })
+  .refine((a) => !(a.email && a.topicArn), { message: "set email or topicArn, not both", path: ["topicArn"] })
+  .default({ evaluationPeriods: 3, documentMaxAgeSeconds: 900, reconcileMaxAgeSeconds: 900 });
+
+export const stageConfigSchema = z.strictObject({
+  /** Cloud Map namespace names or ids to include (empty: all). */
+  namespaces: z.array(z.string().min(1).max(1024)).default([]),
+  /** ECS cluster names or ARNs to include (empty: all); also narrows the ECS event rule. */
+  clusters: z.array(clusterRef).default([]),
+  /** Cloud Map service tag names of the opt-in contract. */
+  tags: z
+    .strictObject({
+      metricsPort: tagName.default("METRICS_PORT"),
+      metricsPath: tagName.default("METRICS_PATH"),
+      ecsMetricsPort: tagName.default("ECS_METRICS_PORT"),
+      ecsMetricsPath: tagName.default("ECS_METRICS_PATH"),
+      metricsScheme: tagName.default("METRICS_SCHEME"),
+    })
+    .default({
+      metricsPort: "METRICS_PORT",
+      metricsPath: "METRICS_PATH",
+      ecsMetricsPort: "ECS_METRICS_PORT",
+      ecsMetricsPath: "ECS_METRICS_PATH",
+      metricsScheme: "METRICS_SCHEME",
+    }),
+  document: z
+    .strictObject({
+      key: s3Key.default("targets/ecs-services.json"),
+      stateKey: s3Key.default("targets/state.json"),
+      forwardStateKey: s3Key.default("forwarder/state.json"),
+      noncurrentVersionDays: z.int().min(1).max(3650).default(30),
+    })
+    .default({
+      key: "targets/ecs-services.json",
+      stateKey: "targets/state.json",
+      forwardStateKey: "forwarder/state.json",
+      noncurrentVersionDays: 30,
+    }),
+  /** SSM parameter of the manifest; default /<app>/<stage>/targets/manifest. */
+  manifestParameter: ssmName.optional(),
+  amp: ampSchema.optional(),
+  rds: rdsSchema,
+  elastiCache: elastiCacheSchema,
+  alarms: alarmsSchema,
+  schedules: z
+    .strictObject({
+      reconcile: schedule.default("rate(5 minutes)"),
+      forward: schedule.default("rate(1 minute)"),
+      audit: schedule.default("rate(5 minutes)"),
+    })
+    .default({ reconcile: "rate(5 minutes)", forward: "rate(1 minute)", audit: "rate(5 minutes)" }),
+  reconcile: z
+    .strictObject({
+      timeoutSeconds: z.int().min(10).max(900).default(60),
+      /** Reserved concurrency and SQS maximum concurrency (SQS allows no fewer than 2). */
+      maxConcurrency: z.int().min(2).max(10).default(2),
+      maxReceiveCount: z.int().min(1).max(1000).default(5),
+    })
+    .default({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5 }),
+  /** Name of the existing Prometheus ECS task role to attach the read-only policy to. */
+  prometheusTaskRoleName: z.string().regex(/^[\w+=,.@\-]{1,64}$/, "expected an IAM role name").optional(),
+  logRetentionDays: z
+    .union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731].map((n) => z.literal(n)) as [
+      z.ZodLiteral<number>,
+      z.ZodLiteral<number>,
+      ...z.ZodLiteral<number>[],
+    ])
+    .default(30),
+});
+
+export type StageConfigInput = z.input<typeof stageConfigSchema>;
+export type StageConfig = z.output<typeof stageConfigSchema> & { manifestParameter: string; stage: string; app: string };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const STAGE = /^[a-z0-9][a-z0-9-]{0,29}$/;
+
+/** Validates raw JSON for one stage; throws a one-line ConfigError naming the field. */
+export function parseStageConfig(raw: unknown, opts: { app: string; stage: string; source: string }): StageConfig {
+  if (!STAGE.test(opts.stage)) {
+    throw new ConfigError(`${opts.source}: stage: "${opts.stage}" must match ${STAGE.source} (it is part of function names)`);
+  }
+  const res = stageConfigSchema.safeParse(raw ?? {});
+  if (!res.success) {
+    const issues = res.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`);
+    throw new ConfigError(`${opts.source}: ${issues.join("; ")}`);
+  }
+  return {
+    ...res.data,
+    app: opts.app,
+    stage: opts.stage,
+    manifestParameter: res.data.manifestParameter ?? `/${opts.app}/${opts.stage}/targets/manifest`,
+  };
+}
+
+/** Reads the stage's configuration from the environment variable or the stage file. */
+export function loadStageConfig(opts: { app: string; stage: string; root: string; env?: NodeJS.ProcessEnv }): StageConfig {
+  const env = opts.env ?? process.env;
+  const fromEnv = env[CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv.trim() !== "") {
+    return parseStageConfig(parseJson(fromEnv, CONFIG_ENV), { ...opts, source: CONFIG_ENV });
+  }
+  const rel = `infra/stages/${opts.stage}.json`;
+  const file = join(opts.root, rel);
+  if (!existsSync(file)) return parseStageConfig({}, { ...opts, source: `${rel} (absent: defaults)` });
+  return parseStageConfig(parseJson(readFileSync(file, "utf8"), rel), { ...opts, source: rel });
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid JSON (${(err as Error).message.split("\n")[0]})`);
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}

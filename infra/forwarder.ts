@@ -1,0 +1,71 @@
+// The metrics forwarder: every minute, reads RDS (PostgreSQL) and ElastiCache
+// (Redis) metrics from CloudWatch and remote-writes them to AMP, signed with
+// SigV4, directly or through a role in a central monitoring account.
+// Deployed only when the stage configures `amp`.
+import type { StageConfig } from "./config";
+import type { DeployContext } from "./context";
+import { forwardStatements, type AmpAccess } from "./iam";
+import { appFunction, type AppFunction } from "./lambda";
+import { scheduleFunction } from "./schedule";
+import type { Storage } from "./storage";
+
+export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: Storage): AppFunction | undefined {
+  const amp = cfg.amp;
+  if (!amp) return undefined;
+  const at = $util.all([ctx.partition, ctx.region, ctx.account]);
+  const rdsArns = selectionArns(at, "rds", "db", cfg.rds.instances, cfg.rds.tag);
+  const cacheArns = selectionArns(at, "elasticache", "cluster", cfg.elastiCache.clusters, cfg.elastiCache.tag);
+  const access: AmpAccess<$util.Input<string>> = amp.roleArn
+    ? { kind: "assume-role", roleArn: amp.roleArn }
+    : {
+        kind: "workspace",
+        workspaceArn: $interpolate`arn:${ctx.partition}:aps:${amp.region}:${amp.workspaceAccount ?? ctx.account}:workspace/${amp.workspaceId}`,
+      };
+
+  const f = appFunction(cfg, "Forward", {
+    role: "forward",
+    handler: "functions/forward.handler",
+    description: "Forwards RDS and ElastiCache CloudWatch metrics to Amazon Managed Service for Prometheus",
+    timeoutSeconds: 50,
+    memoryMb: 256,
+    // One run at a time: overlapping runs would send out-of-order samples.
+    reservedConcurrency: 1,
+    environment: {
+      AMP_REMOTE_WRITE_URL: amp.remoteWriteUrl,
+      AMP_REGION: amp.region,
+      ...(amp.roleArn ? { AMP_ROLE_ARN: amp.roleArn } : {}),
+      TARGETS_BUCKET: storage.bucketName,
+      FORWARD_STATE_KEY: storage.forwardStateKey,
+      RDS_INSTANCES: cfg.rds.instances.join(","),
+      RDS_TAG: cfg.rds.tag ?? "",
+      ELASTICACHE_CLUSTERS: cfg.elastiCache.clusters.join(","),
+      ELASTICACHE_TAG: cfg.elastiCache.tag ?? "",
+    },
+    statements: (logStreamsArn) =>
+      forwardStatements<$util.Input<string>>(
+        {
+          bucketArn: storage.bucketArn,
+          forwardStateObjectArn: storage.forwardStateObjectArn,
+          amp: access,
+          rdsArns,
+          elastiCacheArns: cacheArns,
+          logStreamsArn,
+        },
+        "*",
+      ),
+  });
+  scheduleFunction("Forward", cfg.schedules.forward, f.fn, "RDS/ElastiCache metrics -> AMP");
+  return f;
+}
+
+/** ARNs for explicit ids, or every resource of the kind when selected by tag (tags are read per resource). */
+function selectionArns(
+  at: $util.Output<[string, string, string]>,
+  service: "rds" | "elasticache",
+  kind: "db" | "cluster",
+  ids: readonly string[],
+  tag: string | undefined,
+): $util.Input<string>[] {
+  const names = tag ? ["*"] : ids;
+  return names.map((id) => at.apply(([p, r, a]) => `arn:${p}:${service}:${r}:${a}:${kind}:${id}`));
+}

@@ -1,0 +1,150 @@
+// IAM statements of each function and of the Prometheus task role, least
+// privilege: exact actions (never a wildcard), resource ARNs wherever the
+// service supports resource-level permissions, "*" only for the read calls
+// that support none. Generic over the ARN type so sst.config.ts passes Pulumi
+// outputs and the tests pass strings. Pure.
+
+export interface Statement<R> {
+  actions: string[];
+  resources: R[];
+}
+
+/** Read calls of discovery. None of these supports a narrower resource than "*"
+ * for "every namespace / cluster" (List*, DescribeTaskDefinition, ec2:Describe*),
+ * and the ones that do (GetService, DescribeTasks...) are called on any service
+ * or task the account runs, so they get "*" as well. */
+export const DISCOVERY_READ_ACTIONS = [
+  "servicediscovery:ListNamespaces",
+  "servicediscovery:ListServices",
+  "servicediscovery:GetService",
+  "servicediscovery:ListTagsForResource",
+  "servicediscovery:ListInstances",
+  "servicediscovery:GetInstancesHealthStatus",
+  "servicediscovery:DiscoverInstances",
+  "ecs:ListClusters",
+  "ecs:ListServices",
+  "ecs:ListTasks",
+  "ecs:DescribeServices",
+  "ecs:DescribeTasks",
+  "ecs:DescribeTaskDefinition",
+  "ecs:DescribeContainerInstances",
+  "ec2:DescribeInstances",
+] as const;
+
+/** What an SQS event source mapping needs from the function's role. */
+export const SQS_CONSUMER_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+] as const;
+
+/** Writing to the function's own log group (it is created by the stack, so no CreateLogGroup). */
+export function logStatements<R>(logStreamsArn: R): Statement<R>[] {
+  return [{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logStreamsArn] }];
+}
+
+export interface ReconcileResources<R> {
+  bucketArn: R;
+  documentObjectArn: R;
+  stateObjectArn: R;
+  manifestParameterArn: R;
+  queueArn: R;
+  /** `<log group ARN>:*` */
+  logStreamsArn: R;
+}
+
+export function reconcileStatements<R>(r: ReconcileResources<R>, star: R): Statement<R>[] {
+  return [
+    { actions: [...DISCOVERY_READ_ACTIONS], resources: [star] },
+    // ListBucket lets a missing key answer 404 instead of 403 (first publish).
+    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.documentObjectArn, r.stateObjectArn] },
+    // PutParameter creates the manifest on the first publish and overwrites it after.
+    { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: [r.manifestParameterArn] },
+    { actions: [...SQS_CONSUMER_ACTIONS], resources: [r.queueArn] },
+    ...logStatements(r.logStreamsArn),
+  ];
+}
+
+export interface AuditResources<R> {
+  bucketArn: R;
+  documentObjectArn: R;
+  manifestParameterArn: R;
+  logStreamsArn: R;
+}
+
+/** The audit compares the published document with AWS: discovery reads, document and manifest reads. */
+export function auditStatements<R>(r: AuditResources<R>, star: R): Statement<R>[] {
+  return [
+    { actions: [...DISCOVERY_READ_ACTIONS], resources: [star] },
+    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    { actions: ["s3:GetObject"], resources: [r.documentObjectArn] },
+    { actions: ["ssm:GetParameter"], resources: [r.manifestParameterArn] },
+    ...logStatements(r.logStreamsArn),
+  ];
+}
+
+export type AmpAccess<R> = { kind: "workspace"; workspaceArn: R } | { kind: "assume-role"; roleArn: R };
+
+export interface ForwardResources<R> {
+  bucketArn: R;
+  forwardStateObjectArn: R;
+  amp: AmpAccess<R>;
+  /** DB instance ARNs (`...:db:ID`, or `...:db:*` when selected by tag); empty: RDS not forwarded. */
+  rdsArns: R[];
+  /** Cache cluster ARNs (`...:cluster:ID`, or `...:cluster:*` by tag); empty: ElastiCache not forwarded. */
+  elastiCacheArns: R[];
+  logStreamsArn: R;
+}
+
+export function forwardStatements<R>(r: ForwardResources<R>, star: R): Statement<R>[] {
+  const out: Statement<R>[] = [
+    // GetMetricData has no resource-level permissions.
+    { actions: ["cloudwatch:GetMetricData"], resources: [star] },
+    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.forwardStateObjectArn] },
+    r.amp.kind === "workspace"
+      ? { actions: ["aps:RemoteWrite"], resources: [r.amp.workspaceArn] }
+      : { actions: ["sts:AssumeRole"], resources: [r.amp.roleArn] },
+  ];
+  if (r.rdsArns.length > 0) {
+    out.push({ actions: ["rds:DescribeDBInstances", "rds:ListTagsForResource"], resources: [...r.rdsArns] });
+  }
+  if (r.elastiCacheArns.length > 0) {
+    out.push({
+      actions: ["elasticache:DescribeCacheClusters", "elasticache:ListTagsForResource"],
+      resources: [...r.elastiCacheArns],
+    });
+  }
+  out.push(...logStatements(r.logStreamsArn));
+  return out;
+}
+
+/** Read-only access for the Prometheus task role (the sidecar): the one object and the one parameter. */
+export function prometheusReadStatements<R>(r: { bucketArn: R; documentObjectArn: R; manifestParameterArn: R }): Statement<R>[] {
+  return [
+    { actions: ["s3:GetObject"], resources: [r.documentObjectArn] },
+    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    { actions: ["ssm:GetParameter"], resources: [r.manifestParameterArn] },
+  ];
+}
+
+/** The role trust policy every function role gets: the Lambda service, nothing else. */
+export function lambdaTrustPolicy() {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "lambda.amazonaws.com" },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  };
+}
+
+/** Actions that are wildcards (`*`, `s3:*`, `ecs:Describe*`...); used by the tests and at deploy time. */
+export function wildcardActions(statements: readonly { actions: readonly string[] }[]): string[] {
+  return statements.flatMap((s) => s.actions).filter((a) => a.includes("*") || a.includes("?") || !/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(a));
+}

@@ -1,0 +1,95 @@
+// How every function of this app is built and run: runtime, architecture,
+// bundling, its own log group, exact IAM statements (`permissions`, never
+// `link`, which grants s3:* / sqs:*) and a role that only Lambda can assume.
+import type { StageConfig } from "./config";
+import { assertSdkBundled } from "./bundle-check";
+import { lambdaTrustPolicy, wildcardActions, type Statement } from "./iam";
+import { functionName, type FunctionRole } from "./naming";
+import type { Storage } from "./storage";
+
+/** Newest Node runtime that both AWS Lambda and SST 4.17.1 accept (Node 22 leaves support in 2027). */
+export const RUNTIME = "nodejs24.x";
+export const ARCHITECTURE = "arm64";
+/** CloudWatch namespace of the EMF metrics all functions emit (Powertools Metrics). */
+export const METRICS_NAMESPACE = "ScrapeReconciler";
+
+export interface AppFunctionArgs {
+  role: FunctionRole;
+  /** `functions/<file>.handler`, relative to the repository root. */
+  handler: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  reservedConcurrency?: number;
+  environment: Record<string, $util.Input<string>>;
+  /** Statements of the function, given the ARN of its own log streams. */
+  statements: (logStreamsArn: $util.Output<string>) => Statement<$util.Input<string>>[];
+}
+
+export interface AppFunction {
+  fn: sst.aws.Function;
+  name: string;
+  logGroup: aws.cloudwatch.LogGroup;
+}
+
+export function appFunction(cfg: StageConfig, logicalName: string, a: AppFunctionArgs): AppFunction {
+  const name = functionName(cfg.app, cfg.stage, a.role);
+  const logGroup = new aws.cloudwatch.LogGroup(`${logicalName}Logs`, {
+    name: `/aws/lambda/${name}`,
+    retentionInDays: cfg.logRetentionDays,
+  });
+  const statements = a.statements($interpolate`${logGroup.arn}:*`);
+  const wild = wildcardActions(statements);
+  if (wild.length > 0) throw new Error(`${logicalName}: wildcard IAM actions are not allowed: ${wild.join(", ")}`);
+
+  const fn = new sst.aws.Function(logicalName, {
+    name,
+    description: a.description,
+    handler: a.handler,
+    runtime: RUNTIME,
+    architecture: ARCHITECTURE,
+    timeout: `${a.timeoutSeconds} seconds`,
+    memory: `${a.memoryMb} MB`,
+    // esbuild: one minified ESM file with a linked source map. The AWS SDK is
+    // bundled from the lockfile's versions (nothing in `install`/`external`);
+    // the postbuild hook fails the deploy if a build ever leaves it external.
+    nodejs: { format: "esm", minify: true, sourcemap: true },
+    hook: { postbuild: assertSdkBundled },
+    environment: {
+      NODE_OPTIONS: "--enable-source-maps",
+      POWERTOOLS_SERVICE_NAME: cfg.app,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...a.environment,
+    },
+    concurrency: a.reservedConcurrency === undefined ? undefined : { reserved: a.reservedConcurrency },
+    logging: { logGroup: logGroup.name, format: "text" },
+    permissions: statements,
+    transform: {
+      role: (args) => {
+        // SST 4.17.1 makes every role also trust the account root (it tests a
+        // Pulumi Output for falsiness): trust the Lambda service only.
+        args.assumeRolePolicy = JSON.stringify(lambdaTrustPolicy());
+        // Logs go through the inline statement scoped to this log group
+        // instead of AWSLambdaBasicExecutionRole (logs:* writes on "*").
+        args.managedPolicyArns = [];
+      },
+    },
+  });
+  return { fn, name, logGroup };
+}
+
+/** The reconcile settings shared by the reconcile and audit functions (names from DESIGN.md). */
+export function discoveryEnvironment(cfg: StageConfig, storage: Storage): Record<string, $util.Input<string>> {
+  return {
+    TARGETS_BUCKET: storage.bucketName,
+    TARGETS_KEY: storage.documentKey,
+    MANIFEST_PARAMETER: storage.manifestParameter,
+    NAMESPACES: cfg.namespaces.join(","),
+    CLUSTERS: cfg.clusters.join(","),
+    METRICS_PORT_TAG: cfg.tags.metricsPort,
+    METRICS_PATH_TAG: cfg.tags.metricsPath,
+    ECS_METRICS_PORT_TAG: cfg.tags.ecsMetricsPort,
+    ECS_METRICS_PATH_TAG: cfg.tags.ecsMetricsPath,
+    METRICS_SCHEME_TAG: cfg.tags.metricsScheme,
+  };
+}

@@ -1,0 +1,119 @@
+// The reconcile pipeline: EventBridge rules (ECS task state changes, Cloud Map
+// API calls via CloudTrail, a schedule) -> one SQS queue (with a dead-letter
+// queue) -> the reconcile function.
+//
+// Coalescing: the queue turns a deployment's burst of events into a few large
+// batches. The event source takes up to 100 messages or 5 s of them, and at
+// most `maxConcurrency` (default 2) invocations run at once (reserved
+// concurrency on the function, maximum concurrency on the event source), each
+// doing one conditional S3 write per batch. So a burst costs a bounded number
+// of writes, and a later batch always re-reads the state it builds on.
+import type { StageConfig } from "./config";
+import type { DeployContext } from "./context";
+import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
+import { reconcileStatements } from "./iam";
+import { cloudMapApiCallPattern, ecsTaskStateChangePattern } from "./patterns";
+import type { Storage } from "./storage";
+
+/** Messages taken per invocation and how long the event source waits to fill a batch. */
+export const BATCH_SIZE = 100;
+export const BATCH_WINDOW_SECONDS = 5;
+/** AWS's advice for an SQS event source: visibility timeout at least 6x the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export interface Reconcile extends AppFunction {
+  queue: aws.sqs.Queue;
+  dlq: aws.sqs.Queue;
+  rules: aws.cloudwatch.EventRule[];
+}
+
+export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: Storage): Reconcile {
+  const r = cfg.reconcile;
+  const dlq = new aws.sqs.Queue("ReconcileDeadLetters", {
+    messageRetentionSeconds: 14 * 24 * 3600,
+    sqsManagedSseEnabled: true,
+  });
+  const queue = new aws.sqs.Queue("ReconcileEvents", {
+    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * r.timeoutSeconds,
+    messageRetentionSeconds: 4 * 24 * 3600,
+    sqsManagedSseEnabled: true,
+    redrivePolicy: $jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: r.maxReceiveCount }),
+  });
+  new aws.sqs.RedriveAllowPolicy("ReconcileDeadLettersSource", {
+    queueUrl: dlq.url,
+    redriveAllowPolicy: $jsonStringify({ redrivePermission: "byQueue", sourceQueueArns: [queue.arn] }),
+  });
+
+  const f = appFunction(cfg, "Reconcile", {
+    role: "reconcile",
+    handler: "functions/reconcile.handler",
+    description: "Discovers ECS/Cloud Map scrape targets and publishes the file_sd document",
+    timeoutSeconds: r.timeoutSeconds,
+    memoryMb: 512,
+    reservedConcurrency: r.maxConcurrency,
+    environment: {
+      ...discoveryEnvironment(cfg, storage),
+      STATE_KEY: storage.stateKey,
+    },
+    statements: (logStreamsArn) =>
+      reconcileStatements<$util.Input<string>>(
+        {
+          bucketArn: storage.bucketArn,
+          documentObjectArn: storage.documentObjectArn,
+          stateObjectArn: storage.stateObjectArn,
+          manifestParameterArn: storage.manifestParameterArn,
+          queueArn: queue.arn,
+          logStreamsArn,
+        },
+        "*",
+      ),
+  });
+
+  new aws.lambda.EventSourceMapping("ReconcileEventSource", {
+    eventSourceArn: queue.arn,
+    functionName: f.fn.name,
+    batchSize: BATCH_SIZE,
+    maximumBatchingWindowInSeconds: BATCH_WINDOW_SECONDS,
+    functionResponseTypes: ["ReportBatchItemFailures"],
+    scalingConfig: { maximumConcurrency: r.maxConcurrency },
+  });
+
+  const clusterArns = ctx.ecsClusterArns(cfg.clusters);
+  const rules: Record<string, aws.cloudwatch.EventRule> = {
+    EcsTaskStateChange: new aws.cloudwatch.EventRule("EcsTaskStateChange", {
+      description: "ECS task state changes of the included clusters -> reconcile queue",
+      eventPattern: clusterArns.apply((arns) => JSON.stringify(ecsTaskStateChangePattern(arns))),
+    }),
+    CloudMapApiCall: new aws.cloudwatch.EventRule("CloudMapApiCall", {
+      description: "Cloud Map registrations and service changes (CloudTrail) -> reconcile queue",
+      eventPattern: JSON.stringify(cloudMapApiCallPattern()),
+    }),
+    ReconcileSchedule: new aws.cloudwatch.EventRule("ReconcileSchedule", {
+      description: "Full reconcile, the safety net -> reconcile queue",
+      scheduleExpression: cfg.schedules.reconcile,
+    }),
+  };
+  for (const [name, rule] of Object.entries(rules)) {
+    new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: queue.arn });
+  }
+
+  // Only these rules may send to the queue.
+  new aws.sqs.QueuePolicy("ReconcileEventsPolicy", {
+    queueUrl: queue.url,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "EventBridgeRules",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: queue.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": Object.values(rules).map((rule) => rule.arn) } },
+        },
+      ],
+    }),
+  });
+
+  return { ...f, queue, dlq, rules: Object.values(rules) };
+}

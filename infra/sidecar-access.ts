@@ -1,0 +1,29 @@
+// Read-only access for the sidecar beside each Prometheus: a managed policy
+// with s3:GetObject on the document, ssm:GetParameter on the manifest (and
+// s3:ListBucket, so a not-yet-published document reads as 404). Attached to
+// the Prometheus task role when the stage names it; exported either way.
+import type { StageConfig } from "./config";
+import { prometheusReadStatements } from "./iam";
+import type { Storage } from "./storage";
+
+export function createSidecarAccess(cfg: StageConfig, storage: Storage) {
+  const statements = prometheusReadStatements<$util.Input<string>>({
+    bucketArn: storage.bucketArn,
+    documentObjectArn: storage.documentObjectArn,
+    manifestParameterArn: storage.manifestParameterArn,
+  });
+  const policy = new aws.iam.Policy("PrometheusRead", {
+    description: `Read the ${cfg.app} ${cfg.stage} targets document and manifest`,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: statements.map((s) => ({ Effect: "Allow", Action: s.actions, Resource: s.resources })),
+    }),
+  });
+  if (cfg.prometheusTaskRoleName) {
+    new aws.iam.RolePolicyAttachment("PrometheusReadAttachment", {
+      role: cfg.prometheusTaskRoleName,
+      policyArn: policy.arn,
+    });
+  }
+  return { policy };
+}
