@@ -6,7 +6,7 @@
 // it changes, and its sha256 is checked against the manifest), a local file by its stat.
 // Failures are SourceErrors with a short machine-readable reason for the metrics.
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
 import type { Manifest } from "@scrape-reconciler/core";
@@ -188,22 +188,25 @@ export function ssmSource(ssm: SsmLike, s3: S3Like, name: string): Source {
   };
 }
 
-/** `file:PATH`: re-read when the file's identity, size or mtime changes. */
+/**
+ * `file:PATH` (local use): read every time and compared by sha256. A stat-based check
+ * would miss rewrites within the file system's timestamp granularity, and local files
+ * are small.
+ */
 export function fileSource(path: string): Source {
   return {
     description: `file:${path}`,
     async fetch(previous) {
-      let fingerprint: string;
+      let body: Buffer;
       try {
-        const st = await stat(path);
-        fingerprint = `${st.ino}:${st.size}:${st.mtimeMs}`;
-        if (previous.etag === fingerprint) return { status: "unchanged", note: "not_modified" };
-        const body = await readFile(path);
-        return { status: "changed", body, etag: fingerprint, sha256: sha256Hex(body) };
+        body = await readFile(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new SourceError(code === "ENOENT" ? "not_found" : code === "EACCES" ? "access_denied" : "fetch_error", `read ${path}: ${(err as Error).message}`);
       }
+      const sha256 = sha256Hex(body);
+      if (previous.sha256 === sha256) return { status: "unchanged", note: "not_modified" };
+      return { status: "changed", body, sha256 };
     },
   };
 }
