@@ -105,6 +105,18 @@ function signalled(): { promise: Promise<string>; dispose(): void } {
   };
 }
 
+/** Process warnings (e.g. the AWS SDK's Node-version notice) become JSON log lines too. */
+function routeWarningsToLog(log: Logger): void {
+  const original = process.emitWarning;
+  if ((original as { sidecarRouted?: boolean }).sidecarRouted) return;
+  const routed = ((warning: string | Error, ...rest: unknown[]) => {
+    const w = typeof warning === "string" ? { name: typeof rest[0] === "string" ? rest[0] : "Warning", message: warning } : warning;
+    log.warn("process warning", { name: w.name, warning: w.message.split("\n")[0] });
+  }) as typeof process.emitWarning;
+  (routed as { sidecarRouted?: boolean }).sidecarRouted = true;
+  process.emitWarning = routed;
+}
+
 /** Runs the sidecar until SIGTERM/SIGINT; resolves with the process exit code. */
 export async function runSidecar(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: RunIo = {}): Promise<number> {
   const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
@@ -126,6 +138,7 @@ export async function runSidecar(argv: readonly string[], env: Readonly<Record<s
     throw e;
   }
   const log = createLogger(config.logLevel);
+  routeWarningsToLog(log);
   const sig = io.until ? undefined : signalled();
   let handle: SidecarHandle;
   try {
