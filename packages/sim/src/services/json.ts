@@ -1,0 +1,98 @@
+// The awsJson1_0 / awsJson1_1 protocol shared by Cloud Map, ECS and SSM (and later
+// CloudWatch): `X-Amz-Target: Prefix.Operation`, a JSON body in, JSON out with Dates
+// as epoch seconds, errors as HTTP 4xx/5xx `{"__type", "message"}`; plus token paging.
+import { AwsError } from "../errors";
+import { isReadOnlyOperation, type HandlerContext, type ServiceHandler, type SimRequest } from "./types";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonOperation = (input: any, ctx: HandlerContext) => unknown;
+
+export interface JsonServiceSpec {
+  service: string;
+  targetPrefix: string;
+  /** "1.1" (Cloud Map, ECS, SSM) or "1.0" (CloudWatch, DynamoDB). */
+  version?: "1.0" | "1.1";
+  operations: Record<string, JsonOperation>;
+  /** IAM action overrides (default `service:Operation`). */
+  iamActions?: Record<string, string>;
+}
+
+/** JSON with Dates as epoch seconds (what the SDK's awsJson deserializer expects). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() / 1000 : v;
+  });
+}
+
+export function defineJsonService(spec: JsonServiceSpec): ServiceHandler {
+  const contentType = `application/x-amz-json-${spec.version ?? "1.1"}`;
+  return {
+    service: spec.service,
+    route: `json:${spec.targetPrefix}`,
+    protocol: "json",
+    operation(req: SimRequest): string {
+      const target = String(req.headers["x-amz-target"] ?? "");
+      const op = target.slice(target.indexOf(".") + 1);
+      if (!Object.hasOwn(spec.operations, op)) {
+        throw new AwsError("UnknownOperationException", `The simulator does not implement ${spec.service}:${op}`);
+      }
+      return op;
+    },
+    handle(op, req, ctx) {
+      let input: unknown = {};
+      if (req.body.length > 0) {
+        try {
+          input = JSON.parse(req.body.toString("utf8"));
+        } catch {
+          throw new AwsError("SerializationException", "Request body is not valid JSON");
+        }
+      }
+      const output = spec.operations[op]!(input ?? {}, ctx) ?? {};
+      return { status: 200, headers: { "content-type": contentType }, body: toJson(output) };
+    },
+    error(err) {
+      return {
+        status: err.status,
+        headers: { "content-type": contentType, "x-amzn-errortype": err.code },
+        body: JSON.stringify({ __type: err.code, message: err.message }),
+      };
+    },
+    readOnly: isReadOnlyOperation,
+    iamAction: (op) => spec.iamActions?.[op] ?? `${spec.service}:${op}`,
+  };
+}
+
+/** Opaque NextToken paging over a list; an invalid token throws `errorCode`. */
+export function paginate<T>(items: readonly T[], token: string | undefined, limit: number, errorCode = "InvalidParameterException"): { page: T[]; nextToken?: string } {
+  let offset = 0;
+  if (token) {
+    try {
+      const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown };
+      if (typeof parsed.o !== "number" || !Number.isInteger(parsed.o) || parsed.o < 0) throw new Error("bad");
+      offset = parsed.o;
+    } catch {
+      throw new AwsError(errorCode, "The specified NextToken is not valid.");
+    }
+  }
+  const page = items.slice(offset, offset + limit);
+  const next = offset + limit;
+  return next < items.length ? { page, nextToken: Buffer.from(JSON.stringify({ o: next })).toString("base64url") } : { page };
+}
+
+/** Converts `[{Key, Value}]` (Cloud Map) or `[{key, value}]` (ECS) tag lists to a record. */
+export function tagRecord(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  return out;
+}
+
+export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Throws a validation error naming the missing field when `value` is absent. */
+export function required<T>(value: T | undefined | null, field: string, code = "InvalidParameterException"): T {
+  if (value === undefined || value === null || value === "") throw new AwsError(code, `${field} is required`);
+  return value;
+}
