@@ -4,11 +4,20 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const EXTERNAL_SDK = /(?:\bfrom|\bimport|\brequire\()\s*\(?\s*["'](@aws-sdk\/[^"']+|@smithy\/[^"']+)["']/g;
+// An SDK package imported, not bundled: `import ... from "@aws-sdk/x"`, a bare
+// `import "@aws-sdk/x"` at a statement start, `import("@aws-sdk/x")` or
+// `require("@aws-sdk/x")` in code position. A quoted name inside a string (the
+// SDK's own error messages quote `[require("@aws-sdk/signature-v4-crt")]`) is
+// preceded by other characters and does not count.
+const PKG = `["'](@aws-sdk\\/[^"'\\s]+|@smithy\\/[^"'\\s]+)["']`;
+const EXTERNAL_SDK = new RegExp(
+  [`[}\\w$]\\s*from\\s*${PKG}`, `(?:^|[;\\n])\\s*import\\s*${PKG}`, `(?:^|[=(,;:?!&|{}\\s])(?:import|require)\\(\\s*${PKG}\\s*\\)`].join("|"),
+  "g",
+);
 
 /** Specifiers of AWS SDK packages that a bundle still imports at run time. */
 export function externalSdkImports(code: string): string[] {
-  return [...new Set([...code.matchAll(EXTERNAL_SDK)].map((m) => m[1]!))].sort();
+  return [...new Set([...code.matchAll(EXTERNAL_SDK)].map((m) => (m[1] ?? m[2] ?? m[3])!))].sort();
 }
 
 /** Throws when any JavaScript file of the built folder imports the SDK instead of bundling it. */

@@ -31,8 +31,10 @@ function matchObject(pattern: Record<string, unknown>, event: unknown, path: str
     if (Array.isArray(rule)) {
       if (!matchLeaf(rule, value, here)) return false;
     } else if (isObject(rule)) {
-      if (!isObject(value)) return false;
-      if (!matchObject(rule, value, here)) return false;
+      // An array of objects matches when one of its elements matches the whole
+      // sub-pattern (EventBridge keeps fields of one element together).
+      const objects = Array.isArray(value) ? value.filter(isObject) : isObject(value) ? [value] : [];
+      if (!objects.some((o) => matchObject(rule, o, here))) return false;
     } else {
       throw new PatternError(`${here}: a leaf must be an array of values or operators`);
     }

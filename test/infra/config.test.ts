@@ -1,0 +1,97 @@
+// Stage configuration: defaults, the file/env sources, and one-line errors
+// that name the offending field.
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CONFIG_ENV, ConfigError, loadStageConfig, parseStageConfig } from "../../infra/config";
+
+const at = { app: "scrape-reconciler", stage: "prod", source: "infra/stages/prod.json" };
+const parse = (raw: unknown) => parseStageConfig(raw, at);
+function errorOf(raw: unknown, opts = at): string {
+  try {
+    parseStageConfig(raw, opts);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("stage configuration", () => {
+  it("defaults: all namespaces and clusters, the design's keys, parameter and schedules", () => {
+    const c = parse({});
+    expect(c.namespaces).toEqual([]);
+    expect(c.clusters).toEqual([]);
+    expect(c.document).toEqual({
+      key: "targets/ecs-services.json",
+      stateKey: "targets/state.json",
+      forwardStateKey: "forwarder/state.json",
+      noncurrentVersionDays: 30,
+    });
+    expect(c.manifestParameter).toBe("/scrape-reconciler/prod/targets/manifest");
+    expect(c.schedules).toEqual({ reconcile: "rate(5 minutes)", forward: "rate(1 minute)", audit: "rate(5 minutes)" });
+    expect(c.reconcile).toEqual({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5 });
+    expect(c.tags.metricsPort).toBe("METRICS_PORT");
+    expect(c.amp).toBeUndefined();
+    expect(c.alarms.evaluationPeriods).toBe(3);
+  });
+
+  it("AMP: region and workspace id come from the URL", () => {
+    const c = parse({ amp: { remoteWriteUrl: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-abc-123/api/v1/remote_write" } });
+    expect(c.amp).toMatchObject({ region: "eu-west-1", workspaceId: "ws-abc-123" });
+  });
+
+  it.each([
+    [{ clusters: ["ok", "bad name!"] }, /^infra\/stages\/prod\.json: clusters\[1\]: expected an ECS cluster name or cluster ARN$/],
+    [{ schedules: { reconcile: "every 5 minutes" } }, /: schedules\.reconcile: expected rate\(/],
+    [{ schedules: { forward: "rate(1 minutes)" } }, /: schedules\.forward: /],
+    [{ alarms: { email: "not-an-address" } }, /: alarms\.email: /],
+    [{ alarms: { email: "ops@example.com", topicArn: "arn:aws:sns:eu-west-1:111122223333:ops" } }, /: alarms\.topicArn: set email or topicArn, not both/],
+    [{ amp: { remoteWriteUrl: "http://example.com/write" } }, /: amp\.remoteWriteUrl: expected https:\/\/aps-workspaces/],
+    [
+      { amp: { remoteWriteUrl: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", region: "us-east-1" } },
+      /: amp\.region: does not match the URL's region eu-west-1/,
+    ],
+    [{ reconcile: { maxConcurrency: 1 } }, /: reconcile\.maxConcurrency: /],
+    [{ document: { key: "/leading/slash.json" } }, /: document\.key: expected an S3 key/],
+    [{ manifestParameter: "no-leading-slash" }, /: manifestParameter: expected an SSM parameter path/],
+    [{ rds: { tag: "novalue" } }, /: rds\.tag: expected KEY=VALUE/],
+    [{ logRetentionDays: 2 }, /: logRetentionDays: /],
+    [{ clusterz: [] }, /: \(root\): Unrecognized key: "clusterz"/],
+  ])("rejects %j with one line naming the field", (raw, expected) => {
+    const msg = errorOf(raw);
+    expect(msg).toMatch(expected);
+    expect(msg).not.toContain("\n");
+  });
+
+  it("rejects a stage name that would not fit in a function name", () => {
+    expect(errorOf({}, { ...at, stage: "Prod_1" })).toMatch(/stage: "Prod_1" must match/);
+  });
+
+  it("reads infra/stages/<stage>.json, and the environment variable wins over it", () => {
+    const root = mkdtempSync(join(tmpdir(), "sr-config-"));
+    mkdirSync(join(root, "infra/stages"), { recursive: true });
+    writeFileSync(join(root, "infra/stages/prod.json"), JSON.stringify({ clusters: ["from-file"] }));
+    expect(loadStageConfig({ app: at.app, stage: "prod", root, env: {} }).clusters).toEqual(["from-file"]);
+    const env = { [CONFIG_ENV]: JSON.stringify({ clusters: ["from-env"] }) };
+    expect(loadStageConfig({ app: at.app, stage: "prod", root, env }).clusters).toEqual(["from-env"]);
+    expect(loadStageConfig({ app: at.app, stage: "dev", root, env: {} }).clusters).toEqual([]);
+    writeFileSync(join(root, "infra/stages/bad.json"), "{ clusters: ");
+    expect(() => loadStageConfig({ app: at.app, stage: "bad", root, env: {} })).toThrow(/^infra\/stages\/bad\.json: not valid JSON/);
+    expect(() => loadStageConfig({ app: at.app, stage: "prod", root, env: { [CONFIG_ENV]: "[1" } })).toThrow(
+      new RegExp(`^${CONFIG_ENV}: not valid JSON`),
+    );
+  });
+
+  it("the example stage files in the repository are valid", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const dir = new URL("../../infra/stages/", import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const stage = f.replace(/\.json$/, "");
+      expect(() => parseStageConfig(JSON.parse(readFileSync(new URL(f, dir), "utf8")), { ...at, stage, source: f })).not.toThrow();
+    }
+  });
+});

@@ -1,0 +1,136 @@
+// Least privilege of every function's statements and of the Prometheus read
+// policy: no wildcard action anywhere, exact actions, writes only on the exact
+// keys and parameter.
+import { describe, expect, it } from "vitest";
+import {
+  auditStatements,
+  DISCOVERY_READ_ACTIONS,
+  forwardStatements,
+  lambdaTrustPolicy,
+  prometheusReadStatements,
+  reconcileStatements,
+  wildcardActions,
+  type Statement,
+} from "../../infra/iam";
+
+const BUCKET = "arn:aws:s3:::targets-bucket";
+const DOC = `${BUCKET}/targets/ecs-services.json`;
+const STATE = `${BUCKET}/targets/state.json`;
+const FWD = `${BUCKET}/forwarder/state.json`;
+const PARAM = "arn:aws:ssm:eu-west-1:111122223333:parameter/scrape-reconciler/prod/targets/manifest";
+const QUEUE = "arn:aws:sqs:eu-west-1:111122223333:reconcile";
+const LOGS = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/scrape-reconciler-prod-reconcile:*";
+const WS = "arn:aws:aps:eu-west-1:111122223333:workspace/ws-1234";
+
+const reconcile = reconcileStatements(
+  { bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, queueArn: QUEUE, logStreamsArn: LOGS },
+  "*",
+);
+const audit = auditStatements({ bucketArn: BUCKET, documentObjectArn: DOC, manifestParameterArn: PARAM, logStreamsArn: LOGS }, "*");
+const forward = forwardStatements(
+  {
+    bucketArn: BUCKET,
+    forwardStateObjectArn: FWD,
+    amp: { kind: "workspace", workspaceArn: WS },
+    rdsArns: ["arn:aws:rds:eu-west-1:111122223333:db:orders"],
+    elastiCacheArns: [],
+    logStreamsArn: LOGS,
+  },
+  "*",
+);
+const prometheus = prometheusReadStatements({ bucketArn: BUCKET, documentObjectArn: DOC, manifestParameterArn: PARAM });
+
+/** Every (action, resource) pair a statement list grants. */
+function grants(statements: Statement<string>[]): Set<string> {
+  return new Set(statements.flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} ${r}`))));
+}
+function resourcesOf(statements: Statement<string>[], action: string): string[] {
+  return statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources).sort();
+}
+
+describe("IAM statements", () => {
+  const all = { reconcile, audit, forward, prometheus };
+
+  it.each(Object.entries(all))("%s: no wildcard action, no duplicate grant", (_name, statements) => {
+    expect(wildcardActions(statements)).toEqual([]);
+    for (const s of statements) for (const a of s.actions) expect(a).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z]+$/);
+    const pairs = statements.flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} ${r}`)));
+    expect(new Set(pairs).size).toBe(pairs.length);
+  });
+
+  it("wildcardActions catches every wildcard form", () => {
+    const bad = [{ actions: ["*", "s3:*", "ecs:Describe*", "servicediscovery:List*", "ssm:Get?arameter", "GetObject"] }];
+    expect(wildcardActions(bad)).toEqual(["*", "s3:*", "ecs:Describe*", "servicediscovery:List*", "ssm:Get?arameter", "GetObject"]);
+    expect(wildcardActions([{ actions: ["s3:GetObject"] }])).toEqual([]);
+  });
+
+  it("reconcile: the discovery reads the design needs, on * (no resource-level support)", () => {
+    expect([...DISCOVERY_READ_ACTIONS].sort()).toEqual(
+      [
+        "ec2:DescribeInstances",
+        "ecs:DescribeContainerInstances",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ecs:DescribeTasks",
+        "ecs:ListClusters",
+        "ecs:ListServices",
+        "ecs:ListTasks",
+        "servicediscovery:DiscoverInstances",
+        "servicediscovery:GetInstancesHealthStatus",
+        "servicediscovery:GetService",
+        "servicediscovery:ListInstances",
+        "servicediscovery:ListNamespaces",
+        "servicediscovery:ListServices",
+        "servicediscovery:ListTagsForResource",
+      ],
+    );
+    const onStar = reconcile.filter((s) => s.resources.includes("*")).flatMap((s) => s.actions).sort();
+    expect(onStar).toEqual([...DISCOVERY_READ_ACTIONS].sort());
+  });
+
+  it("reconcile: writes only the document and state keys and the manifest parameter", () => {
+    expect(resourcesOf(reconcile, "s3:PutObject")).toEqual([DOC, STATE].sort());
+    expect(resourcesOf(reconcile, "s3:GetObject")).toEqual([DOC, STATE].sort());
+    expect(resourcesOf(reconcile, "s3:ListBucket")).toEqual([BUCKET]);
+    expect(resourcesOf(reconcile, "ssm:PutParameter")).toEqual([PARAM]);
+    expect(resourcesOf(reconcile, "ssm:GetParameter")).toEqual([PARAM]);
+    expect(resourcesOf(reconcile, "sqs:ReceiveMessage")).toEqual([QUEUE]);
+    expect(resourcesOf(reconcile, "logs:PutLogEvents")).toEqual([LOGS]);
+    const g = grants(reconcile);
+    for (const never of ["cloudwatch:PutMetricData", "s3:DeleteObject", "ssm:DeleteParameter", "logs:CreateLogGroup"]) {
+      expect([...g].some((p) => p.startsWith(`${never} `)), never).toBe(false);
+    }
+  });
+
+  it("audit: reads only, no write of any kind", () => {
+    const actions = audit.flatMap((s) => s.actions);
+    expect(actions.filter((a) => /:(Put|Delete|Create|Update|Register|Deregister|Tag|Untag)/.test(a) && !a.startsWith("logs:"))).toEqual([]);
+    expect(resourcesOf(audit, "s3:GetObject")).toEqual([DOC]);
+    expect(resourcesOf(audit, "ssm:GetParameter")).toEqual([PARAM]);
+  });
+
+  it("forward: remote write on the one workspace, or assume the central role instead", () => {
+    expect(resourcesOf(forward, "aps:RemoteWrite")).toEqual([WS]);
+    expect(resourcesOf(forward, "sts:AssumeRole")).toEqual([]);
+    expect(resourcesOf(forward, "s3:PutObject")).toEqual([FWD]);
+    expect(resourcesOf(forward, "rds:DescribeDBInstances")).toEqual(["arn:aws:rds:eu-west-1:111122223333:db:orders"]);
+    expect(resourcesOf(forward, "elasticache:DescribeCacheClusters")).toEqual([]);
+    const role = "arn:aws:iam::999999999999:role/central-amp-writer";
+    const central = forwardStatements(
+      { bucketArn: BUCKET, forwardStateObjectArn: FWD, amp: { kind: "assume-role", roleArn: role }, rdsArns: [], elastiCacheArns: [], logStreamsArn: LOGS },
+      "*",
+    );
+    expect(resourcesOf(central, "sts:AssumeRole")).toEqual([role]);
+    expect(resourcesOf(central, "aps:RemoteWrite")).toEqual([]);
+    expect(central.some((s) => s.actions.some((a) => a.startsWith("rds:")))).toBe(false);
+  });
+
+  it("Prometheus task role: GetObject on the one key, GetParameter on the one parameter, nothing else", () => {
+    expect([...grants(prometheus)].sort()).toEqual([`s3:GetObject ${DOC}`, `s3:ListBucket ${BUCKET}`, `ssm:GetParameter ${PARAM}`]);
+  });
+
+  it("function roles trust the Lambda service only", () => {
+    const doc = lambdaTrustPolicy();
+    expect(doc.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+  });
+});
