@@ -99,6 +99,7 @@ export function taskFacts(task: Task, networkMode: string | undefined): EcsTaskF
     taskIp: ip,
     containerInstanceArn: task.containerInstanceArn,
     bindings: bindings(task),
+    version: task.version,
   };
 }
 

@@ -37,19 +37,28 @@ export interface PublishedDocument {
   generatedAt?: string;
   /** The object exists but is not a valid document (it is replaced by the next write). */
   invalid?: string;
+  /** Generation of the state the document was built from (0 when unknown). */
+  stateGeneration: number;
 }
 
-export const META = { generation: "generation", sha256: "sha256", targets: "target-count", generatedAt: "generated-at" } as const;
+export const META = {
+  generation: "generation",
+  sha256: "sha256",
+  targets: "target-count",
+  generatedAt: "generated-at",
+  stateGeneration: "state-generation",
+} as const;
 
 export async function readPublished(t: Pick<PublishTarget, "s3" | "bucket" | "key">): Promise<PublishedDocument | undefined> {
   const obj = await readObject(t.s3, t.bucket, t.key);
   if (!obj) return undefined;
   const generation = Number(obj.metadata[META.generation] ?? 0) || 0;
   const sha256 = sha256Hex(obj.body);
+  const base = { text: obj.body, etag: obj.etag, generation, sha256, generatedAt: obj.metadata[META.generatedAt], stateGeneration: Number(obj.metadata[META.stateGeneration] ?? 0) || 0 };
   try {
-    return { document: parseDocument(obj.body), text: obj.body, etag: obj.etag, generation, sha256, generatedAt: obj.metadata[META.generatedAt] };
+    return { ...base, document: parseDocument(obj.body) };
   } catch (err) {
-    return { document: [], text: obj.body, etag: obj.etag, generation, sha256, invalid: errorLine(err) };
+    return { ...base, document: [], invalid: errorLine(err) };
   }
 }
 
@@ -91,6 +100,8 @@ export interface BuiltDocument {
   skippedEndpoints: number;
   /** Why nothing is published, when document is undefined. */
   withheld?: string;
+  /** Generation of the state this document is built from; an older one never replaces a newer. */
+  stateGeneration?: number;
 }
 
 export interface PublishOutcome {
@@ -136,6 +147,9 @@ export async function publishDocument(
     if (!built.document) {
       return { ...base, written: false, withheld: built.withheld ?? "nothing to publish", generation: prevGeneration, sha256: previous?.sha256 ?? "", etag: previous?.etag ?? "", text: previous?.text ?? "", document: previous?.document ?? [] };
     }
+    if (previous && built.stateGeneration !== undefined && previous.stateGeneration > built.stateGeneration) {
+      return { ...base, written: false, withheld: `the published document is built from a newer state (${previous.stateGeneration} > ${built.stateGeneration})`, generation: prevGeneration, sha256: previous.sha256, etag: previous.etag, text: previous.text, document: previous.document };
+    }
     const text = serializeDocument(built.document);
     const sha256 = sha256Hex(text);
     const document = parseDocument(text); // self-check: never publish what a sidecar would reject
@@ -150,7 +164,13 @@ export async function publishDocument(
     try {
       const etag = await putConditional(t.s3, t.bucket, t.key, text, {
         ifMatch: previous?.etag,
-        metadata: { [META.generation]: String(generation), [META.sha256]: sha256, [META.targets]: String(targets), [META.generatedAt]: generatedAt },
+        metadata: {
+          [META.generation]: String(generation),
+          [META.sha256]: sha256,
+          [META.targets]: String(targets),
+          [META.generatedAt]: generatedAt,
+          ...(built.stateGeneration !== undefined ? { [META.stateGeneration]: String(built.stateGeneration) } : {}),
+        },
       });
       const manifest: Manifest = {
         schemaVersion: 1,

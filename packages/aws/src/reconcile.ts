@@ -1,21 +1,22 @@
-// The full reconcile: discover everything, build the document from the facts and the
-// previous document (to keep what failed), publish it conditionally. Used by the CLI,
-// the scheduled function and the manual invoke; returns a summary for people and logs.
+// The full reconcile: discover everything, merge it into the state (newer event facts
+// win, failed parts keep their entries), publish the document built from the state.
+// Used by the CLI, the scheduled function (the safety net) and the manual invoke. The
+// drift it reports is what the events had missed: the difference between the document
+// built from the state before and after the merge.
 import {
   buildDocument,
   diffDocuments,
-  type BuildResult,
-  type Discovery,
+  mergeDiscovery,
+  toDiscovery,
   type DocumentDiff,
   type FailedScope,
   type SkippedEndpoint,
-  type SourceHealth,
 } from "@scrape-reconciler/core";
 import type { ReconcilerClients } from "./clients";
 import type { ReconcileConfig } from "./config";
 import { discover, type DiscoveryStats } from "./discovery";
 import { TaskDefinitionCache } from "./ecs-tasks";
-import { publishDocument, type BuiltDocument, type PublishOutcome } from "./publish";
+import { updateStateAndPublish } from "./state-store";
 
 export interface ReconcileDeps {
   clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "s3" | "ssm">;
@@ -32,6 +33,7 @@ export interface ReconcileSummary {
   withheld?: string;
   generation: number;
   previousGeneration: number;
+  stateGeneration: number;
   sha256: string;
   targets: number;
   groups: number;
@@ -40,6 +42,8 @@ export interface ReconcileSummary {
   added: number;
   removed: number;
   changed: number;
+  /** Targets the events had missed (added + removed + changed by the merge). */
+  drift: number;
   carriedOver: number;
   notRunning: number;
   skippedEndpoints: SkippedEndpoint[];
@@ -50,33 +54,10 @@ export interface ReconcileSummary {
   stats: DiscoveryStats;
 }
 
-export function sourceHealth(failed: FailedScope[]): Record<string, SourceHealth> {
-  const count = (prefix: string) => failed.filter((f) => f.operation.startsWith(prefix)).length;
-  const health = (errors: number): SourceHealth => ({ status: errors === 0 ? "ok" : "partial", errors });
-  return { cloudmap: health(count("servicediscovery:")), ecs: health(count("ecs:")) };
-}
-
-/** Turns a discovery into what publishDocument writes; withholds an empty-by-error document (invariant 2). */
-export function builder(discovery: Discovery, config: Pick<ReconcileConfig, "tagNames">, sink?: (r: BuildResult) => void) {
-  return (previous: { document: ReturnType<typeof buildDocument>["document"] } | undefined): BuiltDocument => {
-    const result = buildDocument(discovery, previous?.document, { tagNames: config.tagNames });
-    sink?.(result);
-    const common = {
-      services: result.services,
-      sources: sourceHealth(discovery.failed),
-      failedServices: discovery.failed.map((f) => (f.namespaceName && f.scope === "service" ? `${f.namespaceName}/${f.name}` : f.name)),
-      skippedEndpoints: result.skipped.length,
-    };
-    if (result.document.length === 0 && discovery.failed.length > 0) {
-      return { ...common, document: undefined, withheld: `discovery failed for ${discovery.failed.length} part(s) and found no targets: not publishing an empty document` };
-    }
-    return { ...common, document: result.document };
-  };
-}
-
 export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean } = {}): Promise<ReconcileSummary> {
   const started = Date.now();
   const { clients, config } = deps;
+  const startedAt = deps.now();
   const discovery = await discover(clients, {
     tagNames: config.tagNames,
     namespaces: config.namespaces,
@@ -84,32 +65,38 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
     concurrency: config.concurrency,
     taskDefinitions: deps.taskDefinitions,
   });
-  let last: BuildResult | undefined;
-  const outcome: PublishOutcome = await publishDocument(
-    { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter },
-    builder(discovery, config, (r) => (last = r)),
-    { now: deps.now, dryRun: options.dryRun },
+  const target = { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter, stateKey: config.stateKey };
+  const out = await updateStateAndPublish(
+    target,
+    (state) => ({ state: mergeDiscovery(state, discovery, startedAt, deps.now()), result: undefined }),
+    { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed },
   );
-  const diff = diffDocuments(outcome.previous, outcome.document);
+  const { publish, build } = out;
+  const diff = diffDocuments(publish.previous, publish.document);
+  const beforeDoc = buildDocument(toDiscovery(out.before), undefined, { tagNames: config.tagNames }).document;
+  const afterDoc = buildDocument(toDiscovery(out.after), undefined, { tagNames: config.tagNames }).document;
+  const d = diffDocuments(beforeDoc, afterDoc);
   return {
     dryRun: Boolean(options.dryRun),
-    written: outcome.written,
-    withheld: outcome.withheld,
-    generation: outcome.generation,
-    previousGeneration: outcome.previousGeneration,
-    sha256: outcome.sha256,
+    written: publish.written,
+    withheld: publish.withheld,
+    generation: publish.generation,
+    previousGeneration: publish.previousGeneration,
+    stateGeneration: out.stateGeneration,
+    sha256: publish.sha256,
     targets: diff.after,
-    groups: outcome.document.length,
-    services: last?.services ?? 0,
+    groups: publish.document.length,
+    services: build?.services ?? 0,
     namespaces: discovery.namespacesSeen,
     added: diff.added.length,
     removed: diff.removed.length,
     changed: diff.changed.length,
-    carriedOver: last?.carriedOver ?? 0,
-    notRunning: last?.notRunning ?? 0,
-    skippedEndpoints: last?.skipped ?? [],
+    drift: out.before.generation === 0 ? 0 : d.added.length + d.removed.length + d.changed.length,
+    carriedOver: build?.carriedOver ?? 0,
+    notRunning: build?.notRunning ?? 0,
+    skippedEndpoints: build?.skipped ?? [],
     failed: discovery.failed,
-    attempts: outcome.attempts,
+    attempts: publish.attempts + out.stateAttempts - 1,
     durationMs: Date.now() - started,
     diff,
     stats: discovery.stats,

@@ -23,8 +23,17 @@ export interface BuildResult {
   notRunning: number;
 }
 
-/** The task states in which a target is published; every other state means "not scraped". */
+/** The task state in which a target is published; every other state means "not scraped". */
 export const SCRAPED_TASK_STATUS = "RUNNING";
+
+/**
+ * A task is scraped while it is RUNNING and not being stopped: the first sign of stopping
+ * (desiredStatus STOPPED, or lastStatus past RUNNING) removes its targets, so Prometheus
+ * stops scraping a dying task instead of recording it as down.
+ */
+export function isScraped(task: { lastStatus: string; desiredStatus?: string } | undefined): boolean {
+  return task !== undefined && task.lastStatus === SCRAPED_TASK_STATUS && task.desiredStatus !== "STOPPED";
+}
 
 export function groupSortKey(g: TargetGroup): string {
   const l = g.labels;
@@ -90,7 +99,7 @@ export function buildDocument(discovery: Discovery, previous: TargetDocument | u
     if (endpoints.length > 0) services += 1;
     for (const instance of d.instances) {
       const task = d.tasks[instance.id];
-      if (isEcsInstance(instance) && (!task || task.lastStatus !== SCRAPED_TASK_STATUS)) {
+      if (isEcsInstance(instance) && !isScraped(task)) {
         notRunning += 1;
         continue;
       }

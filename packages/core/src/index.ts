@@ -7,3 +7,5 @@ export * from "./document";
 export * from "./diff";
 export * from "./validate";
 export * from "./errors";
+export * from "./state";
+export * from "./events";

@@ -43,7 +43,7 @@ export function buildLabels(input: LabelInput): Record<string, string> {
     __meta_ecs_availability_zone: task?.availabilityZone ?? attr.AVAILABILITY_ZONE,
     __meta_ecs_network_mode: task?.networkMode,
     __meta_ecs_container_instance_arn: task?.containerInstanceArn,
-    __meta_ecs_ec2_instance_id: attr.EC2_INSTANCE_ID,
+    __meta_ecs_ec2_instance_id: task?.ec2InstanceId ?? attr.EC2_INSTANCE_ID,
     __meta_cloudmap_namespace_id: namespace.id,
     __meta_cloudmap_namespace_name: namespace.name,
     __meta_cloudmap_namespace_type: namespace.type,

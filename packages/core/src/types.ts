@@ -65,6 +65,10 @@ export interface EcsTaskFacts {
   hostIp?: string;
   containerInstanceArn?: string;
   bindings: PortBinding[];
+  /** ECS's per-task change counter (DescribeTasks `version`, the event's `detail.version`). */
+  version?: number;
+  /** EC2 instance id behind containerInstanceArn (EC2 launch type). */
+  ec2InstanceId?: string;
 }
 
 /** Everything discovered for one opted-in Cloud Map service. */

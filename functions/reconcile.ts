@@ -1,0 +1,33 @@
+// Reconcile function: SQS batches of ECS / Cloud Map events, direct EventBridge events,
+// the scheduled full reconcile and manual invokes. Thin: validate config and input, call
+// the events package, log and return a summary. Clients live at module scope (reused by
+// warm invocations, with the task definition cache).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { createReconcilerClients, parseReconcileConfig, TaskDefinitionCache } from "@scrape-reconciler/aws";
+import { handleInput, recordMetrics } from "@scrape-reconciler/events";
+import type { Context } from "aws-lambda";
+
+const logger = new Logger({ serviceName: "scrape-reconciler" });
+const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "ScrapeReconciler", serviceName: "reconcile" });
+const config = parseReconcileConfig(process.env);
+const clients = createReconcilerClients(process.env);
+const taskDefinitions = new TaskDefinitionCache();
+
+export const handler = async (event: unknown, context: Context) => {
+  logger.addContext(context);
+  const started = Date.now();
+  try {
+    const result = await handleInput({ clients, config, logger, taskDefinitions, now: () => new Date() }, event);
+    recordMetrics(metrics, result, Date.now() - started);
+    if (result.kind === "reconcile") {
+      const { diff, ...summary } = result.summary;
+      logger.info("reconciled", { trigger: result.trigger, ...summary, addedTargets: diff.added.map((a) => a.key), removedTargets: diff.removed.map((r) => r.key) });
+      return summary;
+    }
+    logger.info("events applied", { ...result.summary, malformed: result.malformed, ignored: result.ignored });
+    return result.kind === "batch" ? result.response : result.summary;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

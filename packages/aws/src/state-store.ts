@@ -1,0 +1,126 @@
+// The reconciler state object in S3 (STATE_KEY, beside the document) with the same
+// conditional-write discipline as the document, and the one path every writer takes:
+// read state -> change it -> write it (If-Match) -> publish the document built from it.
+// Two writers racing: the loser re-reads and re-applies its change, so no update is lost;
+// the document records the state generation it was built from and is never replaced by a
+// document built from an older state.
+import {
+  buildDocument,
+  ConflictError,
+  emptyState,
+  toDiscovery,
+  type BuildResult,
+  type FailedScope,
+  type ReconcilerState,
+} from "@scrape-reconciler/core";
+import { putConditional, readObject } from "./s3-object";
+import { publishDocument, type BuiltDocument, type PublishOutcome, type PublishTarget } from "./publish";
+import { sourceHealth } from "./health";
+import type { TagNames } from "@scrape-reconciler/core";
+
+export interface StateTarget extends PublishTarget {
+  stateKey: string;
+}
+
+export interface StoredState {
+  state: ReconcilerState;
+  etag: string | undefined;
+}
+
+export async function readState(t: Pick<StateTarget, "s3" | "bucket" | "stateKey">, now: Date): Promise<StoredState> {
+  const obj = await readObject(t.s3, t.bucket, t.stateKey);
+  if (!obj) return { state: emptyState(now), etag: undefined };
+  const state = JSON.parse(obj.body) as ReconcilerState;
+  if (state.schemaVersion !== 1) throw new ConflictError(`s3://${t.bucket}/${t.stateKey} has an unknown schemaVersion ${String(state.schemaVersion)}`);
+  return { state, etag: obj.etag };
+}
+
+export interface StateChange<R> {
+  /** The new state, or undefined when nothing changed (no state write). */
+  state: ReconcilerState | undefined;
+  result: R;
+}
+
+export interface StatePublishOutcome<R> {
+  result: R;
+  stateWritten: boolean;
+  stateGeneration: number;
+  before: ReconcilerState;
+  after: ReconcilerState;
+  publish: PublishOutcome;
+  stateAttempts: number;
+  build?: BuildResult;
+}
+
+export interface StatePublishOptions {
+  now: () => Date;
+  tagNames: TagNames;
+  dryRun?: boolean;
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Failures of the full discovery that the state has nothing to keep for (first run). */
+  failed?: FailedScope[];
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function documentBuilder(state: ReconcilerState, tagNames: TagNames, failed: FailedScope[], sink: (r: BuildResult) => void) {
+  return (previous: { document: BuildResult["document"] } | undefined): BuiltDocument => {
+    const discovery = toDiscovery(state);
+    // Failed parts the state knows nothing of: keep their targets from the previous document.
+    const unknown = failed.filter((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]));
+    const result = buildDocument({ ...discovery, failed: unknown }, previous?.document, { tagNames });
+    sink(result);
+    const allFailed = [...state.failed, ...unknown.filter((f) => !state.failed.some((g) => g.id === f.id))];
+    const common = {
+      services: result.services,
+      sources: sourceHealth(allFailed),
+      failedServices: allFailed.map((f) => (f.namespaceName && f.scope === "service" ? `${f.namespaceName}/${f.name}` : f.name)),
+      skippedEndpoints: result.skipped.length,
+      stateGeneration: state.generation,
+    };
+    if (result.document.length === 0 && allFailed.length > 0) {
+      return { ...common, document: undefined, withheld: `discovery failed for ${allFailed.length} part(s) and found no targets: not publishing an empty document` };
+    }
+    return { ...common, document: result.document };
+  };
+}
+
+/**
+ * Applies `change` to the current state, writes it conditionally (retrying a lost race by
+ * re-reading and re-applying), then publishes the document built from the written state.
+ */
+export async function updateStateAndPublish<R>(
+  t: StateTarget,
+  change: (state: ReconcilerState) => StateChange<R>,
+  options: StatePublishOptions,
+): Promise<StatePublishOutcome<R>> {
+  const maxAttempts = options.maxAttempts ?? 8;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    const { state: before, etag } = await readState(t, options.now());
+    const { state: changed, result } = change(structuredClone(before));
+    let after = before;
+    let stateWritten = false;
+    if (changed && !options.dryRun) {
+      after = { ...changed, generation: before.generation + 1, updatedAt: options.now().toISOString() };
+      try {
+        await putConditional(t.s3, t.bucket, t.stateKey, JSON.stringify(after), { ifMatch: etag });
+        stateWritten = true;
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= maxAttempts) throw err;
+        await sleep(Math.min(1000, 20 * 2 ** attempt) * Math.random());
+        continue;
+      }
+    } else if (changed) {
+      after = changed;
+    }
+    let build: BuildResult | undefined;
+    const publish = await publishDocument(t, documentBuilder(after, options.tagNames, options.failed ?? [], (r) => (build = r)), {
+      now: options.now,
+      dryRun: options.dryRun,
+      sleep,
+    });
+    return { result, stateWritten, stateGeneration: after.generation, before, after, publish, stateAttempts: attempt, build };
+  }
+}

@@ -1,0 +1,108 @@
+// Applies a batch of change events: the state is read once, the reads the events need are
+// made (a failed read fails only its own event, which SQS delivers again), then all events
+// are applied to the state in one conditional write and the document built from the new
+// state is published: one state write and at most one document write per batch, whatever
+// the batch size. That is how a deployment's burst of events coalesces.
+import type { ReconcilerClients, ReconcileConfig } from "@scrape-reconciler/aws";
+import { readState, updateStateAndPublish } from "@scrape-reconciler/aws";
+import {
+  applyEvent,
+  diffDocuments,
+  errorLine,
+  missingLookups,
+  pruneDeregistered,
+  type ChangeEvent,
+  type Outcome,
+  type ReconcilerState,
+} from "@scrape-reconciler/core";
+import { applyLookups, emptyLookups, resolveLookups, type LookupResults } from "./lookups";
+
+export interface EventDeps {
+  clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "ec2" | "s3" | "ssm">;
+  config: ReconcileConfig;
+  now: () => Date;
+}
+
+/** The events of one batch after their reads, ready to apply. */
+export class PreparedBatch {
+  readonly events: ChangeEvent[] = [];
+  readonly lookups: LookupResults = emptyLookups();
+  private constructor(
+    private readonly deps: EventDeps,
+    readonly state: ReconcilerState,
+  ) {}
+
+  static async start(deps: EventDeps): Promise<PreparedBatch> {
+    const { state } = await readState({ s3: deps.clients.s3, bucket: deps.config.bucket, stateKey: deps.config.stateKey }, deps.now());
+    return new PreparedBatch(deps, state);
+  }
+
+  /** Makes the reads the event needs; throws (failing only this event) when one fails. */
+  async add(event: ChangeEvent): Promise<void> {
+    const need = missingLookups(this.state, event);
+    if (need.registry || need.containerInstance || need.taskDefinition || need.service) {
+      try {
+        await resolveLookups(this.deps.clients, this.state, need, this.deps.config.tagNames, this.lookups);
+      } catch (err) {
+        throw new Error(`event ${event.eventId}: AWS read failed: ${errorLine(err)}`);
+      }
+    }
+    this.events.push(event);
+  }
+}
+
+export interface BatchSummary {
+  events: number;
+  byType: Record<string, number>;
+  outcomes: Partial<Record<Outcome, number>>;
+  awsReads: number;
+  stateWritten: boolean;
+  documentWritten: boolean;
+  generation: number;
+  stateGeneration: number;
+  targets: number;
+  added: number;
+  removed: number;
+  changed: number;
+  withheld?: string;
+}
+
+function count<K extends string>(into: Partial<Record<K, number>>, key: K): void {
+  into[key] = (into[key] ?? 0) + 1;
+}
+
+export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options: { dryRun?: boolean } = {}): Promise<BatchSummary> {
+  const { config, clients } = deps;
+  const byType: Record<string, number> = {};
+  for (const e of batch.events) count(byType, e.kind);
+  let outcomes: Partial<Record<Outcome, number>> = {};
+  const out = await updateStateAndPublish(
+    { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter, stateKey: config.stateKey },
+    (state) => {
+      // Runs again after a lost race: recount from scratch each time.
+      outcomes = {};
+      const before = JSON.stringify(state);
+      applyLookups(state, batch.lookups);
+      for (const e of batch.events) count(outcomes, applyEvent(state, e));
+      pruneDeregistered(state, deps.now());
+      return { state: JSON.stringify(state) === before ? undefined : state, result: undefined };
+    },
+    { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun },
+  );
+  const diff = diffDocuments(out.publish.previous, out.publish.document);
+  return {
+    events: batch.events.length,
+    byType,
+    outcomes,
+    awsReads: batch.lookups.reads,
+    stateWritten: out.stateWritten,
+    documentWritten: out.publish.written,
+    generation: out.publish.generation,
+    stateGeneration: out.stateGeneration,
+    targets: diff.after,
+    added: diff.added.length,
+    removed: diff.removed.length,
+    changed: diff.changed.length,
+    withheld: out.publish.withheld,
+  };
+}
