@@ -7,6 +7,7 @@ import {
   buildDocument,
   diffDocuments,
   mergeDiscovery,
+  sameFacts,
   toDiscovery,
   type DocumentDiff,
   type FailedScope,
@@ -16,7 +17,7 @@ import type { ReconcilerClients } from "./clients";
 import type { ReconcileConfig } from "./config";
 import { discover, type DiscoveryStats } from "./discovery";
 import { TaskDefinitionCache } from "./ecs-tasks";
-import { updateStateAndPublish } from "./state-store";
+import { readState, updateStateAndPublish } from "./state-store";
 
 export interface ReconcileDeps {
   clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "s3" | "ssm">;
@@ -58,17 +59,25 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
   const started = Date.now();
   const { clients, config } = deps;
   const startedAt = deps.now();
+  // Task definitions are immutable: the ones the state already knows need no call.
+  const taskDefinitions = deps.taskDefinitions ?? new TaskDefinitionCache();
+  const known = await readState({ s3: clients.s3, bucket: config.bucket, stateKey: config.stateKey }, startedAt);
+  for (const [arn, mode] of Object.entries(known.state.taskDefinitions ?? {})) taskDefinitions.prime(arn, mode);
   const discovery = await discover(clients, {
     tagNames: config.tagNames,
     namespaces: config.namespaces,
     clusters: config.clusters,
     concurrency: config.concurrency,
-    taskDefinitions: deps.taskDefinitions,
+    taskDefinitions,
   });
   const target = { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter, stateKey: config.stateKey };
   const out = await updateStateAndPublish(
     target,
-    (state) => ({ state: mergeDiscovery(state, discovery, startedAt, deps.now()), result: undefined }),
+    (state) => {
+      const merged = mergeDiscovery(state, discovery, startedAt, deps.now());
+      // An unchanged account writes nothing: neither the state nor the document.
+      return { state: sameFacts(merged, state) ? undefined : merged, result: undefined };
+    },
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed },
   );
   const { publish, build } = out;

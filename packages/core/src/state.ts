@@ -79,6 +79,21 @@ export function toDiscovery(state: ReconcilerState): Discovery {
   return { services, failed: [], servicesSeen: services.length, namespacesSeen: Object.keys(state.namespaces).length };
 }
 
+/** JSON with object keys sorted, so equal values give equal text whatever their key order. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** True when two states hold the same facts (bookkeeping times aside). */
+export function sameFacts(a: ReconcilerState, b: ReconcilerState): boolean {
+  const strip = (s: ReconcilerState) => ({ ...s, generation: 0, updatedAt: "", lastFullReconcileAt: "" });
+  return stableStringify(strip(a)) === stableStringify(strip(b));
+}
+
 /** How long a stopped task's version is remembered, so a late event cannot resurrect it. */
 export const TOMBSTONE_MS = 60 * 60 * 1000;
 
@@ -144,7 +159,8 @@ export function mergeDiscovery(state: ReconcilerState, discovery: Discovery, sta
       if (!facts) continue;
       const known = state.tasks[id];
       const version = facts.version ?? 0;
-      tasks[id] = known && known.version > version ? known : { version, observedAt: started, facts };
+      const same = known && known.version === version && stableStringify(known.facts) === stableStringify(facts);
+      tasks[id] = known && (known.version > version || same) ? known : { version, observedAt: started, facts };
       if (facts.networkMode) taskDefinitions[facts.taskDefinitionArn] = facts.networkMode;
     }
   }

@@ -11,6 +11,7 @@ import {
   errorLine,
   missingLookups,
   pruneDeregistered,
+  sameFacts,
   type ChangeEvent,
   type Outcome,
   type ReconcilerState,
@@ -81,11 +82,11 @@ export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options:
     (state) => {
       // Runs again after a lost race: recount from scratch each time.
       outcomes = {};
-      const before = JSON.stringify(state);
+      const before = structuredClone(state);
       applyLookups(state, batch.lookups);
       for (const e of batch.events) count(outcomes, applyEvent(state, e));
       pruneDeregistered(state, deps.now());
-      return { state: JSON.stringify(state) === before ? undefined : state, result: undefined };
+      return { state: sameFacts(state, before) ? undefined : state, result: undefined };
     },
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun },
   );
