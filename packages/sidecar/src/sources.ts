@@ -219,25 +219,40 @@ export interface AwsClientOptions {
   ssmConfig?: ConstructorParameters<typeof SSMClient>[0];
 }
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What the given environment says explicitly (region, static keys). The SDK's default chain
+ * reads process.env itself; passing these keeps an `env` other than process.env effective
+ * (the project CLI calls sidecarMain(argv, env)). Everything else stays with the chain.
+ */
+function fromEnv(env: Env) {
+  return {
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(env !== process.env && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** S3 client from the SDK default chain; a custom endpoint gets forcePathStyle. */
 export function createS3Client(opts: AwsClientOptions = {}): S3Client {
   const env = opts.env ?? process.env;
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
-  return new S3Client({
-    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    ...opts.s3Config,
-  });
+  return new S3Client({ ...fromEnv(env), ...(endpoint ? { endpoint, forcePathStyle: true } : {}), ...opts.s3Config });
 }
 
+/** SSM client from the SDK default chain. */
 export function createSsmClient(opts: AwsClientOptions = {}): SSMClient {
   const env = opts.env ?? process.env;
   const endpoint = env.AWS_ENDPOINT_URL_SSM || env.AWS_ENDPOINT_URL;
-  return new SSMClient({
-    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    ...opts.ssmConfig,
-  });
+  return new SSMClient({ ...fromEnv(env), ...(endpoint ? { endpoint } : {}), ...opts.ssmConfig });
 }
 
 export interface CreatedSource {

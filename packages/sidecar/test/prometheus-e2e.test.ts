@@ -54,7 +54,7 @@ async function jobInstances(job: string): Promise<string[]> {
   return instances(await activeTargets(promUrl(), job));
 }
 
-describe(`sidecar + Prometheus (${process.env.SIDECAR_E2E_SOURCE ?? "auto"} source)`, () => {
+describe(`sidecar + Prometheus (${process.env.SIDECAR_E2E_SOURCE ?? "s3"} source)`, () => {
   it("targets appear in Prometheus through file_sd and http_sd and are up", async () => {
     const targets = servers.targets.slice(0, 6);
     const body = serialize(makeDocument(targets));
@@ -88,6 +88,13 @@ describe(`sidecar + Prometheus (${process.env.SIDECAR_E2E_SOURCE ?? "auto"} sour
     expect(t.labels).toMatchObject({ job: FILE_JOB, cluster: "main", service: "web", availability_zone: expect.stringMatching(/^eu-west-1[ab]$/) });
     expect(t.discoveredLabels.__meta_ecs_launch_type).toBe("FARGATE");
     expect(tFile).toBeLessThan(3000);
+    const sim = publisher.sim;
+    if (sim) {
+      // the steady state is conditional GETs answered 304 (no body)
+      const gets = () => sim.calls.log.filter((c) => c.key === "s3:GetObject");
+      await waitFor(() => gets().filter((c) => c.status === 304).length >= 2, 5000, 100);
+      expect(gets().filter((c) => c.status === 200)).toHaveLength(1);
+    }
   });
 
   it(`keeps the active-target floor through ${CHURN_PUBLICATIONS} rapid publications, with no file_sd read error`, async () => {

@@ -62,14 +62,18 @@ describe("sidecar restart with S3 unreachable", () => {
     expect(readFileSync(output, "utf8")).toBe(body);
     expect(await first.stop()).toBe(0);
     const before = statSync(output);
-    await publisher.close(); // S3 goes away (for a file publisher this changes nothing; the second run uses S3 anyway)
-
-    // second run: S3 at an address where nothing listens
+    // S3 goes away: the simulator is closed and nothing listens at its address any more
+    await publisher.close();
     const dead = await freePort();
+    const s3 = publisher.kind === "s3";
     const port2 = await freePort();
     const second = run(
-      ["--source", "s3://targets-bucket/targets/ecs-services.json", "--output", output, "--listen", `127.0.0.1:${port2}`, "--interval", "1s"],
-      { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${dead}`, AWS_MAX_ATTEMPTS: "1" },
+      [
+        "--source",
+        s3 ? describeSource(publisher.spec) : "s3://targets-bucket/targets/ecs-services.json",
+        ...["--output", output, "--listen", `127.0.0.1:${port2}`, "--interval", "1s"],
+      ],
+      s3 ? publisher.env : { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${dead}` },
     );
     const base = `http://127.0.0.1:${port2}`;
     await waitFor(async () => {

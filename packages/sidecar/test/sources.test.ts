@@ -118,3 +118,40 @@ describe("file source", () => {
     await expect(fileSource(join(dir, "nope.json")).fetch({})).rejects.toMatchObject({ reason: "not_found" });
   });
 });
+
+describe("real SDK clients against the local simulator", () => {
+  it("s3 and ssm sources work through AWS_ENDPOINT_URL_* (path style even for a localhost endpoint)", async () => {
+    const { startSimulator } = await import("@scrape-reconciler/sim");
+    const { createSource } = await import("../src/sources");
+    const sim = await startSimulator({
+      scenario: {
+        buckets: ["bkt"],
+        objects: [{ bucket: "bkt", key: KEY, body: DOC1, metadata: { generation: "12" } }],
+        parameters: { "/app/targets/manifest": manifest(12, DOC1) },
+      },
+    });
+    try {
+      // `localhost` would make the SDK go virtual-hosted (bkt.localhost) without forcePathStyle
+      const env = { ...sim.endpointEnv(), AWS_ENDPOINT_URL_S3: sim.url.replace("127.0.0.1", "localhost") };
+      const s3 = createSource({ kind: "s3", bucket: "bkt", key: KEY }, { env });
+      const first = await s3.source.fetch({});
+      expect(first).toMatchObject({ status: "changed", generation: 12, sha256: sha256(DOC1) });
+      const etag = first.status === "changed" ? first.etag : undefined;
+      expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+      expect(await s3.source.fetch({ ...(etag ? { etag } : {}) })).toEqual({ status: "unchanged", note: "not_modified" });
+      expect(sim.calls.log.filter((c) => c.key === "s3:GetObject").map((c) => c.status)).toEqual([200, 304]);
+      s3.close();
+
+      const ssm = createSource({ kind: "ssm", name: "/app/targets/manifest" }, { env });
+      expect(await ssm.source.fetch({})).toMatchObject({ status: "changed", generation: 12, sha256: sha256(DOC1) });
+      expect(await ssm.source.fetch({ generation: 12, sha256: sha256(DOC1) })).toEqual({ status: "unchanged", note: "same_generation" });
+      ssm.close();
+
+      const missing = createSource({ kind: "s3", bucket: "bkt", key: "nope.json" }, { env });
+      await expect(missing.source.fetch({})).rejects.toMatchObject({ reason: "not_found" });
+      missing.close();
+    } finally {
+      await sim.close();
+    }
+  });
+});
