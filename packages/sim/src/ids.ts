@@ -123,3 +123,9 @@ export function deploymentId(serviceArn: string, taskDefinitionArn: string): str
   for (let i = 0; digits.length < 19; i++) digits += String(h[i]! % 10);
   return `ecs-svc/${digits}`;
 }
+
+/** A UUID-shaped id derived from `text` alone (stable across calls). */
+export function uuidFrom(text: string): string {
+  const h = createHash("sha256").update(text).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}

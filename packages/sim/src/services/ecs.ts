@@ -2,7 +2,7 @@
 // services, tasks, task definitions and container instances, read-only, in the shapes
 // of the API reference (Describe* answer unknown names in `failures` with MISSING).
 import { AwsError } from "../errors";
-import { arnTail, deploymentId } from "../ids";
+import { arnTail, deploymentId, uuidFrom } from "../ids";
 import type { ClusterRecord, ContainerInstanceRecord, EcsServiceRecord, TaskRecord } from "../model";
 import type { SimState } from "../state";
 import { defineJsonService, paginate } from "./json";
@@ -85,7 +85,13 @@ function serviceShape(state: SimState, c: ClusterRecord, s: EcsServiceRecord) {
         rolloutStateReason: "ECS deployment completed.",
       },
     ],
-    events: [],
+    events: [
+      {
+        id: uuidFrom(`${s.arn}|${s.taskDefinitionArn}`),
+        createdAt: s.createdAt,
+        message: `(service ${s.name}) has reached a steady state.`,
+      },
+    ],
     createdAt: s.createdAt,
     placementConstraints: [],
     placementStrategy: [],

@@ -10,7 +10,7 @@ import type { HandlerContext } from "./types";
 const LIST = { max: 100, errorCode: "InvalidInput" };
 
 function namespaceProperties(ns: NamespaceRecord) {
-  if (ns.type === "HTTP") return { DnsProperties: {}, HttpProperties: { HttpName: ns.name } };
+  if (ns.type === "HTTP") return { DnsProperties: { SOA: {} }, HttpProperties: { HttpName: ns.name } };
   return { DnsProperties: { HostedZoneId: ns.hostedZoneId, SOA: { TTL: 15 } }, HttpProperties: { HttpName: ns.name } };
 }
 
@@ -38,10 +38,11 @@ function serviceCommon(state: SimState, s: CloudMapServiceRecord) {
     Type: s.type,
     Description: s.description,
     InstanceCount: s.instances.size,
+    // HTTP services answer an empty DnsConfig, as the API reference examples show.
     DnsConfig:
-      ns && ns.type !== "HTTP"
+      ns && ns.type !== "HTTP" && s.type !== "HTTP"
         ? { NamespaceId: s.namespaceId, RoutingPolicy: "MULTIVALUE", DnsRecords: [{ Type: "A", TTL: s.dnsTtl }] }
-        : undefined,
+        : {},
     HealthCheckCustomConfig: s.healthCheckCustom ? { FailureThreshold: 1 } : undefined,
     CreateDate: s.createDate,
   };

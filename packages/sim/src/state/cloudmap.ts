@@ -180,11 +180,11 @@ export class CloudMapStore {
   }
 
   private taggable(arn: string): { tags: Record<string, string>; svc?: CloudMapServiceRecord } {
-    if (/:servicediscovery:[^:]*:[^:]*:service\//.test(arn)) {
-      const svc = this.service(arn);
-      return { tags: svc.tags, svc };
-    }
-    if (/:servicediscovery:[^:]*:[^:]*:namespace\//.test(arn)) return { tags: this.namespace(arn).tags };
+    const id = arn.slice(arn.lastIndexOf("/") + 1);
+    const svc = /:servicediscovery:[^:]*:[^:]*:service\//.test(arn) ? this.services.get(id) : undefined;
+    if (svc) return { tags: svc.tags, svc };
+    const ns = /:servicediscovery:[^:]*:[^:]*:namespace\//.test(arn) ? this.namespaces.get(id) : undefined;
+    if (ns) return { tags: ns.tags };
     throw new AwsError("ResourceNotFoundException", `Resource not found: ${arn}`);
   }
 

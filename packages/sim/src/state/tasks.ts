@@ -1,6 +1,7 @@
 // ECS task shapes: building a new task in its API shape (attachments, containers,
 // network bindings) and applying one lastStatus step to it (timestamps, container and
 // ENI attachment states, version). Pure functions over a TaskRecord; no Cloud Map here.
+import { createHash } from "node:crypto";
 import type { Attachment, Container, TaskDefinition } from "@aws-sdk/client-ecs";
 import { arns, type ArnContext, type IdSource } from "../ids";
 import { TASK_STATUSES, type LaunchType, type NetworkMode, type PortBindingRecord, type TaskRecord, type TaskStatus } from "../model";
@@ -58,6 +59,7 @@ export function newTask(input: NewTaskInput): TaskRecord {
       taskArn,
       name: def.name!,
       image: def.image!,
+      imageDigest: `sha256:${createHash("sha256").update(def.image ?? "").digest("hex")}`,
       lastStatus: "PENDING",
       networkBindings: [],
       networkInterfaces: attachmentId ? [{ attachmentId, privateIpv4Address: input.ip }] : [],
