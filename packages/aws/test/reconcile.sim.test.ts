@@ -61,7 +61,7 @@ describe("full reconcile on the simulator", () => {
 
   it("skips endpoints with bad tags (abc, 0, 70000, path without /) and publishes the rest", async () => {
     const scenario = generateScenario({ services: 5, tasksPerService: 1, namespaces: 1 });
-    const bad = [{ METRICS_PORT: "abc" }, { METRICS_PORT: "0" }, { METRICS_PORT: "70000" }, { METRICS_PORT: "8080", METRICS_PATH: "metrics" }];
+    const bad: Record<string, string>[] = [{ METRICS_PORT: "abc" }, { METRICS_PORT: "0" }, { METRICS_PORT: "70000" }, { METRICS_PORT: "8080", METRICS_PATH: "metrics" }];
     bad.forEach((tags, i) => (scenario.services![i]!.tags = tags));
     env = await startSimEnv({ scenario });
     const s = await reconcile({ clients: env.clients, config: env.config, now });

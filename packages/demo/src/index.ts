@@ -1,0 +1,2 @@
+// The offline demo of the whole pipeline on the local AWS simulator.
+export { runBasicDemo, type BasicDemoOptions } from "./basic";
