@@ -5,6 +5,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureDeps } from "./ensure-deps.mjs";
+
+ensureDeps();
 
 const dir = mkdtempSync(join(tmpdir(), "sr-test-"));
 const out = join(dir, "results.json");

@@ -78,7 +78,7 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
       // An unchanged account writes nothing: neither the state nor the document.
       return { state: sameFacts(merged, state) ? undefined : merged, result: undefined };
     },
-    { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed },
+    { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed, initial: known },
   );
   const { publish, build } = out;
   const diff = diffDocuments(publish.previous, publish.document);

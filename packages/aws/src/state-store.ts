@@ -60,6 +60,8 @@ export interface StatePublishOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Failures of the full discovery that the state has nothing to keep for (first run). */
   failed?: FailedScope[];
+  /** The state as already read by the caller, used for the first attempt (saves one GET). */
+  initial?: StoredState;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -98,7 +100,7 @@ export async function updateStateAndPublish<R>(
   const maxAttempts = options.maxAttempts ?? 8;
   const sleep = options.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
-    const { state: before, etag } = await readState(t, options.now());
+    const { state: before, etag } = attempt === 1 && options.initial ? options.initial : await readState(t, options.now());
     const { state: changed, result } = change(structuredClone(before));
     let after = before;
     let stateWritten = false;
