@@ -1,0 +1,226 @@
+// The forwarder's settings, read once from the environment into a typed object (shared
+// by the CLI and the function). A missing or bad variable raises ConfigError naming it.
+//
+//   AMP_REMOTE_WRITE_URL | REMOTE_WRITE_URL   required; the remote-write endpoint
+//   REMOTE_WRITE_AUTH     sigv4 | none (default: sigv4 for an AMP URL, none otherwise)
+//   AMP_REGION            SigV4 region (default: the AMP URL's region, else AWS_REGION)
+//   AMP_ROLE_ARN          role to assume for signing (AMP workspace in another account)
+//   FORWARD_STATE_BUCKET  bucket of the high-water marks (default TARGETS_BUCKET)
+//   FORWARD_STATE_KEY     key of the marks (default forwarder/high-water.json)
+//   FORWARD_LOOKBACK      how far back a series without a mark starts (default 30m)
+//   FORWARD_DELAY         send a datapoint once its period ended this long ago (default 1m)
+//   FORWARD_INTERVAL      CLI loop interval (default 60s)
+//   FORWARD_SOURCES       rds,elasticache (default both)
+//   RDS_INSTANCES, ELASTICACHE_CLUSTERS   explicit ids (default: all in the region)
+//   RDS_TAG_FILTER (or RDS_TAG), ELASTICACHE_TAG_FILTER (or ELASTICACHE_TAG)
+//                         KEY=VALUE[,KEY=VALUE...] or KEY (tag present); all must match
+//   FORWARD_AURORA_CLUSTERS  true|false: Aurora cluster-level metrics (default true)
+//   FORWARD_METRIC_SET    JSON override of the metric set, inline ({...}) or a file path
+//   FORWARD_TAG_LABELS    tag keys copied to tag_<key> labels, comma-separated
+//   FORWARD_JOB           value of the job label (default cloudwatch)
+import { readFileSync } from "node:fs";
+import { ConfigError } from "@scrape-reconciler/core";
+import type { TagFilter } from "./discovery";
+import { DEFAULT_METRIC_SET, parseMetricSet, type MetricSet } from "./metric-sets";
+import { tagLabel } from "./naming";
+
+type Env = Record<string, string | undefined>;
+
+export interface ForwardConfig {
+  remoteWrite: {
+    url: string;
+    auth: { type: "none" } | { type: "sigv4"; region: string; roleArn?: string };
+  };
+  state: { bucket: string; key: string };
+  lookbackMs: number;
+  delayMs: number;
+  intervalMs: number;
+  rds: { enabled: boolean; instances?: string[]; tagFilter?: TagFilter; clusters: boolean };
+  elastiCache: { enabled: boolean; clusters?: string[]; tagFilter?: TagFilter };
+  metricSet: MetricSet;
+  tagLabels: string[];
+  job: string;
+  /** Series per remote-write request (each batch's marks are persisted after it). */
+  maxSeriesPerWrite: number;
+}
+
+export const FORWARD_DEFAULTS = {
+  stateKey: "forwarder/high-water.json",
+  lookback: "30m",
+  delay: "1m",
+  interval: "60s",
+  job: "cloudwatch",
+  maxSeriesPerWrite: 500,
+} as const;
+
+const AMP_HOST = /^aps-workspaces\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function get(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+/** `90s`, `5m`, `1h`, `250ms`, or plain seconds. */
+export function parseDuration(name: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  if (!m) throw new ConfigError(name, `${name}=${JSON.stringify(raw)} is not a duration (e.g. 90s, 5m, 1h)`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  return Math.round(n * unit);
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = get(env, name);
+  if (!raw) return undefined;
+  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new ConfigError(name, `${name} is set but names nothing (want a comma-separated list)`);
+  return [...new Set(items)];
+}
+
+export function parseTagFilter(name: string, raw: string): TagFilter {
+  return raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const eq = part.indexOf("=");
+      const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+      if (!key) throw new ConfigError(name, `${name}=${JSON.stringify(raw)}: "${part}" has no tag key (want KEY=VALUE or KEY)`);
+      return eq < 0 ? { key } : { key, value: part.slice(eq + 1).trim() };
+    });
+}
+
+function tagFilter(env: Env, ...names: string[]): TagFilter | undefined {
+  for (const name of names) {
+    const raw = get(env, name);
+    if (raw) return parseTagFilter(name, raw);
+  }
+  return undefined;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = get(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `${name}=${JSON.stringify(raw)} must be true or false`);
+}
+
+function metricSet(env: Env): MetricSet {
+  const raw = get(env, "FORWARD_METRIC_SET");
+  if (!raw) return DEFAULT_METRIC_SET;
+  let text = raw;
+  let where = "inline JSON";
+  if (!raw.startsWith("{")) {
+    where = raw;
+    try {
+      text = readFileSync(raw, "utf8");
+    } catch (err) {
+      throw new ConfigError("FORWARD_METRIC_SET", `FORWARD_METRIC_SET: cannot read ${raw}: ${(err as Error).message}`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError("FORWARD_METRIC_SET", `FORWARD_METRIC_SET (${where}) is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseMetricSet(json);
+  } catch (err) {
+    throw new ConfigError("FORWARD_METRIC_SET", `FORWARD_METRIC_SET (${where}): ${(err as Error).message}`);
+  }
+}
+
+export function parseForwardConfig(env: Env): ForwardConfig {
+  const urlVar = get(env, "AMP_REMOTE_WRITE_URL") ? "AMP_REMOTE_WRITE_URL" : "REMOTE_WRITE_URL";
+  const rawUrl = get(env, urlVar);
+  if (!rawUrl) throw new ConfigError("AMP_REMOTE_WRITE_URL", "AMP_REMOTE_WRITE_URL (or REMOTE_WRITE_URL) is required: the remote-write endpoint");
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new ConfigError(urlVar, `${urlVar}=${JSON.stringify(rawUrl)} is not a URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(urlVar, `${urlVar} must be an http(s) URL, got ${url.protocol}`);
+  const ampRegion = AMP_HOST.exec(url.hostname)?.[1];
+
+  const authRaw = get(env, "REMOTE_WRITE_AUTH")?.toLowerCase() ?? (ampRegion ? "sigv4" : "none");
+  if (authRaw !== "sigv4" && authRaw !== "none") throw new ConfigError("REMOTE_WRITE_AUTH", `REMOTE_WRITE_AUTH=${JSON.stringify(authRaw)} must be sigv4 or none`);
+  let auth: ForwardConfig["remoteWrite"]["auth"] = { type: "none" };
+  if (authRaw === "sigv4") {
+    const region = get(env, "AMP_REGION") ?? ampRegion ?? get(env, "AWS_REGION") ?? get(env, "AWS_DEFAULT_REGION");
+    if (!region) throw new ConfigError("AMP_REGION", "AMP_REGION is required for SigV4 when the remote-write URL is not an AMP URL");
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError("AMP_REGION", `AMP_REGION=${JSON.stringify(region)} is not an AWS region`);
+    if (ampRegion && region !== ampRegion) throw new ConfigError("AMP_REGION", `AMP_REGION=${region} does not match the AMP URL's region ${ampRegion}`);
+    const roleArn = get(env, "AMP_ROLE_ARN");
+    if (roleArn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/.test(roleArn)) {
+      throw new ConfigError("AMP_ROLE_ARN", `AMP_ROLE_ARN=${JSON.stringify(roleArn)} is not an IAM role ARN`);
+    }
+    auth = { type: "sigv4", region, ...(roleArn ? { roleArn } : {}) };
+  }
+
+  const bucketVar = get(env, "FORWARD_STATE_BUCKET") ? "FORWARD_STATE_BUCKET" : "TARGETS_BUCKET";
+  const bucket = get(env, bucketVar);
+  if (!bucket) throw new ConfigError("FORWARD_STATE_BUCKET", "FORWARD_STATE_BUCKET (or TARGETS_BUCKET) is required: the S3 bucket of the high-water marks");
+  if (!BUCKET.test(bucket)) throw new ConfigError(bucketVar, `${bucketVar}=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+  const key = get(env, "FORWARD_STATE_KEY") ?? FORWARD_DEFAULTS.stateKey;
+  if (key.startsWith("/") || key.endsWith("/") || key.length > 1024) {
+    throw new ConfigError("FORWARD_STATE_KEY", `FORWARD_STATE_KEY=${JSON.stringify(key)} is not a valid S3 key (no leading or trailing "/")`);
+  }
+
+  const set = metricSet(env);
+  const lookbackMs = parseDuration("FORWARD_LOOKBACK", get(env, "FORWARD_LOOKBACK") ?? FORWARD_DEFAULTS.lookback);
+  const delayMs = parseDuration("FORWARD_DELAY", get(env, "FORWARD_DELAY") ?? FORWARD_DEFAULTS.delay);
+  const intervalMs = parseDuration("FORWARD_INTERVAL", get(env, "FORWARD_INTERVAL") ?? FORWARD_DEFAULTS.interval);
+  const periodMs = set.period * 1000;
+  if (lookbackMs < delayMs + 2 * periodMs) {
+    throw new ConfigError("FORWARD_LOOKBACK", `FORWARD_LOOKBACK (${lookbackMs / 1000} s) must cover FORWARD_DELAY plus two periods (${(delayMs + 2 * periodMs) / 1000} s)`);
+  }
+  if (lookbackMs > 24 * 3_600_000) throw new ConfigError("FORWARD_LOOKBACK", "FORWARD_LOOKBACK must be at most 24h");
+  if (delayMs > 3_600_000) throw new ConfigError("FORWARD_DELAY", "FORWARD_DELAY must be at most 1h");
+  if (intervalMs < 1000) throw new ConfigError("FORWARD_INTERVAL", "FORWARD_INTERVAL must be at least 1s");
+
+  const sources = list(env, "FORWARD_SOURCES") ?? ["rds", "elasticache"];
+  const unknown = sources.find((s) => s !== "rds" && s !== "elasticache");
+  if (unknown) throw new ConfigError("FORWARD_SOURCES", `FORWARD_SOURCES: unknown source ${JSON.stringify(unknown)} (rds, elasticache)`);
+
+  const tagLabels = list(env, "FORWARD_TAG_LABELS") ?? [];
+  const badTag = tagLabels.find((t) => !tagLabel(t));
+  if (badTag) throw new ConfigError("FORWARD_TAG_LABELS", `FORWARD_TAG_LABELS: tag key ${JSON.stringify(badTag)} does not make a valid label name`);
+
+  const job = get(env, "FORWARD_JOB") ?? FORWARD_DEFAULTS.job;
+  const rawMax = get(env, "FORWARD_MAX_SERIES_PER_WRITE");
+  const maxSeriesPerWrite = rawMax ? Number(rawMax) : FORWARD_DEFAULTS.maxSeriesPerWrite;
+  if (!Number.isInteger(maxSeriesPerWrite) || maxSeriesPerWrite < 1 || maxSeriesPerWrite > 2000) {
+    throw new ConfigError("FORWARD_MAX_SERIES_PER_WRITE", `FORWARD_MAX_SERIES_PER_WRITE=${JSON.stringify(rawMax)} must be an integer from 1 to 2000`);
+  }
+
+  const rdsInstances = list(env, "RDS_INSTANCES");
+  const cacheClusters = list(env, "ELASTICACHE_CLUSTERS");
+  const rdsFilter = tagFilter(env, "RDS_TAG_FILTER", "RDS_TAG");
+  const cacheFilter = tagFilter(env, "ELASTICACHE_TAG_FILTER", "ELASTICACHE_TAG");
+  return {
+    remoteWrite: { url: url.toString(), auth },
+    state: { bucket, key },
+    lookbackMs,
+    delayMs,
+    intervalMs,
+    rds: {
+      enabled: sources.includes("rds"),
+      ...(rdsInstances ? { instances: rdsInstances } : {}),
+      ...(rdsFilter ? { tagFilter: rdsFilter } : {}),
+      clusters: bool(env, "FORWARD_AURORA_CLUSTERS", true),
+    },
+    elastiCache: {
+      enabled: sources.includes("elasticache"),
+      ...(cacheClusters ? { clusters: cacheClusters } : {}),
+      ...(cacheFilter ? { tagFilter: cacheFilter } : {}),
+    },
+    metricSet: set,
+    tagLabels,
+    job,
+    maxSeriesPerWrite,
+  };
+}

@@ -1,0 +1,134 @@
+// The curated CloudWatch metrics forwarded per resource kind, and the JSON override a
+// deployment may give instead (FORWARD_METRIC_SET). Each (metric, statistic) pair is one
+// GetMetricData query per resource per run, which is what CloudWatch bills for, so the
+// defaults pick one statistic for slow gauges, Average+Maximum for spiky ones and Sum
+// for counts. Every kind has an exact dimension set: CloudWatch matches dimensions
+// exactly, so a query with fewer or more dimensions would return nothing.
+import { z } from "zod";
+
+export const STATISTICS = ["Average", "Maximum", "Minimum", "Sum", "SampleCount"] as const;
+export type Statistic = (typeof STATISTICS)[number];
+
+/** What is measured: an RDS DB instance, an Aurora DB cluster, one ElastiCache (Redis) node. */
+export type ResourceKind = "rdsInstance" | "rdsCluster" | "elastiCacheNode";
+export const RESOURCE_KINDS: readonly ResourceKind[] = ["rdsInstance", "rdsCluster", "elastiCacheNode"];
+
+export const NAMESPACE: Record<ResourceKind, string> = {
+  rdsInstance: "AWS/RDS",
+  rdsCluster: "AWS/RDS",
+  elastiCacheNode: "AWS/ElastiCache",
+};
+
+/** The exact CloudWatch dimension names per kind, in the order they are sent. */
+export const DIMENSIONS: Record<ResourceKind, readonly string[]> = {
+  rdsInstance: ["DBInstanceIdentifier"],
+  rdsCluster: ["DBClusterIdentifier"],
+  elastiCacheNode: ["CacheClusterId", "CacheNodeId"],
+};
+
+export interface MetricSpec {
+  /** CloudWatch metric name, e.g. CPUUtilization. */
+  name: string;
+  statistics: Statistic[];
+  /**
+   * RDS instances only: "aurora" or "non-aurora" limits the metric to those engines
+   * (Aurora has no FreeStorageSpace, BurstBalance or SwapUsage per instance). Default: all.
+   */
+  engines?: "aurora" | "non-aurora";
+}
+
+export interface MetricSet {
+  /** Seconds; a multiple of 60 (standard-resolution RDS and ElastiCache metrics). */
+  period: number;
+  rdsInstance: MetricSpec[];
+  rdsCluster: MetricSpec[];
+  elastiCacheNode: MetricSpec[];
+}
+
+const gauge = (name: string, ...statistics: Statistic[]): MetricSpec => ({ name, statistics });
+
+export const DEFAULT_METRIC_SET: MetricSet = {
+  period: 60,
+  rdsInstance: [
+    gauge("CPUUtilization", "Average", "Maximum"),
+    gauge("FreeableMemory", "Average"),
+    { name: "FreeStorageSpace", statistics: ["Average"], engines: "non-aurora" },
+    gauge("DatabaseConnections", "Average", "Maximum"),
+    gauge("ReadIOPS", "Average"),
+    gauge("WriteIOPS", "Average"),
+    gauge("ReadLatency", "Average", "Maximum"),
+    gauge("WriteLatency", "Average", "Maximum"),
+    gauge("ReadThroughput", "Average"),
+    gauge("WriteThroughput", "Average"),
+    gauge("DiskQueueDepth", "Average"),
+    gauge("ReplicaLag", "Maximum"),
+    { name: "SwapUsage", statistics: ["Average"], engines: "non-aurora" },
+    gauge("MaximumUsedTransactionIDs", "Maximum"),
+    { name: "BurstBalance", statistics: ["Minimum"], engines: "non-aurora" },
+  ],
+  // Cluster-level (DBClusterIdentifier alone) metrics only Aurora publishes; per-instance
+  // figures of Aurora members come from rdsInstance above.
+  rdsCluster: [
+    gauge("VolumeBytesUsed", "Average"),
+    gauge("VolumeReadIOPs", "Average"),
+    gauge("VolumeWriteIOPs", "Average"),
+    gauge("AuroraReplicaLagMaximum", "Maximum"),
+  ],
+  elastiCacheNode: [
+    gauge("CPUUtilization", "Average", "Maximum"),
+    gauge("EngineCPUUtilization", "Average", "Maximum"),
+    gauge("DatabaseMemoryUsagePercentage", "Average"),
+    gauge("CurrConnections", "Average"),
+    gauge("NewConnections", "Sum"),
+    gauge("Evictions", "Sum"),
+    gauge("CacheHits", "Sum"),
+    gauge("CacheMisses", "Sum"),
+    gauge("CacheHitRate", "Average"),
+    gauge("ReplicationLag", "Maximum"),
+    gauge("NetworkBytesIn", "Sum"),
+    gauge("NetworkBytesOut", "Sum"),
+    gauge("SwapUsage", "Average"),
+    gauge("CurrItems", "Average"),
+  ],
+};
+
+const MetricSpecSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.\-]{1,255}$/, "expected a CloudWatch metric name"),
+  statistics: z.array(z.enum(STATISTICS)).min(1).refine((s) => new Set(s).size === s.length, "statistics repeat"),
+  engines: z.enum(["aurora", "non-aurora"]).optional(),
+});
+
+/** The override: every key optional; a kind given replaces that kind's list, `[]` turns it off. */
+const MetricSetSchema = z.strictObject({
+  period: z.number().int().min(60).max(86_400).refine((p) => p % 60 === 0, "must be a multiple of 60").optional(),
+  rdsInstance: z.array(MetricSpecSchema).optional(),
+  rdsCluster: z.array(MetricSpecSchema).optional(),
+  elastiCacheNode: z.array(MetricSpecSchema).optional(),
+});
+
+/** Validates an override (parsed JSON) and applies it over the defaults; throws Error with a one-line reason. */
+export function parseMetricSet(input: unknown, base: MetricSet = DEFAULT_METRIC_SET): MetricSet {
+  const r = MetricSetSchema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const path = issue.path.map(String).join(".") || "(root)";
+    throw new Error(`${path}: ${issue.message}`);
+  }
+  const o = r.data;
+  for (const kind of RESOURCE_KINDS) {
+    const names = (o[kind] ?? []).map((m) => m.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new Error(`${kind}: metric ${dup} is listed twice (list every statistic in one entry)`);
+  }
+  return {
+    period: o.period ?? base.period,
+    rdsInstance: o.rdsInstance ?? base.rdsInstance,
+    rdsCluster: o.rdsCluster ?? base.rdsCluster,
+    elastiCacheNode: o.elastiCacheNode ?? base.elastiCacheNode,
+  };
+}
+
+/** The metrics a resource of this kind gets (engine rules applied). */
+export function metricsFor(set: MetricSet, kind: ResourceKind, aurora: boolean): MetricSpec[] {
+  return set[kind].filter((m) => !m.engines || (m.engines === "aurora") === aurora);
+}
