@@ -9,6 +9,7 @@
 // cost: `sst remove` leaves it behind (infra/README.md says how to delete it).
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
+import { s3ObjectArn } from "./naming";
 
 export interface Storage {
   bucket: sst.aws.Bucket;
@@ -67,7 +68,7 @@ export function createStorage(cfg: StageConfig, ctx: DeployContext): Storage {
     ],
   });
 
-  const object = (key: string) => $interpolate`${bucket.arn}/${key}`;
+  const object = (key: string) => bucket.arn.apply((arn) => s3ObjectArn(arn, key));
   return {
     bucket,
     bucketName: bucket.name,
