@@ -194,7 +194,8 @@ export function seedState(scenario: Scenario, opts: { clock?: () => Date } = {})
   }
   const nsIds = new Map<string, string>();
   for (const ns of scenario.namespaces) {
-    nsIds.set(ns.name, state.cloudMap.createNamespace({ name: ns.name, type: ns.type, tags: ns.tags, ...(ns.description ? { description: ns.description } : {}) }).id);
+    const input = { name: ns.name, type: ns.type, tags: ns.tags, creatorRequestId: `scenario-${ns.name}`, ...(ns.description ? { description: ns.description } : {}) };
+    nsIds.set(ns.name, state.cloudMap.createNamespace(input).id);
   }
   for (const c of scenario.clusters) {
     state.ecs.createCluster(c.name);
