@@ -4,7 +4,7 @@
 import type { StageConfig } from "./config";
 import { assertSdkBundled } from "./bundle-check";
 import { lambdaTrustPolicy, wildcardActions, type Statement } from "./iam";
-import { functionName, type FunctionRole } from "./naming";
+import { functionName, roleName, type FunctionRole } from "./naming";
 import type { Storage } from "./storage";
 
 /** Newest Node runtime that both AWS Lambda and SST 4.17.1 accept (Node 22 leaves support in 2027). */
@@ -66,6 +66,8 @@ export function appFunction(cfg: StageConfig, logicalName: string, a: AppFunctio
     permissions: statements,
     transform: {
       role: (args) => {
+        // A stable name: a central AMP account's role can trust it by ARN.
+        args.name = roleName(cfg.app, cfg.stage, a.role);
         // SST 4.17.1 makes every role also trust the account root (it tests a
         // Pulumi Output for falsiness): trust the Lambda service only.
         args.assumeRolePolicy = JSON.stringify(lambdaTrustPolicy());

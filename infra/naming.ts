@@ -1,6 +1,7 @@
 // Physical names that other tools rely on: the function names (the CLI's
 // `invoke --stage S` finds the reconcile function by this convention when
-// .sst/outputs.json is absent) and the SSM parameter ARN form. Pure.
+// .sst/outputs.json is absent), the roles a central AMP account trusts, and
+// ARN forms. Pure.
 
 export type FunctionRole = "reconcile" | "forward" | "audit";
 
@@ -8,6 +9,14 @@ export type FunctionRole = "reconcile" | "forward" | "audit";
 export function functionName(app: string, stage: string, role: FunctionRole): string {
   const name = `${app}-${stage}-${role}`;
   if (name.length > 64) throw new Error(`function name ${name} is longer than 64 characters: use a shorter stage name`);
+  return name;
+}
+
+/** IAM role of a function: `<function name>-role` (at most 64 characters), stable so that a
+ * central account's trust policy can name it. */
+export function roleName(app: string, stage: string, role: FunctionRole): string {
+  const name = `${functionName(app, stage, role)}-role`;
+  if (name.length > 64) throw new Error(`role name ${name} is longer than 64 characters: use a shorter stage name`);
   return name;
 }
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseStageConfig } from "../../infra/config";
-import { ecsClusterArn, functionName, s3ObjectArn, ssmParameterArn } from "../../infra/naming";
+import { ecsClusterArn, functionName, roleName, s3ObjectArn, ssmParameterArn } from "../../infra/naming";
 import { APP_NAME, conventionalFunctionName } from "../../packages/cli/src/commands/invoke";
 
 describe("naming", () => {
@@ -21,6 +21,7 @@ describe("naming", () => {
     expect(() => parseStageConfig({}, { app: APP_NAME, stage: `${longest}a`, source: "t" })).toThrow(/stage/);
     for (const role of ["reconcile", "forward", "audit"] as const) {
       expect(functionName(APP_NAME, longest, role).length).toBeLessThanOrEqual(64);
+      expect(roleName(APP_NAME, longest, role).length).toBeLessThanOrEqual(64);
     }
     expect(() => functionName(APP_NAME, "a".repeat(40), "reconcile")).toThrow(/longer than 64/);
   });
