@@ -29,7 +29,7 @@ export interface Simulator {
   scenario: Scenario;
   state: SimState;
   calls: CallLog;
-  /** AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION and dummy credentials for child processes. */
+  /** AWS_ENDPOINT_URL_<SERVICE> for every registered service, AWS_REGION and dummy credentials for child processes. */
   endpointEnv(): Record<string, string>;
   setFaults(config: FaultConfig | null): void;
   setLatency(latency: LatencyConfig): void;
@@ -58,11 +58,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     state,
     calls: server.calls,
     endpointEnv: () => ({
-      AWS_ENDPOINT_URL_SERVICEDISCOVERY: server.url,
-      AWS_ENDPOINT_URL_ECS: server.url,
-      AWS_ENDPOINT_URL_S3: server.url,
-      AWS_ENDPOINT_URL_SSM: server.url,
-      AWS_ENDPOINT_URL_EC2: server.url,
+      ...Object.fromEntries(Object.values(server.handlers).flatMap((h) => (h.endpointEnvName ? [[`AWS_ENDPOINT_URL_${h.endpointEnvName}`, server.url]] : []))),
       AWS_REGION: state.region,
       AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,

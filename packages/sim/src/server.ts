@@ -32,6 +32,8 @@ export interface ServerOptions {
 
 export interface SimServer {
   url: string;
+  /** The registered handlers (built-in and extra), by route key. */
+  handlers: Record<string, ServiceHandler>;
   host: string;
   port: number;
   calls: CallLog;
@@ -148,7 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
       throw new AwsError(spec.errorCode ?? "InvalidParameterException", `${spec.field ?? "MaxResults"} must be between 1 and ${spec.max}, got ${requested}`);
     }
     const n = requested ?? spec.default ?? spec.max;
-    const cap = pageSizes[key] ?? pageSizes[`${service}:*`] ?? pageSizes["*"];
+    const cap = pageSizes[key] ?? (spec.wildcard === false ? undefined : (pageSizes[`${service}:*`] ?? pageSizes["*"]));
     return cap !== undefined ? Math.min(n, cap) : n;
   }
 
@@ -177,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
 
   return {
     url: `http://${host}:${port}`,
+    handlers,
     host,
     port,
     calls,

@@ -103,6 +103,20 @@ describe("generateScenario", () => {
   });
 });
 
+describe("startSimulator", () => {
+  it("endpointEnv points every registered service's SDK endpoint variable at the simulator", async () => {
+    const sim = await startSimulator();
+    try {
+      const env = sim.endpointEnv();
+      for (const name of ["SERVICEDISCOVERY", "ECS", "S3", "SSM", "EC2"]) expect(env[`AWS_ENDPOINT_URL_${name}`]).toBe(sim.url);
+      expect(env).toMatchObject({ AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: expect.any(String), AWS_SECRET_ACCESS_KEY: expect.any(String) });
+      expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe("CLI", () => {
   it("prints the endpoint environment, serves the scenario and stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--scenario", SAMPLE, "--latency-ms", "1"], { stdio: ["ignore", "pipe", "pipe"] });

@@ -221,6 +221,15 @@ describe("instances", () => {
       for await (const p of paginateGetInstancesHealthStatus({ client: sd }, { ServiceId: serviceId })) statuses += Object.keys(p.Status!).length;
       expect(statuses).toBe(130);
       expect(big.calls.get("servicediscovery:GetInstancesHealthStatus")).toBe(19);
+      // DiscoverInstances has no NextToken: 100 by default, up to MaxResults 1000, and
+      // wildcard page caps do not truncate it (only an exact operation cap does).
+      big.setPageSizes({ "*": 7 });
+      const [ns] = [...big.state.cloudMap.namespaces.values()];
+      const svcName = big.state.cloudMap.services.get(serviceId)!.name;
+      expect((await sd.send(new DiscoverInstancesCommand({ NamespaceName: ns!.name, ServiceName: svcName }))).Instances).toHaveLength(100);
+      expect((await sd.send(new DiscoverInstancesCommand({ NamespaceName: ns!.name, ServiceName: svcName, MaxResults: 1000 }))).Instances).toHaveLength(130);
+      big.setPageSizes({ "servicediscovery:DiscoverInstances": 7 });
+      expect((await sd.send(new DiscoverInstancesCommand({ NamespaceName: ns!.name, ServiceName: svcName, MaxResults: 1000 }))).Instances).toHaveLength(7);
     } finally {
       await big.close();
     }

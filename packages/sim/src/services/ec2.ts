@@ -101,6 +101,7 @@ const operations: Record<string, Ec2Operation> = {
 export const ec2: ServiceHandler = {
   service: "ec2",
   route: "query:ec2",
+  endpointEnvName: "EC2",
   protocol: "ec2",
   operation(req) {
     const action = new URLSearchParams(req.body.toString("utf8")).get("Action") ?? req.query.get("Action") ?? "";

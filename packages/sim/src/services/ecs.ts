@@ -152,6 +152,7 @@ const listPage = (ctx: HandlerContext, input: { maxResults?: number; nextToken?:
 
 export const ecs = defineJsonService({
   service: "ecs",
+  endpointEnvName: "ECS",
   targetPrefix: "AmazonEC2ContainerServiceV20141113",
   operations: {
     ListClusters(input: { maxResults?: number; nextToken?: string }, ctx) {

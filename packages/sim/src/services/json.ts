@@ -9,6 +9,8 @@ export type JsonOperation = (input: any, ctx: HandlerContext) => unknown;
 
 export interface JsonServiceSpec {
   service: string;
+  /** Suffix of AWS_ENDPOINT_URL_<NAME> (the SDK's service id, upper case, no spaces). */
+  endpointEnvName?: string;
   targetPrefix: string;
   /** "1.1" (Cloud Map, ECS, SSM) or "1.0" (CloudWatch, DynamoDB). */
   version?: "1.0" | "1.1";
@@ -30,6 +32,7 @@ export function defineJsonService(spec: JsonServiceSpec): ServiceHandler {
   return {
     service: spec.service,
     route: `json:${spec.targetPrefix}`,
+    ...(spec.endpointEnvName ? { endpointEnvName: spec.endpointEnvName } : {}),
     protocol: "json",
     operation(req: SimRequest): string {
       const target = String(req.headers["x-amz-target"] ?? "");

@@ -181,6 +181,7 @@ const IAM: Record<string, string> = {
 export const s3: ServiceHandler = {
   service: "s3",
   route: "rest:s3",
+  endpointEnvName: "S3",
   protocol: "s3",
   operation(req) {
     const t = target(req);

@@ -74,6 +74,7 @@ const page = (ctx: HandlerContext, input: { MaxResults?: number; NextToken?: str
 
 export const servicediscovery = defineJsonService({
   service: "servicediscovery",
+  endpointEnvName: "SERVICEDISCOVERY",
   targetPrefix: "Route53AutoNaming_v20170314",
   operations: {
     ListNamespaces(input: { Filters?: Filter[]; MaxResults?: number; NextToken?: string }, ctx) {
@@ -152,7 +153,8 @@ export const servicediscovery = defineJsonService({
     DiscoverInstances(input: { NamespaceName?: string; ServiceName?: string; MaxResults?: number; HealthStatus?: string; QueryParameters?: Record<string, string>; OptionalParameters?: Record<string, string> }, ctx) {
       const ns = ctx.state.cloudMap.namespaceByName(required(input.NamespaceName, "NamespaceName", "InvalidInput"));
       const s = ctx.state.cloudMap.serviceByName(ns.id, required(input.ServiceName, "ServiceName", "InvalidInput"));
-      const limit = ctx.pageSize(input.MaxResults, { max: 1000, default: 100, errorCode: "InvalidInput" });
+      // No NextToken here: at most MaxResults (default 100) instances, as AWS answers.
+      const limit = ctx.pageSize(input.MaxResults, { max: 1000, default: 100, errorCode: "InvalidInput", wildcard: false });
       let items = [...s.instances.values()].filter((i) => Object.entries(input.QueryParameters ?? {}).every(([k, v]) => i.attributes[k] === v));
       const optional = Object.entries(input.OptionalParameters ?? {});
       if (optional.length > 0) {

@@ -24,6 +24,7 @@ const TIERS = new Set(["Standard", "Advanced", "Intelligent-Tiering"]);
 
 export const ssm = defineJsonService({
   service: "ssm",
+  endpointEnvName: "SSM",
   targetPrefix: "AmazonSSM",
   operations: {
     GetParameter(input: { Name?: string; WithDecryption?: boolean }, ctx) {

@@ -33,6 +33,12 @@ export interface PageLimitSpec {
   errorCode?: string;
   /** Where MaxResults came from, for the error message. */
   field?: string;
+  /**
+   * Whether `*` / `service:*` page-size caps apply (default true). Operations without
+   * a NextToken (DiscoverInstances) set false: only an exact `service:Operation` cap
+   * truncates them.
+   */
+  wildcard?: boolean;
 }
 
 export interface HandlerContext {
@@ -57,6 +63,11 @@ export interface ServiceHandler {
    */
   route: string;
   protocol: WireProtocol;
+  /**
+   * Suffix of the SDK's endpoint variable (`SERVICEDISCOVERY` for
+   * AWS_ENDPOINT_URL_SERVICEDISCOVERY); endpointEnv() lists every handler that has one.
+   */
+  endpointEnvName?: string;
   /** The operation a request names; throws AwsError for an unknown one. */
   operation(req: SimRequest): string;
   handle(operation: string, req: SimRequest, ctx: HandlerContext): SimResponse | Promise<SimResponse>;
