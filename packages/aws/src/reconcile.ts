@@ -19,6 +19,9 @@ import { discover, type DiscoveryStats } from "./discovery";
 import { TaskDefinitionCache } from "./ecs-tasks";
 import { readState, updateStateAndPublish } from "./state-store";
 
+/** An unchanged full reconcile still records its time in the state this often. */
+export const HEARTBEAT_MS = 15 * 60 * 1000;
+
 export interface ReconcileDeps {
   clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "s3" | "ssm">;
   config: ReconcileConfig;
@@ -75,8 +78,11 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
     target,
     (state) => {
       const merged = mergeDiscovery(state, discovery, startedAt, deps.now());
-      // An unchanged account writes nothing: neither the state nor the document.
-      return { state: sameFacts(merged, state) ? undefined : merged, result: undefined };
+      // An unchanged account writes nothing (neither the state nor the document), except a
+      // heartbeat of the state every HEARTBEAT_MS so the audit can tell reconciles still run.
+      const last = Date.parse(state.lastFullReconcileAt ?? "") || 0;
+      const heartbeat = deps.now().getTime() - last >= HEARTBEAT_MS;
+      return { state: sameFacts(merged, state) && !heartbeat ? undefined : merged, result: undefined };
     },
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed, initial: known },
   );
