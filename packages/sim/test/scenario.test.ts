@@ -3,9 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ListClustersCommand } from "@aws-sdk/client-ecs";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ListInstancesCommand } from "@aws-sdk/client-servicediscovery";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ListInstancesCommand, ListNamespacesCommand, ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
 import { ScenarioError, generateScenario, loadScenarioFile, parseScenario, seedState, startSimulator } from "../src/index";
 import { clients } from "./helpers";
@@ -112,6 +114,39 @@ describe("startSimulator", () => {
       expect(env).toMatchObject({ AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: expect.any(String), AWS_SECRET_ACCESS_KEY: expect.any(String) });
       expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe("clients configured only by the environment", () => {
+  it("reach every service through AWS_ENDPOINT_URL_* (S3 path-style on 127.0.0.1)", async () => {
+    const sim = await startSimulator({ scenario: loadScenarioFile(SAMPLE) });
+    const saved = { ...process.env };
+    Object.assign(process.env, sim.endpointEnv());
+    try {
+      const sd = new ServiceDiscoveryClient({ maxAttempts: 1 });
+      const ecs = new ECSClient({ maxAttempts: 1 });
+      const s3 = new S3Client({ maxAttempts: 1 });
+      const ssm = new SSMClient({ maxAttempts: 1 });
+      const ec2 = new EC2Client({ maxAttempts: 1 });
+      expect((await sd.send(new ListNamespacesCommand({}))).Namespaces).toHaveLength(3);
+      expect((await ecs.send(new ListClustersCommand({}))).clusterArns).toHaveLength(3);
+      await s3.send(new PutObjectCommand({ Bucket: "scrape-reconciler-targets-dev", Key: "targets/ecs-services.json", Body: "[]", IfNoneMatch: "*" }));
+      expect(await (await s3.send(new GetObjectCommand({ Bucket: "scrape-reconciler-targets-dev", Key: "targets/ecs-services.json" }))).Body!.transformToString()).toBe("[]");
+      await ssm.send(new PutParameterCommand({ Name: "/scrape-reconciler/targets/manifest", Value: "{}", Type: "String" }));
+      expect((await ec2.send(new DescribeInstancesCommand({}))).Reservations).toHaveLength(2);
+      expect(sim.calls.snapshot()).toEqual({
+        "ec2:DescribeInstances": 1,
+        "ecs:ListClusters": 1,
+        "s3:GetObject": 1,
+        "s3:PutObject": 1,
+        "servicediscovery:ListNamespaces": 1,
+        "ssm:PutParameter": 1,
+      });
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
       await sim.close();
     }
   });
