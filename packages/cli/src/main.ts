@@ -8,6 +8,14 @@ import { processIo, UsageError, type Command, type Env, type Io } from "./io";
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   reconcile: { summary: "reconcile [--dry-run] [--json]   discover, diff against the published document, publish", load: async () => (await import("./commands/reconcile")).reconcileCommand },
   show: { summary: "show [--json]                    print the published document and manifest", load: async () => (await import("./commands/show")).showCommand },
+  invoke: { summary: "invoke --stage S [--dry-run]     run the deployed reconcile function (manual reconcile)", load: async () => (await import("./commands/invoke")).invokeCommand },
+  sidecar: {
+    summary: "sidecar --source SRC ...         sync the document beside Prometheus (file_sd + http_sd)",
+    load: async () => {
+      const { sidecarMain } = await import("@scrape-reconciler/sidecar");
+      return (args, env) => sidecarMain(args, env);
+    },
+  },
   demo: { summary: "demo [--scenario FILE]           run against the local AWS simulator (no AWS account)", load: async () => (await import("./commands/demo")).demoCommand },
 };
 
@@ -34,7 +42,7 @@ export async function main(argv: string[], env: Env = process.env, io: Io = proc
     return 2;
   }
   try {
-    if (rest.includes("--help") || rest.includes("-h")) {
+    if (name !== "sidecar" && (rest.includes("--help") || rest.includes("-h"))) {
       io.out(`usage: scrape-reconciler ${entry.summary}`);
       return 0;
     }
