@@ -4,6 +4,9 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { ContainerInstanceInput } from "./state/ecs";
+import { seedCloudWatch } from "./services/cloudwatch";
+import { seedElastiCache } from "./services/elasticache";
+import { seedRds } from "./services/rds";
 import { SimState } from "./state";
 
 const Port = z.number().int().min(1).max(65535);
@@ -86,6 +89,47 @@ const ParameterSchema = z.union([
   z.strictObject({ value: z.string(), type: z.enum(["String", "StringList", "SecureString"]).default("String"), tier: z.enum(["Standard", "Advanced"]).default("Standard") }),
 ]);
 
+// ---- RDS, ElastiCache and CloudWatch metrics (services/rds.ts, elasticache.ts, cloudwatch.ts) ----
+const DbId = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, "expected an RDS/ElastiCache identifier");
+
+const RdsInstanceSchema = z.strictObject({
+  id: DbId,
+  /** postgres (default), or aurora-postgresql for a member of an Aurora cluster. */
+  engine: z.string().min(1).optional(),
+  engineVersion: z.string().optional(),
+  instanceClass: z.string().optional(),
+  /** DBInstanceStatus (default available; stopped instances publish no metrics). */
+  status: z.string().optional(),
+  /** The Aurora cluster (rdsClusters[].id) this instance belongs to. */
+  cluster: DbId.optional(),
+  tags: Tags.default({}),
+});
+
+const RdsClusterSchema = z.strictObject({
+  id: DbId,
+  engine: z.string().min(1).optional(),
+  engineVersion: z.string().optional(),
+  status: z.string().optional(),
+  tags: Tags.default({}),
+});
+
+const CacheClusterSchema = z.strictObject({
+  id: DbId,
+  /** redis (default), valkey or memcached. */
+  engine: z.string().min(1).optional(),
+  engineVersion: z.string().optional(),
+  nodeType: z.string().optional(),
+  status: z.string().optional(),
+  nodes: z.number().int().min(1).max(40).default(1),
+  replicationGroup: z.string().optional(),
+  tags: Tags.default({}),
+});
+
+const CloudWatchSchema = z.strictObject({
+  /** Seconds after a period ends before its datapoint is visible. */
+  publicationDelaySeconds: z.number().min(0).max(3600).default(150),
+});
+
 export const ScenarioSchema = z
   .strictObject({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default("us-east-1"),
@@ -102,6 +146,10 @@ export const ScenarioSchema = z
     clusters: z.array(ClusterSchema).default([]),
     services: z.array(ServiceSchema).default([]),
     extraCloudMapServices: z.array(ExtraCloudMapServiceSchema).default([]),
+    rdsInstances: z.array(RdsInstanceSchema).default([]),
+    rdsClusters: z.array(RdsClusterSchema).default([]),
+    cacheClusters: z.array(CacheClusterSchema).default([]),
+    cloudWatch: CloudWatchSchema.default({ publicationDelaySeconds: 150 }),
   })
   .superRefine((s, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -130,6 +178,11 @@ export const ScenarioSchema = z
       if (cloudMap.has(`${svc.namespace}/${svc.name}`)) issue(["extraCloudMapServices", i, "name"], `Cloud Map service ${svc.namespace}/${svc.name} is used twice`);
       cloudMap.add(`${svc.namespace}/${svc.name}`);
     });
+    dup(s.rdsInstances.map((i) => i.id), "rdsInstances");
+    dup(s.rdsClusters.map((c) => c.id), "rdsClusters");
+    dup(s.cacheClusters.map((c) => c.id), "cacheClusters");
+    const rdsClusters = new Set(s.rdsClusters.map((c) => c.id));
+    s.rdsInstances.forEach((i, n) => i.cluster !== undefined && !rdsClusters.has(i.cluster) && issue(["rdsInstances", n, "cluster"], `unknown cluster ${JSON.stringify(i.cluster)}`));
     const buckets = new Set(s.buckets);
     s.objects.forEach((o, i) => !buckets.has(o.bucket) && issue(["objects", i, "bucket"], `unknown bucket ${JSON.stringify(o.bucket)}`));
   });
@@ -249,6 +302,9 @@ export function seedState(scenario: Scenario, opts: { clock?: () => Date } = {})
     });
     for (const inst of extra.instances) state.cloudMap.registerInstance(s.id, inst.id, inst.attributes, inst.health);
   }
+  seedRds(state, scenario);
+  seedElastiCache(state, scenario);
+  seedCloudWatch(state, scenario);
   state.setClock(opts.clock ?? (() => new Date()));
   return state;
 }
