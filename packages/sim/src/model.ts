@@ -118,6 +118,8 @@ export interface TaskRecord {
   bindings: PortBindingRecord[];
   /** The Cloud Map service this task is registered in right now, if any. */
   registeredIn?: string;
+  /** The healthStatus the task reports once RUNNING. */
+  healthOnRunning: "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
 }
 
 export interface Ec2InstanceRecord {

@@ -76,6 +76,7 @@ export function newTask(input: NewTaskInput): TaskRecord {
     ip: input.ip,
     networkMode: input.networkMode,
     bindings: input.bindings,
+    healthOnRunning: input.healthStatus,
     task: {
       taskArn,
       clusterArn: input.clusterArn,
@@ -110,12 +111,8 @@ export function newTask(input: NewTaskInput): TaskRecord {
   if (input.containerInstanceArn !== undefined) rec.task.containerInstanceArn = input.containerInstanceArn;
   if (input.containerInstanceId !== undefined) rec.containerInstanceId = input.containerInstanceId;
   if (input.ec2InstanceId !== undefined) rec.ec2InstanceId = input.ec2InstanceId;
-  pendingHealth.set(rec, input.healthStatus);
   return rec;
 }
-
-/** The health a task reports once RUNNING, set at creation. */
-const pendingHealth = new WeakMap<TaskRecord, "HEALTHY" | "UNHEALTHY" | "UNKNOWN">();
 
 const rank = (s: string | undefined) => TASK_STATUSES.indexOf(s as TaskStatus);
 
@@ -135,7 +132,7 @@ export function applyStatus(rec: TaskRecord, status: TaskStatus, now: Date, stop
   if (eni) eni.status = to >= 6 ? (to >= 7 ? "DELETED" : "DETACHING") : to >= 1 ? "ATTACHED" : "PRECREATED";
   if (to >= 3 && !t.startedAt) {
     t.startedAt = now;
-    const health = pendingHealth.get(rec) ?? "UNKNOWN";
+    const health = rec.healthOnRunning;
     t.healthStatus = health;
     for (const c of t.containers ?? []) {
       c.lastStatus = "RUNNING";
