@@ -2,6 +2,8 @@
 // runs now and emits CloudWatch metrics (EMF through its logs, so no
 // cloudwatch:PutMetricData) that alarms.ts watches: StaleTargets,
 // MissingTargets, DocumentAgeSeconds, ReconcileAgeSeconds, DiscoveryErrors.
+// It reads (never writes) the document, the manifest and the reconciler state
+// (for the time of the last successful full reconcile).
 import type { StageConfig } from "./config";
 import { auditStatements } from "./iam";
 import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
@@ -24,12 +26,13 @@ export function createAudit(cfg: StageConfig, storage: Storage): AppFunction {
     timeoutSeconds: 120,
     memoryMb: 512,
     reservedConcurrency: 1,
-    environment: discoveryEnvironment(cfg, storage),
+    environment: { ...discoveryEnvironment(cfg, storage), STATE_KEY: storage.stateKey },
     statements: (logStreamsArn) =>
       auditStatements<$util.Input<string>>(
         {
           bucketArn: storage.bucketArn,
           documentObjectArn: storage.documentObjectArn,
+          stateObjectArn: storage.stateObjectArn,
           manifestParameterArn: storage.manifestParameterArn,
           logStreamsArn,
         },

@@ -80,11 +80,14 @@ const alarmsSchema = z
     topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w\-]{1,256}$/, "expected an SNS topic ARN").optional(),
     /** Consecutive 5-minute periods a condition must hold before the alarm fires. */
     evaluationPeriods: z.int().min(1).max(288).default(3),
-    documentMaxAgeSeconds: z.int().min(60).max(86_400).default(900),
-    reconcileMaxAgeSeconds: z.int().min(60).max(86_400).default(900),
+    // The audit runs every 5 minutes and an unchanged account's reconcile records a
+    // heartbeat in the state every 15: 1800 s leaves room for one missed heartbeat and
+    // an audit period, so a quiet, healthy account never trips these.
+    documentMaxAgeSeconds: z.int().min(60).max(86_400).default(1800),
+    reconcileMaxAgeSeconds: z.int().min(60).max(86_400).default(1800),
   })
   .refine((a) => !(a.email && a.topicArn), { message: "set email or topicArn, not both", path: ["topicArn"] })
-  .default({ evaluationPeriods: 3, documentMaxAgeSeconds: 900, reconcileMaxAgeSeconds: 900 });
+  .default({ evaluationPeriods: 3, documentMaxAgeSeconds: 1800, reconcileMaxAgeSeconds: 1800 });
 
 export const stageConfigSchema = z.strictObject({
   /** Cloud Map namespace names or ids to include (empty: all). */

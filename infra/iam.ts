@@ -70,16 +70,18 @@ export function reconcileStatements<R>(r: ReconcileResources<R>, star: R): State
 export interface AuditResources<R> {
   bucketArn: R;
   documentObjectArn: R;
+  /** The reconciler state: its lastFullReconcileAt tells how long ago a full reconcile succeeded. */
+  stateObjectArn: R;
   manifestParameterArn: R;
   logStreamsArn: R;
 }
 
-/** The audit compares the published document with AWS: discovery reads, document and manifest reads. */
+/** The audit compares the published document with AWS: discovery reads, document, state and manifest reads. */
 export function auditStatements<R>(r: AuditResources<R>, star: R): Statement<R>[] {
   return [
     { actions: [...DISCOVERY_READ_ACTIONS], resources: [star] },
     { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
-    { actions: ["s3:GetObject"], resources: [r.documentObjectArn] },
+    { actions: ["s3:GetObject"], resources: [r.documentObjectArn, r.stateObjectArn] },
     { actions: ["ssm:GetParameter"], resources: [r.manifestParameterArn] },
     ...logStatements(r.logStreamsArn),
   ];

@@ -35,6 +35,10 @@ describe("stage configuration", () => {
     expect(c.tags.metricsPort).toBe("METRICS_PORT");
     expect(c.amp).toBeUndefined();
     expect(c.alarms.evaluationPeriods).toBe(3);
+    // Above the reconciler's 15-minute state heartbeat plus a 5-minute audit period.
+    expect(c.alarms.documentMaxAgeSeconds).toBe(1800);
+    expect(c.alarms.reconcileMaxAgeSeconds).toBe(1800);
+    expect(parse({ alarms: {} }).alarms).toMatchObject({ documentMaxAgeSeconds: 1800, reconcileMaxAgeSeconds: 1800 });
   });
 
   it("AMP: region and workspace id come from the URL", () => {

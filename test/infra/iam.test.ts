@@ -26,7 +26,10 @@ const reconcile = reconcileStatements(
   { bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, queueArn: QUEUE, logStreamsArn: LOGS },
   "*",
 );
-const audit = auditStatements({ bucketArn: BUCKET, documentObjectArn: DOC, manifestParameterArn: PARAM, logStreamsArn: LOGS }, "*");
+const audit = auditStatements(
+  { bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, logStreamsArn: LOGS },
+  "*",
+);
 const forward = forwardStatements(
   {
     bucketArn: BUCKET,
@@ -105,7 +108,9 @@ describe("IAM statements", () => {
   it("audit: reads only, no write of any kind", () => {
     const actions = audit.flatMap((s) => s.actions);
     expect(actions.filter((a) => /:(Put|Delete|Create|Update|Register|Deregister|Tag|Untag)/.test(a) && !a.startsWith("logs:"))).toEqual([]);
-    expect(resourcesOf(audit, "s3:GetObject")).toEqual([DOC]);
+    // The document to compare, the state for the time of the last full reconcile; nothing else in the bucket.
+    expect(resourcesOf(audit, "s3:GetObject")).toEqual([DOC, STATE].sort());
+    expect(resourcesOf(audit, "s3:GetObject")).not.toContain(FWD);
     expect(resourcesOf(audit, "ssm:GetParameter")).toEqual([PARAM]);
   });
 

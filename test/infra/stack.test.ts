@@ -93,7 +93,13 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     });
     expect(fwd.reservedConcurrentExecutions).toBe(1);
     const audit = s.one(FN, "AuditFunction").inputs;
-    expect(audit.environment.variables).toMatchObject({ TARGETS_KEY: "targets/ecs-services.json", MANIFEST_PARAMETER: "/scrape-reconciler/ci/targets/manifest" });
+    expect(audit.environment.variables).toMatchObject({
+      TARGETS_KEY: "targets/ecs-services.json",
+      STATE_KEY: "targets/state.json",
+      MANIFEST_PARAMETER: "/scrape-reconciler/ci/targets/manifest",
+      POWERTOOLS_METRICS_NAMESPACE: "ScrapeReconciler",
+      POWERTOOLS_SERVICE_NAME: "scrape-reconciler",
+    });
     expect(audit.reservedConcurrentExecutions).toBe(1);
   });
 
@@ -147,9 +153,9 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(resourcesFor(st, "logs:PutLogEvents")).toEqual([logStreams("forward")]);
   });
 
-  it("audit role: reads the document and the manifest, writes nothing", () => {
+  it("audit role: reads the document, the state and the manifest, writes nothing", () => {
     const st = inlineStatements(s.one(ROLE, "AuditRole"));
-    expect(resourcesFor(st, "s3:GetObject")).toEqual([`${bucketArn}/targets/ecs-services.json`]);
+    expect(resourcesFor(st, "s3:GetObject")).toEqual([`${bucketArn}/targets/ecs-services.json`, `${bucketArn}/targets/state.json`].sort());
     expect(resourcesFor(st, "ssm:GetParameter")).toEqual([manifestArn]);
     expect(st.flatMap((x) => list(x.Action)).filter((a) => /:(Put|Delete)/.test(a) && !a.startsWith("logs:"))).toEqual([]);
   });
@@ -270,7 +276,9 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
       comparisonOperator: "GreaterThanThreshold",
       evaluationPeriods: 2, // from ci.json
     });
-    expect(s.one(ALARM, "DocumentAgeAlarm").inputs).toMatchObject({ metricName: "DocumentAgeSeconds", threshold: 900, treatMissingData: "breaching" });
+    // Default thresholds (ci.json sets none): above the reconciler's 15-minute heartbeat plus an audit period.
+    expect(s.one(ALARM, "DocumentAgeAlarm").inputs).toMatchObject({ metricName: "DocumentAgeSeconds", threshold: 1800, treatMissingData: "breaching" });
+    expect(s.one(ALARM, "ReconcileAgeAlarm").inputs).toMatchObject({ metricName: "ReconcileAgeSeconds", threshold: 1800, treatMissingData: "breaching" });
     expect(s.one(ALARM, "DeadLetterAlarm").inputs).toMatchObject({
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
