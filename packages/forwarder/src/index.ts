@@ -11,3 +11,4 @@ export * from "./config";
 export * from "./clients";
 export * from "./forward";
 export * from "./forwarder";
+export * from "./metrics";
