@@ -43,8 +43,11 @@ export interface StackRun {
 
 type Output = { apply<U>(f: (v: any) => U): unknown };
 
+/** The prebuilt handler that stands in for SST's esbuild output. */
+export const BUNDLED_HANDLER = "export const handler = async () => ({});\n";
+
 /** Runs sst.config.ts for `stage` with Pulumi mocks; resolves once every declared resource is recorded. */
-export async function runStack(stage: string): Promise<StackRun> {
+export async function runStack(stage: string, opts: { handlerSource?: string } = {}): Promise<StackRun> {
   const resources: MockResource[] = [];
   const builds: BuildCall[] = [];
   const buildRoot = mkdtempSync(join(tmpdir(), "sr-sst-build-"));
@@ -61,7 +64,7 @@ export async function runStack(stage: string): Promise<StackRun> {
           const out = join(buildRoot, args.functionID);
           mkdirSync(out, { recursive: true });
           const file = String(args.handler).split("/").pop()!.replace(/\.[^.]+$/, "");
-          writeFileSync(join(out, `${file}.mjs`), "export const handler = async () => ({});\n");
+          writeFileSync(join(out, `${file}.mjs`), opts.handlerSource ?? BUNDLED_HANDLER);
           builds.push({ functionID: args.functionID, handler: args.handler, runtime: args.runtime, properties: args.properties });
           return { handler: `${file}.handler`, out, errors: [], sourcemaps: [] };
         }
