@@ -175,11 +175,11 @@ export function parseForwardConfig(env: Env): ForwardConfig {
   const delayMs = parseDuration("FORWARD_DELAY", get(env, "FORWARD_DELAY") ?? FORWARD_DEFAULTS.delay);
   const intervalMs = parseDuration("FORWARD_INTERVAL", get(env, "FORWARD_INTERVAL") ?? FORWARD_DEFAULTS.interval);
   const periodMs = set.period * 1000;
+  if (delayMs > 3_600_000) throw new ConfigError("FORWARD_DELAY", "FORWARD_DELAY must be at most 1h");
   if (lookbackMs < delayMs + 2 * periodMs) {
     throw new ConfigError("FORWARD_LOOKBACK", `FORWARD_LOOKBACK (${lookbackMs / 1000} s) must cover FORWARD_DELAY plus two periods (${(delayMs + 2 * periodMs) / 1000} s)`);
   }
   if (lookbackMs > 24 * 3_600_000) throw new ConfigError("FORWARD_LOOKBACK", "FORWARD_LOOKBACK must be at most 24h");
-  if (delayMs > 3_600_000) throw new ConfigError("FORWARD_DELAY", "FORWARD_DELAY must be at most 1h");
   if (intervalMs < 1000) throw new ConfigError("FORWARD_INTERVAL", "FORWARD_INTERVAL must be at least 1s");
 
   const sources = list(env, "FORWARD_SOURCES") ?? ["rds", "elasticache"];

@@ -1,0 +1,122 @@
+// Configuration: defaults, AMP detection (SigV4 and its region), every error naming its
+// variable, and the metric-set override inline or from a file.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "@scrape-reconciler/core";
+import { describe, expect, it } from "vitest";
+import { parseDuration, parseForwardConfig } from "../src/config";
+import { DEFAULT_METRIC_SET } from "../src/metric-sets";
+
+const AMP = "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-0123abcd-1234-5678-9abc-def012345678/api/v1/remote_write";
+const base = { AMP_REMOTE_WRITE_URL: AMP, TARGETS_BUCKET: "targets-bucket" };
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseForwardConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseForwardConfig", () => {
+  it("defaults: SigV4 in the AMP URL's region, marks beside the targets document, both sources", () => {
+    const c = parseForwardConfig(base);
+    expect(c.remoteWrite).toEqual({ url: AMP, auth: { type: "sigv4", region: "eu-west-1" } });
+    expect(c.state).toEqual({ bucket: "targets-bucket", key: "forwarder/high-water.json" });
+    expect(c.lookbackMs).toBe(30 * 60_000);
+    expect(c.delayMs).toBe(60_000);
+    expect(c.intervalMs).toBe(60_000);
+    expect(c.rds).toEqual({ enabled: true, clusters: true });
+    expect(c.elastiCache).toEqual({ enabled: true });
+    expect(c.metricSet).toBe(DEFAULT_METRIC_SET);
+    expect(c.tagLabels).toEqual([]);
+    expect(c.job).toBe("cloudwatch");
+  });
+
+  it("reads every setting, including the infra's RDS_TAG / ELASTICACHE_TAG and an assumed role", () => {
+    const c = parseForwardConfig({
+      REMOTE_WRITE_URL: "http://prometheus:9090/api/v1/write",
+      FORWARD_STATE_BUCKET: "state-bucket",
+      TARGETS_BUCKET: "ignored-bucket",
+      FORWARD_STATE_KEY: "fw/marks.json",
+      FORWARD_LOOKBACK: "1h",
+      FORWARD_DELAY: "90s",
+      FORWARD_INTERVAL: "30",
+      FORWARD_SOURCES: "rds",
+      RDS_INSTANCES: "orders, billing,orders",
+      RDS_TAG: "env=prod",
+      ELASTICACHE_TAG_FILTER: "team=web,critical",
+      FORWARD_AURORA_CLUSTERS: "false",
+      FORWARD_TAG_LABELS: "team,cost-center",
+      FORWARD_JOB: "aws",
+    });
+    expect(c.remoteWrite.auth).toEqual({ type: "none" });
+    expect(c.state).toEqual({ bucket: "state-bucket", key: "fw/marks.json" });
+    expect([c.lookbackMs, c.delayMs, c.intervalMs]).toEqual([3_600_000, 90_000, 30_000]);
+    expect(c.rds).toEqual({ enabled: true, instances: ["orders", "billing"], tagFilter: [{ key: "env", value: "prod" }], clusters: false });
+    expect(c.elastiCache).toEqual({ enabled: false, tagFilter: [{ key: "team", value: "web" }, { key: "critical" }] });
+    expect(c.tagLabels).toEqual(["team", "cost-center"]);
+    expect(c.job).toBe("aws");
+    const role = parseForwardConfig({ ...base, AMP_ROLE_ARN: "arn:aws:iam::111122223333:role/amp-writer" });
+    expect(role.remoteWrite.auth).toEqual({ type: "sigv4", region: "eu-west-1", roleArn: "arn:aws:iam::111122223333:role/amp-writer" });
+    expect(parseForwardConfig({ ...base, REMOTE_WRITE_URL: "http://x/api/v1/write", AMP_REMOTE_WRITE_URL: "" }).remoteWrite.auth).toEqual({ type: "none" });
+    expect(parseForwardConfig({ REMOTE_WRITE_URL: "https://mimir.example/api/v1/push", REMOTE_WRITE_AUTH: "sigv4", AWS_REGION: "us-east-2", TARGETS_BUCKET: "b-b-b" }).remoteWrite.auth).toEqual({
+      type: "sigv4",
+      region: "us-east-2",
+    });
+  });
+
+  it.each([
+    [{ TARGETS_BUCKET: "bucket" }, "AMP_REMOTE_WRITE_URL"],
+    [{ ...base, AMP_REMOTE_WRITE_URL: "not a url" }, "AMP_REMOTE_WRITE_URL"],
+    [{ ...base, AMP_REMOTE_WRITE_URL: "ftp://x/y" }, "AMP_REMOTE_WRITE_URL"],
+    [{ ...base, REMOTE_WRITE_AUTH: "basic" }, "REMOTE_WRITE_AUTH"],
+    [{ ...base, AMP_REGION: "us-east-1" }, "AMP_REGION"],
+    [{ REMOTE_WRITE_URL: "https://x.example/w", REMOTE_WRITE_AUTH: "sigv4", TARGETS_BUCKET: "bucket" }, "AMP_REGION"],
+    [{ ...base, AMP_ROLE_ARN: "role/amp" }, "AMP_ROLE_ARN"],
+    [{ AMP_REMOTE_WRITE_URL: AMP }, "FORWARD_STATE_BUCKET"],
+    [{ ...base, FORWARD_STATE_BUCKET: "Bad_Bucket" }, "FORWARD_STATE_BUCKET"],
+    [{ ...base, FORWARD_STATE_KEY: "/abs" }, "FORWARD_STATE_KEY"],
+    [{ ...base, FORWARD_LOOKBACK: "soon" }, "FORWARD_LOOKBACK"],
+    [{ ...base, FORWARD_LOOKBACK: "2m" }, "FORWARD_LOOKBACK"],
+    [{ ...base, FORWARD_LOOKBACK: "2d" }, "FORWARD_LOOKBACK"],
+    [{ ...base, FORWARD_DELAY: "2h" }, "FORWARD_DELAY"],
+    [{ ...base, FORWARD_INTERVAL: "10ms" }, "FORWARD_INTERVAL"],
+    [{ ...base, FORWARD_SOURCES: "rds,dynamodb" }, "FORWARD_SOURCES"],
+    [{ ...base, RDS_INSTANCES: " , " }, "RDS_INSTANCES"],
+    [{ ...base, RDS_TAG_FILTER: "=prod" }, "RDS_TAG_FILTER"],
+    [{ ...base, FORWARD_AURORA_CLUSTERS: "maybe" }, "FORWARD_AURORA_CLUSTERS"],
+    [{ ...base, FORWARD_TAG_LABELS: "team+x" }, "FORWARD_TAG_LABELS"],
+    [{ ...base, FORWARD_MAX_SERIES_PER_WRITE: "0" }, "FORWARD_MAX_SERIES_PER_WRITE"],
+    [{ ...base, FORWARD_METRIC_SET: "{not json" }, "FORWARD_METRIC_SET"],
+    [{ ...base, FORWARD_METRIC_SET: '{"period":90}' }, "FORWARD_METRIC_SET"],
+    [{ ...base, FORWARD_METRIC_SET: '{"rdsInstance":[{"name":"CPUUtilization","statistics":["p99"]}]}' }, "FORWARD_METRIC_SET"],
+    [{ ...base, FORWARD_METRIC_SET: '{"rdsInstance":[{"name":"A","statistics":["Sum"]},{"name":"A","statistics":["Average"]}]}' }, "FORWARD_METRIC_SET"],
+    [{ ...base, FORWARD_METRIC_SET: "/nonexistent/metric-set.json" }, "FORWARD_METRIC_SET"],
+  ])("%# -> ConfigError naming %s", (env, variable) => {
+    const err = configError(env as Record<string, string>);
+    expect(err.variable).toBe(variable);
+    expect(err.message).toContain(variable.startsWith("AMP_REMOTE") ? "AMP_REMOTE_WRITE_URL" : variable);
+  });
+
+  it("takes a metric-set override inline or from a file, other kinds keeping the defaults", () => {
+    const inline = parseForwardConfig({ ...base, FORWARD_METRIC_SET: '{"period":300,"elastiCacheNode":[{"name":"CurrItems","statistics":["Maximum"]}]}' });
+    expect(inline.metricSet.period).toBe(300);
+    expect(inline.metricSet.elastiCacheNode).toEqual([{ name: "CurrItems", statistics: ["Maximum"] }]);
+    expect(inline.metricSet.rdsInstance).toBe(DEFAULT_METRIC_SET.rdsInstance);
+    const dir = mkdtempSync(join(tmpdir(), "fwd-config-"));
+    const file = join(dir, "set.json");
+    writeFileSync(file, JSON.stringify({ rdsCluster: [] }));
+    expect(parseForwardConfig({ ...base, FORWARD_METRIC_SET: file }).metricSet.rdsCluster).toEqual([]);
+  });
+
+  it("parses durations", () => {
+    expect(parseDuration("X", "250ms")).toBe(250);
+    expect(parseDuration("X", "1.5m")).toBe(90_000);
+    expect(parseDuration("X", "45")).toBe(45_000);
+    expect(() => parseDuration("X", "-1s")).toThrow(ConfigError);
+  });
+});
