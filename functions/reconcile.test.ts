@@ -7,13 +7,17 @@ import { routed, sqsBatch } from "../test/support/events";
 import type { Context } from "aws-lambda";
 
 let env: SimEnv;
+let written: string[] = [];
 let handler: (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: "reconcile", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:reconcile", memoryLimitInMB: "512", functionVersion: "$LATEST", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
 beforeAll(async () => {
   env = await startSimEnv({ scenario: generateScenario({ services: 4, tasksPerService: 2 }) });
   Object.assign(process.env, env.env, { POWERTOOLS_LOG_LEVEL: "ERROR", POWERTOOLS_METRICS_DISABLED: "false" });
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true); // EMF lines
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: unknown) => {
+    written.push(String(chunk)); // EMF lines
+    return true;
+  });
   handler = (await import("./reconcile")).handler;
 });
 afterAll(async () => {
@@ -44,6 +48,11 @@ describe("reconcile function", () => {
     expect(direct).toMatchObject({ events: 1 });
     const manual = (await handler({ action: "reconcile" }, context)) as Record<string, unknown>;
     expect(manual).toMatchObject({ written: false, targets: 9, drift: 0 });
+    // CloudWatch embedded metric format: events by type, writes, drift.
+    const emf = written.flatMap((l) => l.split("\n")).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const names = emf.flatMap((m) => m._aws.CloudWatchMetrics.flatMap((d: { Metrics: { Name: string }[] }) => d.Metrics.map((x) => x.Name)));
+    expect(names).toEqual(expect.arrayContaining(["EventsProcessed", "DocumentWrites", "SkippedWrites", "Drift", "ReconcileDuration", "DiscoveryErrors"]));
+    expect(emf.filter((m) => m.EventsProcessed !== undefined).map((m) => m.EventType)).toEqual(expect.arrayContaining(["task", "register"]));
     emitter.close();
   });
 });
