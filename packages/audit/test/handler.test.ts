@@ -47,7 +47,7 @@ beforeAll(async () => {
       return true;
     });
   }
-  handler = (await import("../../../functions/audit")).handler as typeof handler;
+  handler = (await import("../../../functions/audit")).handler as unknown as typeof handler;
 });
 afterAll(async () => {
   vi.restoreAllMocks();
