@@ -9,7 +9,6 @@
 // default 150 s), as CloudWatch publishes RDS and ElastiCache metrics minutes late.
 // Up to 500 queries per call, NextToken paging by MaxDatapoints (capped by the
 // simulator's page size for cloudwatch:GetMetricData), ScanBy both ways.
-import { createHash } from "node:crypto";
 import { AwsError } from "../errors";
 import type { Scenario } from "../scenario";
 import type { SimState } from "../state";
@@ -128,9 +127,30 @@ function resolveSeries(state: SimState, ns: string, metric: string, dims: Dim[])
   return undefined;
 }
 
-/** A uniform number in [0, 1) from a string. */
+/** A uniform number in [0, 1) from a string (FNV-1a with a final avalanche; fast and deterministic). */
 function unit(text: string): number {
-  return createHash("sha256").update(text).digest().readUInt32BE(0) / 2 ** 32;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 2 ** 32;
+}
+
+/** Per-series constants (level, phase), computed once. */
+const seriesConstants = new Map<string, { level: number; phase: number }>();
+function constantsOf(seriesId: string): { level: number; phase: number } {
+  let c = seriesConstants.get(seriesId);
+  if (!c) {
+    if (seriesConstants.size > 100_000) seriesConstants.clear();
+    seriesConstants.set(seriesId, (c = { level: unit(`${seriesId}|level`), phase: unit(`${seriesId}|phase`) }));
+  }
+  return c;
 }
 
 const round = (x: number, integer: boolean | undefined) => (integer ? Math.round(x) : Math.round(x * 1e6) / 1e6);
@@ -138,13 +158,14 @@ const round = (x: number, integer: boolean | undefined) => (integer ? Math.round
 /** The datapoint of one series and statistic for the period starting at `t` (ms). */
 export function datapointValue(seriesId: string, profile: Profile, stat: string, periodSeconds: number, t: number): number {
   const { min, max } = profile;
-  const level = min + (max - min) * (0.2 + 0.5 * unit(`${seriesId}|level`));
-  const wave = Math.sin((2 * Math.PI * t) / 3_600_000 + 2 * Math.PI * unit(`${seriesId}|phase`));
+  const k = constantsOf(seriesId);
+  const level = min + (max - min) * (0.2 + 0.5 * k.level);
+  const wave = Math.sin((2 * Math.PI * t) / 3_600_000 + 2 * Math.PI * k.phase);
   const noise = unit(`${seriesId}|${t}`) - 0.5;
   const clamp = (x: number) => Math.min(max, Math.max(min, x));
   const perPeriod = clamp(level * (1 + 0.3 * wave + 0.2 * noise));
   const samples = Math.max(1, Math.round(periodSeconds / 60));
-  const spread = unit(`${seriesId}|${t}|spread`);
+  const spread = stat === "Maximum" || stat === "Minimum" ? unit(`${seriesId}|${t}|spread`) : 0;
   switch (stat) {
     case "SampleCount":
       return samples;
