@@ -55,22 +55,29 @@ const ampSchema = z
     return { ...amp, region: amp.region ?? m[1]!, workspaceId: m[2]! };
   });
 
+// What the forwarder reads (packages/forwarder): with ids, only those (and IAM names
+// their ARNs); without, every resource of the kind in the region, optionally
+// narrowed by tag. `enabled: false` leaves a source out.
 const rdsSchema = z
   .strictObject({
-    /** DB instance identifiers to forward CloudWatch metrics for. */
+    enabled: z.boolean().default(true),
+    /** DB instance identifiers (empty: every instance in the region). */
     instances: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9\-]{0,62}$/, "expected a DB instance identifier")).default([]),
-    /** Select instances by tag instead, as KEY=VALUE. */
+    /** Keep only instances with this tag, as KEY=VALUE. */
     tag: tagFilter.optional(),
+    /** Aurora cluster-level metrics too (DescribeDBClusters). */
+    auroraClusters: z.boolean().default(true),
   })
-  .default({ instances: [] });
+  .default({ enabled: true, instances: [], auroraClusters: true });
 
 const elastiCacheSchema = z
   .strictObject({
-    /** Cache cluster ids (for Redis replication groups: the node cluster ids, e.g. my-redis-001). */
+    enabled: z.boolean().default(true),
+    /** Cache cluster ids (Redis replication groups: the node clusters, e.g. my-redis-001); empty: all. */
     clusters: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9\-]{0,49}$/, "expected an ElastiCache cluster id")).default([]),
     tag: tagFilter.optional(),
   })
-  .default({ clusters: [] });
+  .default({ enabled: true, clusters: [] });
 
 const alarmsSchema = z
   .strictObject({
@@ -153,6 +160,10 @@ export const stageConfigSchema = z.strictObject({
       ...z.ZodLiteral<number>[],
     ])
     .default(30),
+}).superRefine((c, ctx) => {
+  if (c.amp && !c.rds.enabled && !c.elastiCache.enabled) {
+    ctx.addIssue({ code: "custom", path: ["rds", "enabled"], message: "amp is set but both rds and elastiCache are disabled: nothing to forward" });
+  }
 });
 
 export type StageConfigInput = z.input<typeof stageConfigSchema>;

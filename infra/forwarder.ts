@@ -13,8 +13,11 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
   const amp = cfg.amp;
   if (!amp) return undefined;
   const at = $util.all([ctx.partition, ctx.region, ctx.account]);
-  const rdsArns = selectionArns(at, "rds", "db", cfg.rds.instances, cfg.rds.tag);
-  const cacheArns = selectionArns(at, "elasticache", "cluster", cfg.elastiCache.clusters, cfg.elastiCache.tag);
+  const rds = cfg.rds;
+  const cache = cfg.elastiCache;
+  const rdsInstanceArns = rds.enabled ? arns(at, "rds", "db", rds.instances) : [];
+  const rdsClusterArns = rds.enabled && rds.auroraClusters ? arns(at, "rds", "cluster", []) : [];
+  const cacheArns = cache.enabled ? arns(at, "elasticache", "cluster", cache.clusters) : [];
   const access: AmpAccess<$util.Input<string>> = amp.roleArn
     ? { kind: "assume-role", roleArn: amp.roleArn }
     : {
@@ -36,10 +39,12 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
       ...(amp.roleArn ? { AMP_ROLE_ARN: amp.roleArn } : {}),
       TARGETS_BUCKET: storage.bucketName,
       FORWARD_STATE_KEY: storage.forwardStateKey,
-      RDS_INSTANCES: cfg.rds.instances.join(","),
-      RDS_TAG: cfg.rds.tag ?? "",
-      ELASTICACHE_CLUSTERS: cfg.elastiCache.clusters.join(","),
-      ELASTICACHE_TAG: cfg.elastiCache.tag ?? "",
+      FORWARD_SOURCES: [rds.enabled ? "rds" : "", cache.enabled ? "elasticache" : ""].filter(Boolean).join(","),
+      RDS_INSTANCES: rds.instances.join(","),
+      RDS_TAG: rds.tag ?? "",
+      FORWARD_AURORA_CLUSTERS: String(rds.auroraClusters),
+      ELASTICACHE_CLUSTERS: cache.clusters.join(","),
+      ELASTICACHE_TAG: cache.tag ?? "",
     },
     statements: (logStreamsArn) =>
       forwardStatements<$util.Input<string>>(
@@ -47,7 +52,8 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
           bucketArn: storage.bucketArn,
           forwardStateObjectArn: storage.forwardStateObjectArn,
           amp: access,
-          rdsArns,
+          rdsInstanceArns,
+          rdsClusterArns,
           elastiCacheArns: cacheArns,
           logStreamsArn,
         },
@@ -58,14 +64,13 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
   return f;
 }
 
-/** ARNs for explicit ids, or every resource of the kind when selected by tag (tags are read per resource). */
-function selectionArns(
+/** ARNs of the given ids, or of every resource of the kind when none are given (all, or selected by tag at run time). */
+function arns(
   at: $util.Output<[string, string, string]>,
   service: "rds" | "elasticache",
   kind: "db" | "cluster",
   ids: readonly string[],
-  tag: string | undefined,
 ): $util.Input<string>[] {
-  const names = tag ? ["*"] : ids;
+  const names = ids.length > 0 ? ids : ["*"];
   return names.map((id) => at.apply(([p, r, a]) => `arn:${p}:${service}:${r}:${a}:${kind}:${id}`));
 }

@@ -93,13 +93,17 @@ export interface ForwardResources<R> {
   bucketArn: R;
   forwardStateObjectArn: R;
   amp: AmpAccess<R>;
-  /** DB instance ARNs (`...:db:ID`, or `...:db:*` when selected by tag); empty: RDS not forwarded. */
-  rdsArns: R[];
-  /** Cache cluster ARNs (`...:cluster:ID`, or `...:cluster:*` by tag); empty: ElastiCache not forwarded. */
+  /** DB instance ARNs (`...:db:ID`, or `...:db:*` for all); empty: RDS not forwarded. */
+  rdsInstanceArns: R[];
+  /** Aurora cluster ARNs (`...:cluster:*`: the clusters of the instances are found at run time); empty: none. */
+  rdsClusterArns: R[];
+  /** Cache cluster ARNs (`...:cluster:ID`, or `...:cluster:*` for all); empty: ElastiCache not forwarded. */
   elastiCacheArns: R[];
   logStreamsArn: R;
 }
 
+/** What packages/forwarder calls: GetMetricData, RDS Describe* (tags come in TagList),
+ * ElastiCache DescribeCacheClusters + ListTagsForResource, its state object, and AMP. */
 export function forwardStatements<R>(r: ForwardResources<R>, star: R): Statement<R>[] {
   const out: Statement<R>[] = [
     // GetMetricData has no resource-level permissions.
@@ -110,9 +114,8 @@ export function forwardStatements<R>(r: ForwardResources<R>, star: R): Statement
       ? { actions: ["aps:RemoteWrite"], resources: [r.amp.workspaceArn] }
       : { actions: ["sts:AssumeRole"], resources: [r.amp.roleArn] },
   ];
-  if (r.rdsArns.length > 0) {
-    out.push({ actions: ["rds:DescribeDBInstances", "rds:ListTagsForResource"], resources: [...r.rdsArns] });
-  }
+  if (r.rdsInstanceArns.length > 0) out.push({ actions: ["rds:DescribeDBInstances"], resources: [...r.rdsInstanceArns] });
+  if (r.rdsClusterArns.length > 0) out.push({ actions: ["rds:DescribeDBClusters"], resources: [...r.rdsClusterArns] });
   if (r.elastiCacheArns.length > 0) {
     out.push({
       actions: ["elasticache:DescribeCacheClusters", "elasticache:ListTagsForResource"],

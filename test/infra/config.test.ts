@@ -34,6 +34,9 @@ describe("stage configuration", () => {
     expect(c.reconcile).toEqual({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5 });
     expect(c.tags.metricsPort).toBe("METRICS_PORT");
     expect(c.amp).toBeUndefined();
+    // The forwarder reads every RDS instance (with Aurora clusters) and cache cluster unless narrowed.
+    expect(c.rds).toEqual({ enabled: true, instances: [], auroraClusters: true });
+    expect(c.elastiCache).toEqual({ enabled: true, clusters: [] });
     expect(c.alarms.evaluationPeriods).toBe(3);
     // Above the reconciler's 15-minute state heartbeat plus a 5-minute audit period.
     expect(c.alarms.documentMaxAgeSeconds).toBe(1800);
@@ -61,6 +64,10 @@ describe("stage configuration", () => {
     [{ document: { key: "/leading/slash.json" } }, /: document\.key: expected an S3 key/],
     [{ manifestParameter: "no-leading-slash" }, /: manifestParameter: expected an SSM parameter path/],
     [{ rds: { tag: "novalue" } }, /: rds\.tag: expected KEY=VALUE/],
+    [
+      { amp: { remoteWriteUrl: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write" }, rds: { enabled: false }, elastiCache: { enabled: false } },
+      /: rds\.enabled: amp is set but both rds and elastiCache are disabled/,
+    ],
     [{ logRetentionDays: 2 }, /: logRetentionDays: /],
     [{ clusterz: [] }, /: \(root\): Unrecognized key: "clusterz"/],
   ])("rejects %j with one line naming the field", (raw, expected) => {

@@ -35,7 +35,8 @@ const forward = forwardStatements(
     bucketArn: BUCKET,
     forwardStateObjectArn: FWD,
     amp: { kind: "workspace", workspaceArn: WS },
-    rdsArns: ["arn:aws:rds:eu-west-1:111122223333:db:orders"],
+    rdsInstanceArns: ["arn:aws:rds:eu-west-1:111122223333:db:orders"],
+    rdsClusterArns: ["arn:aws:rds:eu-west-1:111122223333:cluster:*"],
     elastiCacheArns: [],
     logStreamsArn: LOGS,
   },
@@ -119,10 +120,13 @@ describe("IAM statements", () => {
     expect(resourcesOf(forward, "sts:AssumeRole")).toEqual([]);
     expect(resourcesOf(forward, "s3:PutObject")).toEqual([FWD]);
     expect(resourcesOf(forward, "rds:DescribeDBInstances")).toEqual(["arn:aws:rds:eu-west-1:111122223333:db:orders"]);
+    expect(resourcesOf(forward, "rds:DescribeDBClusters")).toEqual(["arn:aws:rds:eu-west-1:111122223333:cluster:*"]);
     expect(resourcesOf(forward, "elasticache:DescribeCacheClusters")).toEqual([]);
+    // RDS returns tags with Describe*: no ListTagsForResource for it.
+    expect(resourcesOf(forward, "rds:ListTagsForResource")).toEqual([]);
     const role = "arn:aws:iam::999999999999:role/central-amp-writer";
     const central = forwardStatements(
-      { bucketArn: BUCKET, forwardStateObjectArn: FWD, amp: { kind: "assume-role", roleArn: role }, rdsArns: [], elastiCacheArns: [], logStreamsArn: LOGS },
+      { bucketArn: BUCKET, forwardStateObjectArn: FWD, amp: { kind: "assume-role", roleArn: role }, rdsInstanceArns: [], rdsClusterArns: [], elastiCacheArns: [], logStreamsArn: LOGS },
       "*",
     );
     expect(resourcesOf(central, "sts:AssumeRole")).toEqual([role]);

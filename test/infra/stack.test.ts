@@ -88,7 +88,10 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
       AMP_REGION: "eu-west-1",
       FORWARD_STATE_KEY: "forwarder/state.json",
       TARGETS_BUCKET: s.outputs.bucket,
+      FORWARD_SOURCES: "rds,elasticache",
       RDS_INSTANCES: "orders-db",
+      FORWARD_AURORA_CLUSTERS: "true",
+      ELASTICACHE_CLUSTERS: "",
       ELASTICACHE_TAG: "metrics=forward",
     });
     expect(fwd.reservedConcurrentExecutions).toBe(1);
@@ -149,7 +152,9 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(resourcesFor(st, "aps:RemoteWrite")).toEqual([`arn:aws:aps:eu-west-1:${ACCOUNT}:workspace/ws-00000000-0000-0000-0000-000000000000`]);
     expect(resourcesFor(st, "s3:PutObject")).toEqual([`${bucketArn}/forwarder/state.json`]);
     expect(resourcesFor(st, "rds:DescribeDBInstances")).toEqual([`arn:aws:rds:${REGION}:${ACCOUNT}:db:orders-db`]);
+    expect(resourcesFor(st, "rds:DescribeDBClusters")).toEqual([`arn:aws:rds:${REGION}:${ACCOUNT}:cluster:*`]);
     expect(resourcesFor(st, "elasticache:DescribeCacheClusters")).toEqual([`arn:aws:elasticache:${REGION}:${ACCOUNT}:cluster:*`]);
+    expect(resourcesFor(st, "elasticache:ListTagsForResource")).toEqual([`arn:aws:elasticache:${REGION}:${ACCOUNT}:cluster:*`]);
     expect(resourcesFor(st, "logs:PutLogEvents")).toEqual([logStreams("forward")]);
   });
 
