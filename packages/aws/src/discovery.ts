@@ -25,6 +25,7 @@ import {
 } from "@scrape-reconciler/core";
 import pLimit from "p-limit";
 import { clusterNameOf, DESCRIBE_TASKS_BATCH, describeTaskBatch, TaskDefinitionCache } from "./ecs-tasks";
+import { ECS_BUCKETS, TokenBucket } from "./rate-limit";
 
 export interface DiscoveryOptions {
   tagNames: TagNames;
@@ -160,6 +161,7 @@ async function enrichWithEcs(
   limit: ReturnType<typeof pLimit>,
 ): Promise<DiscoveryStats> {
   const cache = options.taskDefinitions ?? new TaskDefinitionCache();
+  const bucket = new TokenBucket(ECS_BUCKETS.describeTasks);
   const byCluster = new Map<string, { ids: string[]; owners: Map<string, DiscoveredService> }>();
   const clusters = options.clusters ? new Set(options.clusters.map(clusterNameOf)) : undefined;
   for (const d of services) {
@@ -186,7 +188,7 @@ async function enrichWithEcs(
         limit(async () => {
           stats.taskBatches += 1;
           try {
-            const described = await describeTaskBatch(ecs, cache, cluster, batch);
+            const described = await describeTaskBatch(ecs, cache, cluster, batch, bucket);
             stats.tasksDescribed += described.tasks.size;
             for (const id of batch) {
               const task: EcsTaskFacts | undefined = described.tasks.get(id);

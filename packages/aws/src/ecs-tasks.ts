@@ -4,6 +4,7 @@
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import type { EcsTaskFacts, PortBinding } from "@scrape-reconciler/core";
 import pLimit from "p-limit";
+import { ECS_BUCKETS, TokenBucket } from "./rate-limit";
 
 export const DESCRIBE_TASKS_BATCH = 100;
 
@@ -28,13 +29,17 @@ export class TaskDefinitionCache {
   private readonly entries = new Map<string, Promise<string | undefined>>();
   /** DescribeTaskDefinition's throttle bucket is 50, refilled at 20/s: a few calls at a time. */
   private readonly limit = pLimit(4);
+  private readonly bucket = new TokenBucket(ECS_BUCKETS.describeTaskDefinition);
   calls = 0;
 
   networkMode(ecs: ECSClient, arn: string): Promise<string | undefined> {
     let p = this.entries.get(arn);
     if (!p) {
       this.calls += 1;
-      p = this.limit(() => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).then(
+      p = this.limit(async () => {
+        await this.bucket.take();
+        return ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      }).then(
         (r) => r.taskDefinition?.networkMode,
         (err) => {
           this.entries.delete(arn); // do not cache failures
@@ -110,15 +115,23 @@ export interface DescribedTasks {
 }
 
 /** Describes up to 100 tasks of one cluster and resolves their network modes through the cache. */
-export async function describeTaskBatch(ecs: ECSClient, cache: TaskDefinitionCache, cluster: string, ids: string[]): Promise<DescribedTasks> {
+export async function describeTaskBatch(
+  ecs: ECSClient,
+  cache: TaskDefinitionCache,
+  cluster: string,
+  ids: string[],
+  bucket?: TokenBucket,
+): Promise<DescribedTasks> {
+  await bucket?.take();
   const res = await ecs.send(new DescribeTasksCommand({ cluster, tasks: ids }));
   const out: DescribedTasks = { tasks: new Map(), missing: new Set() };
   for (const f of res.failures ?? []) if (f.arn) out.missing.add(arnName(f.arn));
   await Promise.all(
     (res.tasks ?? []).map(async (t) => {
-      let mode: string | undefined;
-      if (t.taskDefinitionArn) {
-        // A failed lookup is not fatal: the ENI attachment tells awsvpc apart, bindings do the rest.
+      // A task with an ENI is awsvpc; only bridge and host tasks need their task definition.
+      let mode: string | undefined = eniIp(t) ? "awsvpc" : undefined;
+      if (!mode && t.taskDefinitionArn) {
+        // A failed lookup is not fatal: the host port bindings still give the address.
         mode = await cache.networkMode(ecs, t.taskDefinitionArn).catch(() => undefined);
       }
       const facts = taskFacts(t, mode);

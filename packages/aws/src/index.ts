@@ -9,3 +9,4 @@ export * from "./publish";
 export * from "./health";
 export * from "./state-store";
 export * from "./reconcile";
+export * from "./rate-limit";
