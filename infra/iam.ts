@@ -15,6 +15,7 @@ export interface Statement<R> {
  * or task the account runs, so they get "*" as well. */
 export const DISCOVERY_READ_ACTIONS = [
   "servicediscovery:ListNamespaces",
+  "servicediscovery:GetNamespace",
   "servicediscovery:ListServices",
   "servicediscovery:GetService",
   "servicediscovery:ListTagsForResource",

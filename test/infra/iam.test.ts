@@ -81,6 +81,7 @@ describe("IAM statements", () => {
         "ecs:ListTasks",
         "servicediscovery:DiscoverInstances",
         "servicediscovery:GetInstancesHealthStatus",
+        "servicediscovery:GetNamespace",
         "servicediscovery:GetService",
         "servicediscovery:ListInstances",
         "servicediscovery:ListNamespaces",
