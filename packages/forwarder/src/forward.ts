@@ -203,7 +203,8 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
       if (series.samples.some((s) => !notTaken?.has(s.timestamp))) sentKeys.add(key);
     }
     if (exhausted) {
-      summary.errors.push(`remote write: ${result.dropped.find((d) => d.reason === "retries_exhausted")?.message ?? "retries exhausted"}`);
+      const d = result.dropped.find((x) => x.reason === "retries_exhausted")!;
+      summary.errors.push(`remote write: ${d.status ? `HTTP ${d.status}: ` : ""}${d.message}`);
       stopped = true; // the receiver is failing: later batches would fail the same way
     }
     try {
