@@ -9,25 +9,25 @@ export interface Statement<R> {
   resources: R[];
 }
 
-/** Read calls of discovery. None of these supports a narrower resource than "*"
- * for "every namespace / cluster" (List*, DescribeTaskDefinition, ec2:Describe*),
- * and the ones that do (GetService, DescribeTasks...) are called on any service
- * or task the account runs, so they get "*" as well. */
+/** Read calls of a full discovery (reconcile and audit). None of the List* calls nor
+ * DescribeTaskDefinition supports a narrower resource than "*"; DescribeTasks could be
+ * scoped to task ARNs, but discovery describes any task of any cluster the account runs. */
 export const DISCOVERY_READ_ACTIONS = [
   "servicediscovery:ListNamespaces",
-  "servicediscovery:GetNamespace",
   "servicediscovery:ListServices",
-  "servicediscovery:GetService",
   "servicediscovery:ListTagsForResource",
   "servicediscovery:ListInstances",
-  "servicediscovery:GetInstancesHealthStatus",
-  "servicediscovery:DiscoverInstances",
-  "ecs:ListClusters",
-  "ecs:ListServices",
-  "ecs:ListTasks",
-  "ecs:DescribeServices",
   "ecs:DescribeTasks",
   "ecs:DescribeTaskDefinition",
+] as const;
+
+/** Reads the event path makes for what its state does not know yet: an ECS service's
+ * Cloud Map registries, a container instance's EC2 instance and IP, one Cloud Map service
+ * (and its namespace) after a service-level API call. */
+export const EVENT_LOOKUP_ACTIONS = [
+  "servicediscovery:GetService",
+  "servicediscovery:GetNamespace",
+  "ecs:DescribeServices",
   "ecs:DescribeContainerInstances",
   "ec2:DescribeInstances",
 ] as const;
@@ -57,7 +57,7 @@ export interface ReconcileResources<R> {
 
 export function reconcileStatements<R>(r: ReconcileResources<R>, star: R): Statement<R>[] {
   return [
-    { actions: [...DISCOVERY_READ_ACTIONS], resources: [star] },
+    { actions: [...DISCOVERY_READ_ACTIONS, ...EVENT_LOOKUP_ACTIONS], resources: [star] },
     // ListBucket lets a missing key answer 404 instead of 403 (first publish).
     { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
     { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.documentObjectArn, r.stateObjectArn] },

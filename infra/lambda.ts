@@ -88,10 +88,10 @@ export function discoveryEnvironment(cfg: StageConfig, storage: Storage): Record
     MANIFEST_PARAMETER: storage.manifestParameter,
     NAMESPACES: cfg.namespaces.join(","),
     CLUSTERS: cfg.clusters.join(","),
-    METRICS_PORT_TAG: cfg.tags.metricsPort,
-    METRICS_PATH_TAG: cfg.tags.metricsPath,
-    ECS_METRICS_PORT_TAG: cfg.tags.ecsMetricsPort,
-    ECS_METRICS_PATH_TAG: cfg.tags.ecsMetricsPath,
-    METRICS_SCHEME_TAG: cfg.tags.metricsScheme,
+    TAG_METRICS_PORT: cfg.tags.metricsPort,
+    TAG_METRICS_PATH: cfg.tags.metricsPath,
+    ECS_TAG_METRICS_PORT: cfg.tags.ecsMetricsPort,
+    ECS_TAG_METRICS_PATH: cfg.tags.ecsMetricsPath,
+    TAG_METRICS_SCHEME: cfg.tags.metricsScheme,
   };
 }

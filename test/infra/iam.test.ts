@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   auditStatements,
   DISCOVERY_READ_ACTIONS,
+  EVENT_LOOKUP_ACTIONS,
   forwardStatements,
   lambdaTrustPolicy,
   prometheusReadStatements,
@@ -68,29 +69,24 @@ describe("IAM statements", () => {
     expect(wildcardActions([{ actions: ["s3:GetObject"] }])).toEqual([]);
   });
 
-  it("reconcile: the discovery reads the design needs, on * (no resource-level support)", () => {
-    expect([...DISCOVERY_READ_ACTIONS].sort()).toEqual(
-      [
-        "ec2:DescribeInstances",
-        "ecs:DescribeContainerInstances",
-        "ecs:DescribeServices",
-        "ecs:DescribeTaskDefinition",
-        "ecs:DescribeTasks",
-        "ecs:ListClusters",
-        "ecs:ListServices",
-        "ecs:ListTasks",
-        "servicediscovery:DiscoverInstances",
-        "servicediscovery:GetInstancesHealthStatus",
-        "servicediscovery:GetNamespace",
-        "servicediscovery:GetService",
-        "servicediscovery:ListInstances",
-        "servicediscovery:ListNamespaces",
-        "servicediscovery:ListServices",
-        "servicediscovery:ListTagsForResource",
-      ],
-    );
+  it("reconcile: the discovery reads and the event lookups, on * (no resource-level support)", () => {
+    expect([...DISCOVERY_READ_ACTIONS].sort()).toEqual([
+      "ecs:DescribeTaskDefinition",
+      "ecs:DescribeTasks",
+      "servicediscovery:ListInstances",
+      "servicediscovery:ListNamespaces",
+      "servicediscovery:ListServices",
+      "servicediscovery:ListTagsForResource",
+    ]);
+    expect([...EVENT_LOOKUP_ACTIONS].sort()).toEqual([
+      "ec2:DescribeInstances",
+      "ecs:DescribeContainerInstances",
+      "ecs:DescribeServices",
+      "servicediscovery:GetNamespace",
+      "servicediscovery:GetService",
+    ]);
     const onStar = reconcile.filter((s) => s.resources.includes("*")).flatMap((s) => s.actions).sort();
-    expect(onStar).toEqual([...DISCOVERY_READ_ACTIONS].sort());
+    expect(onStar).toEqual([...DISCOVERY_READ_ACTIONS, ...EVENT_LOOKUP_ACTIONS].sort());
   });
 
   it("reconcile: writes only the document and state keys and the manifest parameter", () => {

@@ -217,7 +217,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(esm).toMatchObject({
       eventSourceArn: queue.state.arn,
       functionName: "scrape-reconciler-ci-reconcile",
-      batchSize: 100,
+      batchSize: 1000,
       maximumBatchingWindowInSeconds: 5,
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 2 },

@@ -13,7 +13,16 @@ import {
   paginateListInstances,
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
-import { registryKey, type CloudMapNamespace, type Lookups, type ReconcilerState, type StateService, type TagNames } from "@scrape-reconciler/core";
+import { DESCRIBE_TASKS_BATCH, describeTaskBatch, TaskDefinitionCache } from "@scrape-reconciler/aws";
+import {
+  registryKey,
+  type CloudMapNamespace,
+  type Lookups,
+  type ReconcilerState,
+  type StateService,
+  type StateTask,
+  type TagNames,
+} from "@scrape-reconciler/core";
 import { serviceIdFromArn } from "./normalize";
 
 export interface LookupClients {
@@ -29,11 +38,13 @@ export interface LookupResults {
   taskDefinitions: Record<string, string>;
   /** Refreshed Cloud Map services; null = the service no longer exists. */
   services: Record<string, { service: StateService; namespace: CloudMapNamespace } | null>;
+  /** Tasks behind a refreshed service's ECS instances that the state did not know. */
+  tasks: Record<string, StateTask>;
   reads: number;
 }
 
 export function emptyLookups(): LookupResults {
-  return { registries: {}, containerInstances: {}, taskDefinitions: {}, services: {}, reads: 0 };
+  return { registries: {}, containerInstances: {}, taskDefinitions: {}, services: {}, tasks: {}, reads: 0 };
 }
 
 export function applyLookups(state: ReconcilerState, r: LookupResults): void {
@@ -47,6 +58,11 @@ export function applyLookups(state: ReconcilerState, r: LookupResults): void {
     }
     state.namespaces[found.namespace.id] = found.namespace;
     state.services[id] = { ...found.service, ...(state.services[id]?.deregistered ? { deregistered: state.services[id]!.deregistered } : {}) };
+  }
+  for (const [id, t] of Object.entries(r.tasks)) {
+    const known = state.tasks[id];
+    if (!known || known.version < t.version) state.tasks[id] = t;
+    if (t.facts.networkMode) state.taskDefinitions[t.facts.taskDefinitionArn] = t.facts.networkMode;
   }
 }
 
@@ -93,6 +109,27 @@ export async function refreshService(
     }
   }
   r.services[serviceId] = { namespace, service: { id: svc.Id, arn: svc.Arn, name: svc.Name, namespaceId: svc.NamespaceId, tags, instances } };
+  await describeUnknownTasks(c, state, instances, r);
+}
+
+/** The ECS tasks of newly listed instances, as a full discovery would describe them. */
+async function describeUnknownTasks(c: LookupClients, state: ReconcilerState, instances: Record<string, Record<string, string>>, r: LookupResults): Promise<void> {
+  const byCluster = new Map<string, string[]>();
+  for (const [id, attrs] of Object.entries(instances)) {
+    const cluster = attrs.ECS_CLUSTER_NAME;
+    if (!cluster || state.tasks[id] || r.tasks[id]) continue;
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), id]);
+  }
+  const cache = new TaskDefinitionCache();
+  for (const [arn, mode] of Object.entries({ ...state.taskDefinitions, ...r.taskDefinitions })) cache.prime(arn, mode);
+  const observedAt = new Date().toISOString();
+  for (const [cluster, ids] of byCluster) {
+    for (let i = 0; i < ids.length; i += DESCRIBE_TASKS_BATCH) {
+      r.reads += 1;
+      const described = await describeTaskBatch(c.ecs, cache, cluster, ids.slice(i, i + DESCRIBE_TASKS_BATCH));
+      for (const [id, facts] of described.tasks) r.tasks[id] = { version: facts.version ?? 0, observedAt, facts };
+    }
+  }
 }
 
 /** Performs the reads one event needs (those not already in the state or in `r`). */
