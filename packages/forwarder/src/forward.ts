@@ -167,7 +167,7 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
       // No answer we can attribute per series (401/403/404, signing): nothing of this
       // batch moves; the rest of the run is not attempted.
       if (err instanceof RemoteWriteError && err.partial) addCalls("remote-write:POST", err.partial.requests);
-      summary.errors.push(`remote write: ${errorLine(err)}`);
+      summary.errors.push(err instanceof RemoteWriteError ? err.message : `remote write: ${errorLine(err)}`);
       summary.samplesPending += samplesIn;
       stopped = true;
       continue;
