@@ -101,6 +101,15 @@ export function createAlarms(cfg: StageConfig, topic: AlarmTopic, subjects: Alar
       treatMissingData: "notBreaching",
     };
   }
+  if (subjects.functions.some((f) => f.role === "forward")) {
+    // A forward cycle with errors returns normally (a thrown scheduled invoke would be
+    // retried and resend), so Lambda's Errors does not see it: its own metric does.
+    specs.ForwardCycleErrorsAlarm = {
+      ...audit("ForwardErrors", "Sum", 0, n, "notBreaching", `Forward cycles reported errors (CloudWatch, RDS/ElastiCache or remote write), for ${n} periods`),
+      name: `${prefix}-ForwardCycleErrors`,
+      dimensions: { service: "forward" },
+    };
+  }
   return Object.entries(specs).map(
     ([logical, args]) =>
       new aws.cloudwatch.MetricAlarm(logical, { ...args, alarmActions: [topic.topicArn], okActions: [topic.topicArn] }),

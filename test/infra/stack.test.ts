@@ -261,6 +261,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
         "DeadLetterAlarm",
         "DiscoveryErrorsAlarm",
         "DocumentAgeAlarm",
+        "ForwardCycleErrorsAlarm",
         "ForwardErrorsAlarm",
         "MissingTargetsAlarm",
         "ReconcileAgeAlarm",
@@ -282,6 +283,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
       evaluationPeriods: 2, // from ci.json
     });
     // Default thresholds (ci.json sets none): above the reconciler's 15-minute heartbeat plus an audit period.
+    expect(s.one(ALARM, "ForwardCycleErrorsAlarm").inputs).toMatchObject({ metricName: "ForwardErrors", dimensions: { service: "forward" }, statistic: "Sum" });
     expect(s.one(ALARM, "DocumentAgeAlarm").inputs).toMatchObject({ metricName: "DocumentAgeSeconds", threshold: 1800, treatMissingData: "breaching" });
     expect(s.one(ALARM, "ReconcileAgeAlarm").inputs).toMatchObject({ metricName: "ReconcileAgeSeconds", threshold: 1800, treatMissingData: "breaching" });
     expect(s.one(ALARM, "DeadLetterAlarm").inputs).toMatchObject({

@@ -39,8 +39,8 @@ export function assumeRoleCredentials(roleArn: string, region: string, env: Env 
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     if (cached?.expiration && cached.expiration.getTime() - Date.now() > 5 * 60_000) return cached;
-    // STS from the SDK's own nested clients (what its credential providers use to assume roles).
-    const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/nested-clients/sts");
+    // The STS client is loaded only when a role is configured.
+    const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
     const sts = new STSClient({ ...clientConfig(env, "STS"), region });
     const res = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "scrape-reconciler-forwarder", DurationSeconds: 3600 }));
     const c = res.Credentials;
