@@ -8,6 +8,7 @@ import { processIo, UsageError, type Command, type Env, type Io } from "./io";
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   reconcile: { summary: "reconcile [--dry-run] [--json]   discover, diff against the published document, publish", load: async () => (await import("./commands/reconcile")).reconcileCommand },
   show: { summary: "show [--json]                    print the published document and manifest", load: async () => (await import("./commands/show")).showCommand },
+  audit: { summary: "audit [--json]                   compare the published document with AWS (exit 1 on findings)", load: async () => (await import("./commands/audit")).auditCommand },
   forward: { summary: "forward [--once] [--dry-run] [--json]   CloudWatch RDS/ElastiCache metrics -> remote write", load: async () => (await import("./commands/forward")).forwardCommand },
   invoke: { summary: "invoke --stage S [--dry-run]     run the deployed reconcile function (manual reconcile)", load: async () => (await import("./commands/invoke")).invokeCommand },
   sidecar: {
