@@ -1,13 +1,24 @@
-// `scrape-reconciler demo [--scenario FILE]`: the offline demo on the local AWS simulator.
+// `scrape-reconciler demo [--scenario FILE] [--duration DURATION]`: the offline demo of the
+// whole pipeline (local AWS simulator, event path, sidecar, Prometheus). Runs until its
+// script and idle time end, the duration passes, or SIGINT/SIGTERM.
 import { fileURLToPath } from "node:url";
-import { runBasicDemo } from "@scrape-reconciler/demo";
+import { runDemo } from "@scrape-reconciler/demo";
+import { parseDuration } from "@scrape-reconciler/sidecar";
 import { parseFlags } from "../flags";
-import type { Command } from "../io";
+import { UsageError, type Command } from "../io";
 
-export const SAMPLE_SCENARIO = fileURLToPath(new URL("../../../sim/scenarios/sample.json", import.meta.url));
+export const DEMO_SCENARIO = fileURLToPath(new URL("../../../demo/scenarios/demo.json", import.meta.url));
+const USAGE = "demo [--scenario FILE] [--duration DURATION]";
 
-export const demoCommand: Command = async (args, _env, io) => {
-  const { values } = parseFlags(args, { scenario: { type: "string" } }, "demo [--scenario FILE]");
-  await runBasicDemo({ scenario: values.scenario ?? SAMPLE_SCENARIO }, io);
-  return 0;
+export const demoCommand: Command = async (args, env, io) => {
+  const { values } = parseFlags(args, { scenario: { type: "string" }, duration: { type: "string" } }, USAGE);
+  let durationMs: number | undefined;
+  if (values.duration !== undefined) {
+    try {
+      durationMs = parseDuration(values.duration);
+    } catch (err) {
+      throw new UsageError(`--duration: ${(err as Error).message} (usage: scrape-reconciler ${USAGE})`);
+    }
+  }
+  return runDemo({ scenario: values.scenario ?? DEMO_SCENARIO, env, colour: Boolean(process.stdout.isTTY) && !env.NO_COLOR, ...(durationMs !== undefined ? { durationMs } : {}) }, io);
 };
