@@ -46,7 +46,11 @@ export class Narrator {
   private unsubscribe: (() => void) | undefined;
   promHealth: { up: number; down: number; unknown: number } = { up: 0, down: 0, unknown: 0 };
 
-  constructor(private readonly p: Printer) {}
+  constructor(
+    private readonly p: Printer,
+    /** How often Prometheus' active targets are read (ms). */
+    private readonly promPollMs = 500,
+  ) {}
 
   hooks(): PipelineHooks {
     return {
@@ -57,7 +61,7 @@ export class Narrator {
   attach(stack: DemoStack): void {
     this.stack = stack;
     this.unsubscribe = stack.sim.state.onChange((c) => this.task(c));
-    if (stack.prometheus) this.promTimer = setInterval(() => void this.pollPrometheus(), 500);
+    if (stack.prometheus) this.promTimer = setInterval(() => void this.pollPrometheus(), this.promPollMs);
   }
 
   private enqueue(fn: () => Promise<void>): void {

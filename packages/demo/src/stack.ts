@@ -32,6 +32,8 @@ export interface StackOptions {
   /** Called with each sidecar sync outcome. */
   onSync?: (outcome: SyncOutcome) => void;
   drainMs?: number;
+  /** The sidecar's --interval (default 1s). */
+  sidecarInterval?: string;
 }
 
 export interface DemoStack {
@@ -104,7 +106,7 @@ export async function startStack(opts: StackOptions): Promise<DemoStack> {
     const pipeline = new EventPipeline(sim, deps, opts.hooks ?? {}, opts.pipeline ?? {});
     undo.push(() => pipeline.close());
 
-    const argv = ["--source", `ssm:${config.manifestParameter}`, "--output", outputFile, "--listen", "127.0.0.1:0", "--interval", "1s"];
+    const argv = ["--source", `ssm:${config.manifestParameter}`, "--output", outputFile, "--listen", "127.0.0.1:0", "--interval", opts.sidecarInterval ?? "1s"];
     const parsed = parseConfig(argv, {});
     if (parsed.help) throw new Error("unexpected help");
     const sidecar = await startSidecar(parsed.config, { env, log: silentLogger, defaultMetrics: false, ...(opts.onSync ? { onSync: opts.onSync } : {}) });
