@@ -27,11 +27,13 @@ export interface EventDeps {
 /** The events of one batch after their reads, ready to apply. */
 export class PreparedBatch {
   readonly events: ChangeEvent[] = [];
-  readonly lookups: LookupResults = emptyLookups();
+  readonly lookups: LookupResults;
   private constructor(
     private readonly deps: EventDeps,
     readonly state: ReconcilerState,
-  ) {}
+  ) {
+    this.lookups = emptyLookups(deps.now());
+  }
 
   static async start(deps: EventDeps): Promise<PreparedBatch> {
     const { state } = await readState({ s3: deps.clients.s3, bucket: deps.config.bucket, stateKey: deps.config.stateKey }, deps.now());

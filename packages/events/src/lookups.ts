@@ -41,10 +41,12 @@ export interface LookupResults {
   /** Tasks behind a refreshed service's ECS instances that the state did not know. */
   tasks: Record<string, StateTask>;
   reads: number;
+  /** When these reads were made (ISO 8601): the observation time of what they found. */
+  observedAt: string;
 }
 
-export function emptyLookups(): LookupResults {
-  return { registries: {}, containerInstances: {}, taskDefinitions: {}, services: {}, tasks: {}, reads: 0 };
+export function emptyLookups(now: Date): LookupResults {
+  return { registries: {}, containerInstances: {}, taskDefinitions: {}, services: {}, tasks: {}, reads: 0, observedAt: now.toISOString() };
 }
 
 export function applyLookups(state: ReconcilerState, r: LookupResults): void {
@@ -122,7 +124,7 @@ async function describeUnknownTasks(c: LookupClients, state: ReconcilerState, in
   }
   const cache = new TaskDefinitionCache();
   for (const [arn, mode] of Object.entries({ ...state.taskDefinitions, ...r.taskDefinitions })) cache.prime(arn, mode);
-  const observedAt = new Date().toISOString();
+  const observedAt = r.observedAt;
   for (const [cluster, ids] of byCluster) {
     for (let i = 0; i < ids.length; i += DESCRIBE_TASKS_BATCH) {
       r.reads += 1;
