@@ -76,14 +76,19 @@ async function once(timeoutMs: number): Promise<Run> {
   return r as Run;
 }
 
-async function series(interval: string, n: number, timeoutMs: number): Promise<Run[]> {
+/**
+ * `phaseMs`: a uniform random pause before each publication, as long as the longest period
+ * involved (Prometheus' 5 s batches, the poll interval), so publications land at random
+ * phases like real events; without it every run would start just after the previous tick.
+ */
+async function series(interval: string, n: number, timeoutMs: number, phaseMs: number): Promise<Run[]> {
   const sidecar = startSidecar(interval);
   try {
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200 || undefined, 20_000, 50).catch(() => undefined);
     const out: Run[] = [];
     for (let i = 0; i < n; i++) {
+      await sleep(Math.random() * phaseMs);
       out.push(await once(timeoutMs));
-      await sleep(Math.random() * 700); // spread the phase against the poll timer and Prometheus' 5 s batches
       if ((i + 1) % 10 === 0) process.stderr.write(`  ${interval}: ${i + 1}/${n}\n`);
     }
     return out;
@@ -105,14 +110,14 @@ try {
   await waitFor(async () => (await activeTargets(prom.url, FILE_JOB)).length === 2, 30_000, 100);
   await prime.stop();
 
-  const fast = await series("1s", runs, 30_000);
+  const fast = await series("1s", runs, 30_000, 5000);
   console.log(`S3 write -> ..., sidecar --interval 1s, ${runs} runs (Prometheus file_sd/http_sd refresh_interval 1s):`);
   console.log(`  sidecar file                 ${fmt(fast.map((r) => r.file))}`);
   console.log(`  sidecar GET /targets         ${fmt(fast.map((r) => r.targets))}`);
   console.log(`  Prometheus active (file_sd)  ${fmt(fast.map((r) => r.promFile))}`);
   console.log(`  Prometheus active (http_sd)  ${fmt(fast.map((r) => r.promHttp))}`);
   if (baselineRuns > 0) {
-    const slow = await series("30s", baselineRuns, 60_000);
+    const slow = await series("30s", baselineRuns, 60_000, 30_000);
     const fileRatio = stats(slow.map((r) => r.promFile)).median / stats(fast.map((r) => r.promFile)).median;
     const sideRatio = stats(slow.map((r) => r.file)).median / stats(fast.map((r) => r.file)).median;
     console.log(`baseline: the same pipeline polling every 30 s (the old sidecar's period), ${baselineRuns} runs:`);

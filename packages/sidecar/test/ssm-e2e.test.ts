@@ -88,8 +88,9 @@ describe("sidecar + Prometheus (ssm source)", () => {
     // generation 7, verified: applied
     const next = serialize(makeDocument(servers.targets.slice(0, 5)));
     await publisher.publish(next, { generation: 7 });
-    await waitFor(() => readFileSync(output, "utf8") === next, 10_000, 50);
-    expect(await metric("scrape_reconciler_sidecar_document_generation")).toBe(7);
+    // the metrics are updated right after the file's rename
+    await waitFor(async () => (await metric("scrape_reconciler_sidecar_document_generation")) === 7, 10_000, 50);
+    expect(readFileSync(output, "utf8")).toBe(next);
     expect(await metric("scrape_reconciler_sidecar_consecutive_errors")).toBe(0);
   });
 });

@@ -153,7 +153,7 @@ describe("sync", () => {
     const expected = [40, 40, 40, 80, 160, 320, 320];
     gaps.forEach((g, i) => {
       expect(g).toBeGreaterThanOrEqual(expected[i]! - 2);
-      expect(g).toBeLessThan(expected[i]! + 60);
+      expect(g).toBeLessThan(expected[i]! + Math.max(80, expected[i]! / 2)); // slack for a loaded machine
     });
     const n = src.times.length;
     await new Promise((r) => setTimeout(r, 200));
