@@ -2,7 +2,8 @@
 // simulator (with the targets bucket), real /metrics servers on the task IPs, the event
 // path (rules -> queue -> reconcile handler), the sidecar syncing from SSM/S3 to a file and
 // serving /targets, and Prometheus reading that file (skipped, with one line, when the
-// binary is missing). Every start is registered for close(), which undoes them in reverse
+// binary is missing). The scenario's 127.x addresses move to a loopback range no other
+// run on this machine holds. Every start is registered for close(), which undoes them in reverse
 // order: Prometheus killed by PID, servers closed, clients destroyed, temp folder removed.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,9 +12,10 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { createReconcilerClients, parseReconcileConfig, TaskDefinitionCache, type ReconcileConfig, type ReconcilerClients } from "@scrape-reconciler/aws";
 import type { HandleDeps } from "@scrape-reconciler/events";
 import { parseConfig, silentLogger, startSidecar, type SidecarHandle, type SyncOutcome } from "@scrape-reconciler/sidecar";
-import { simClientConfig, startSimulator, type Simulator } from "@scrape-reconciler/sim";
+import { loadScenarioFile, simClientConfig, startSimulator, type Simulator } from "@scrape-reconciler/sim";
 import { MetricsFleet } from "./fleet";
 import { Lifecycle } from "./lifecycle";
+import { claimLoopback } from "./loopback";
 import type { Printer } from "./output";
 import { EventPipeline, type PipelineHooks, type PipelineOptions } from "./pipeline";
 import { findPrometheus, prometheusConfig, startPrometheus, type PrometheusProcess } from "./prometheus";
@@ -77,7 +79,9 @@ export async function startStack(opts: StackOptions): Promise<DemoStack> {
     mkdirSync(sdDir);
     const outputFile = join(sdDir, "ecs-services.json");
 
-    const sim = await startSimulator({ scenario: opts.scenario });
+    const claim = await claimLoopback(loadScenarioFile(opts.scenario));
+    undo.push(() => claim.release());
+    const sim = await startSimulator({ scenario: claim.scenario });
     undo.push(() => sim.close());
     const s3 = new S3Client(simClientConfig(sim));
     await s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET })).catch((err: Error) => {

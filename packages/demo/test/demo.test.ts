@@ -83,6 +83,7 @@ describe("scrape-reconciler demo", () => {
     expect(await run.exited).toBe(0);
     const out = run.out();
     expect(out).not.toMatch(/\x1b\[/); // no TTY: plain lines
+    expect(out).toMatch(/\/metrics servers\s+[1-9]\d* real endpoints on the task IPs/);
     expect(out).toMatch(/document\s+generation 1: (\d+) targets in s3:\/\/scrape-reconciler-demo\/targets\/ecs-services\.json/);
     const targets = Number(/generation 1: (\d+) targets/.exec(out)![1]);
     expect(targets).toBeGreaterThan(10);
