@@ -88,9 +88,12 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
   );
   const { publish, build } = out;
   const diff = diffDocuments(publish.previous, publish.document);
-  const beforeDoc = buildDocument(toDiscovery(out.before), undefined, { tagNames: config.tagNames }).document;
-  const afterDoc = buildDocument(toDiscovery(out.after), undefined, { tagNames: config.tagNames }).document;
-  const d = diffDocuments(beforeDoc, afterDoc);
+  // Drift: what the merge changed in the document the state gave before (nothing when the
+  // state did not change; the document after is the one just built from the new state).
+  const changedState = out.after !== out.before;
+  const d = changedState
+    ? diffDocuments(buildDocument(toDiscovery(out.before), undefined, { tagNames: config.tagNames }).document, build?.document ?? [])
+    : undefined;
   return {
     dryRun: Boolean(options.dryRun),
     written: publish.written,
@@ -106,7 +109,7 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
     added: diff.added.length,
     removed: diff.removed.length,
     changed: diff.changed.length,
-    drift: out.before.generation === 0 ? 0 : d.added.length + d.removed.length + d.changed.length,
+    drift: out.before.generation === 0 || !d ? 0 : d.added.length + d.removed.length + d.changed.length,
     carriedOver: build?.carriedOver ?? 0,
     notRunning: build?.notRunning ?? 0,
     skippedEndpoints: build?.skipped ?? [],
