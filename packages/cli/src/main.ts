@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return (args, env) => sidecarMain(args, env);
     },
   },
-  demo: { summary: "demo [--scenario FILE]           run against the local AWS simulator (no AWS account)", load: async () => (await import("./commands/demo")).demoCommand },
+  demo: { summary: "demo [--scenario FILE] [--duration DURATION]   the offline demo of the whole pipeline (no AWS account)", load: async () => (await import("./commands/demo")).demoCommand },
 };
 
 export function usage(): string {
