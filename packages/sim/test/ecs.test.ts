@@ -14,29 +14,22 @@ import {
   type Task,
 } from "@aws-sdk/client-ecs";
 import { DiscoverInstancesCommand } from "@aws-sdk/client-servicediscovery";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateScenario, startSimulator, type Simulator } from "../src/index";
-import { SMALL, clients, failure, type Clients } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { generateScenario, startSimulator } from "../src/index";
+import { clients, failure, useSimulator } from "./helpers";
 
-let sim: Simulator;
-let c: Clients;
-
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: SMALL });
-  c = clients(sim);
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 
 async function tasksOf(cluster: string, serviceName: string): Promise<Task[]> {
-  const arns = (await c.ecs.send(new ListTasksCommand({ cluster, serviceName }))).taskArns!;
-  return (await c.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks!;
+  const arns = (await env.c.ecs.send(new ListTasksCommand({ cluster, serviceName }))).taskArns!;
+  return (await env.c.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks!;
 }
 
 describe("clusters and services", () => {
   it("lists and describes clusters; unknown ones come back as MISSING failures", async () => {
-    const list = await c.ecs.send(new ListClustersCommand({}));
+    const list = await env.c.ecs.send(new ListClustersCommand({}));
     expect(list.clusterArns).toEqual(["arn:aws:ecs:us-east-1:123456789012:cluster/web", "arn:aws:ecs:us-east-1:123456789012:cluster/legacy"]);
-    const d = await c.ecs.send(new DescribeClustersCommand({ clusters: ["web", list.clusterArns![1]!, "ghost"] }));
+    const d = await env.c.ecs.send(new DescribeClustersCommand({ clusters: ["web", list.clusterArns![1]!, "ghost"] }));
     expect(d.clusters!.map((x) => [x.clusterName, x.runningTasksCount, x.activeServicesCount, x.registeredContainerInstancesCount])).toEqual([
       ["web", 4, 3, 0],
       ["legacy", 5, 2, 2],
@@ -45,19 +38,19 @@ describe("clusters and services", () => {
   });
 
   it("describes services with the Cloud Map registry ARN; more than 10 is InvalidParameterException", async () => {
-    const arns = (await c.ecs.send(new ListServicesCommand({ cluster: "legacy" }))).serviceArns!;
+    const arns = (await env.c.ecs.send(new ListServicesCommand({ cluster: "legacy" }))).serviceArns!;
     expect(arns).toHaveLength(2);
-    const d = await c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: [...arns, "ghost"] }));
+    const d = await env.c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: [...arns, "ghost"] }));
     const billing = d.services!.find((s) => s.serviceName === "billing")!;
-    const cloudMap = sim.state.cloudMapServiceFor("legacy", "billing");
+    const cloudMap = env.sim.state.cloudMapServiceFor("legacy", "billing");
     expect(billing.serviceRegistries).toEqual([{ registryArn: cloudMap.arn, containerName: "billing", containerPort: 8080 }]);
     expect(billing).toMatchObject({ launchType: "EC2", desiredCount: 3, runningCount: 3, pendingCount: 0, status: "ACTIVE" });
     expect(billing.taskDefinition).toBe("arn:aws:ecs:us-east-1:123456789012:task-definition/billing:7");
     expect(billing.createdAt).toBeInstanceOf(Date);
     expect(d.failures).toEqual([{ arn: "arn:aws:ecs:us-east-1:123456789012:service/legacy/ghost", reason: "MISSING" }]);
     const eleven = Array.from({ length: 11 }, (_, i) => `s${i}`);
-    expect((await failure(c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: eleven })))).name).toBe("InvalidParameterException");
-    expect((await failure(c.ecs.send(new ListServicesCommand({ cluster: "ghost" })))).name).toBe("ClusterNotFoundException");
+    expect((await failure(env.c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: eleven })))).name).toBe("InvalidParameterException");
+    expect((await failure(env.c.ecs.send(new ListServicesCommand({ cluster: "ghost" })))).name).toBe("ClusterNotFoundException");
   });
 
   it("ListServices pages 10 at a time by default, as ECS does", async () => {
@@ -118,15 +111,15 @@ describe("tasks", () => {
   it("the Cloud Map registration of a bridge task carries the container instance's IP and host port", async () => {
     const [t] = await tasksOf("legacy", "billing");
     const id = t!.taskArn!.split("/").pop()!;
-    const d = await c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "billing" }));
+    const d = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "billing" }));
     const inst = d.Instances!.find((i) => i.InstanceId === id)!;
     expect(inst.Attributes!.AWS_INSTANCE_PORT).toBe(String(t!.containers![0]!.networkBindings![0]!.hostPort));
-    const ec2 = await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [inst.Attributes!.EC2_INSTANCE_ID!] }));
+    const ec2 = await env.c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [inst.Attributes!.EC2_INSTANCE_ID!] }));
     const instance = ec2.Reservations![0]!.Instances![0]!;
     expect(instance.PrivateIpAddress).toBe(inst.Attributes!.AWS_INSTANCE_IPV4);
     expect(instance.State!.Name).toBe("running");
     expect(instance.Placement!.AvailabilityZone).toBe(t!.availabilityZone);
-    const cis = await c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: [t!.containerInstanceArn!, "nope"] }));
+    const cis = await env.c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: [t!.containerInstanceArn!, "nope"] }));
     expect(cis.containerInstances![0]!.ec2InstanceId).toBe(inst.Attributes!.EC2_INSTANCE_ID);
     expect(cis.failures).toEqual([{ arn: "nope", reason: "MISSING" }]);
   });
@@ -134,19 +127,19 @@ describe("tasks", () => {
   it("DescribeTasks: unknown tasks are MISSING, more than 100 is InvalidParameterException", async () => {
     const [t] = await tasksOf("web", "frontend");
     const id = t!.taskArn!.split("/").pop()!;
-    const d = await c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [id, "0123456789abcdef0123456789abcdef"] }));
+    const d = await env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [id, "0123456789abcdef0123456789abcdef"] }));
     expect(d.tasks!.map((x) => x.taskArn)).toEqual([t!.taskArn]);
     expect(d.failures).toEqual([{ arn: "arn:aws:ecs:us-east-1:123456789012:task/web/0123456789abcdef0123456789abcdef", reason: "MISSING" }]);
     const many = Array.from({ length: 101 }, () => id);
-    expect((await failure(c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: many })))).name).toBe("InvalidParameterException");
-    expect((await failure(c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [] })))).name).toBe("InvalidParameterException");
+    expect((await failure(env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: many })))).name).toBe("InvalidParameterException");
+    expect((await failure(env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [] })))).name).toBe("InvalidParameterException");
   });
 
   it("ListTasks filters by service and desiredStatus; an unknown service is ServiceNotFoundException", async () => {
-    expect((await c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns).toHaveLength(4);
-    expect((await c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "worker" }))).taskArns).toHaveLength(1);
-    expect((await c.ecs.send(new ListTasksCommand({ cluster: "web", desiredStatus: "STOPPED" }))).taskArns).toEqual([]);
-    expect((await failure(c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "ghost" })))).name).toBe("ServiceNotFoundException");
+    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns).toHaveLength(4);
+    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "worker" }))).taskArns).toHaveLength(1);
+    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web", desiredStatus: "STOPPED" }))).taskArns).toEqual([]);
+    expect((await failure(env.c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "ghost" })))).name).toBe("ServiceNotFoundException");
   });
 
   it("pages ListTasks over 120 tasks with a page size of 7", async () => {
@@ -164,31 +157,31 @@ describe("tasks", () => {
 
 describe("task definitions, container instances and EC2", () => {
   it("describes task definitions by family:revision, ARN and family (latest)", async () => {
-    const byRev = await c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "worker:1" }));
+    const byRev = await env.c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "worker:1" }));
     expect(byRev.taskDefinition).toMatchObject({ family: "worker", revision: 1, networkMode: "awsvpc", status: "ACTIVE" });
     expect(byRev.taskDefinition!.containerDefinitions!.map((d) => [d.name, d.portMappings!.map((p) => p.containerPort)])).toEqual([
       ["celery", []],
       ["statsd-exporter", [9102, 9125]],
     ]);
-    const byArn = await c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: byRev.taskDefinition!.taskDefinitionArn! }));
+    const byArn = await env.c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: byRev.taskDefinition!.taskDefinitionArn! }));
     expect(byArn.taskDefinition!.revision).toBe(1);
-    const bridge = await c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "billing" }));
+    const bridge = await env.c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "billing" }));
     expect(bridge.taskDefinition).toMatchObject({ revision: 7, networkMode: "bridge" });
     expect(bridge.taskDefinition!.containerDefinitions![0]!.portMappings![0]).toMatchObject({ containerPort: 8080, hostPort: 0 });
-    expect((await failure(c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "ghost:1" })))).name).toBe("ClientException");
+    expect((await failure(env.c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "ghost:1" })))).name).toBe("ClientException");
   });
 
   it("lists container instances and describes their EC2 hosts", async () => {
-    const arns = (await c.ecs.send(new ListContainerInstancesCommand({ cluster: "legacy" }))).containerInstanceArns!;
+    const arns = (await env.c.ecs.send(new ListContainerInstancesCommand({ cluster: "legacy" }))).containerInstanceArns!;
     expect(arns).toHaveLength(2);
-    const d = await c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: arns }));
+    const d = await env.c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: arns }));
     const ids = d.containerInstances!.map((ci) => ci.ec2InstanceId!);
     expect(d.containerInstances!.map((ci) => ci.runningTasksCount).reduce((a, b) => a! + b!, 0)).toBe(5);
-    const ec2 = await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    const ec2 = await env.c.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
     expect(ec2.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId))).toEqual(ids);
-    const err = await failure(c.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0000000000000000f"] })));
+    const err = await failure(env.c.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0000000000000000f"] })));
     expect(err.name).toBe("InvalidInstanceID.NotFound");
-    const filtered = await c.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: [ids[1]!] }] }));
+    const filtered = await env.c.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: [ids[1]!] }] }));
     expect(filtered.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId))).toEqual([ids[1]]);
   });
 });

@@ -3,76 +3,69 @@ import { DescribeTasksCommand, ListClustersCommand, ListTasksCommand } from "@aw
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ListNamespacesCommand, ListServicesCommand } from "@aws-sdk/client-servicediscovery";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../src/index";
-import { SMALL, clients, failure, type Clients } from "./helpers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { startSimulator } from "../src/index";
+import { clients, failure, useSimulator } from "./helpers";
 
-let sim: Simulator;
-let c: Clients;
-
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: SMALL });
-  c = clients(sim);
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 beforeEach(() => {
-  sim.setFaults(null);
-  sim.setLatency(0);
-  sim.calls.reset();
+  env.sim.setFaults(null);
+  env.sim.setLatency(0);
+  env.sim.calls.reset();
 });
 
 describe("injected faults", () => {
   it("at a rate: the SDK's own retries get every call through, and the log shows the injected errors", async () => {
-    sim.setFaults({ rate: 0.3, errors: ["InternalFailure", "ServiceUnavailable"] });
-    const retrying = clients(sim, { maxAttempts: 10 });
+    env.sim.setFaults({ rate: 0.3, errors: ["InternalFailure", "ServiceUnavailable"] });
+    const retrying = clients(env.sim, { maxAttempts: 10 });
     for (let i = 0; i < 30; i++) {
       const r = await retrying.ecs.send(new ListClustersCommand({}));
       expect(r.clusterArns).toHaveLength(2);
     }
-    const log = sim.calls.log;
+    const log = env.sim.calls.log;
     const injected = log.filter((r) => r.fault === "rate");
     expect(log.filter((r) => r.status === 200)).toHaveLength(30);
     expect(injected.length).toBeGreaterThan(3);
     expect(new Set(injected.map((r) => `${r.status} ${r.error}`))).toEqual(new Set(["500 InternalFailure", "503 ServiceUnavailable"]));
-    expect(sim.calls.get("ecs:ListClusters")).toBe(30 + injected.length);
+    expect(env.sim.calls.get("ecs:ListClusters")).toBe(30 + injected.length);
   });
 
   it("throttling is retried by the SDK (ThrottlingException, Cloud Map's RequestLimitExceeded, S3 SlowDown)", async () => {
-    sim.setFaults({ next: [
+    env.sim.setFaults({ next: [
       { operation: "ecs:ListClusters", error: "ThrottlingException" },
       { operation: "servicediscovery:ListNamespaces", error: "RequestLimitExceeded" },
       { operation: "s3:GetObject", error: "ThrottlingException" },
     ] });
-    sim.state.s3.put("targets", "k", Buffer.from("v"));
-    const retrying = clients(sim, { maxAttempts: 3 });
+    env.sim.state.s3.put("targets", "k", Buffer.from("v"));
+    const retrying = clients(env.sim, { maxAttempts: 3 });
     await retrying.ecs.send(new ListClustersCommand({}));
     await retrying.sd.send(new ListNamespacesCommand({}));
     await retrying.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "k" }));
-    expect(sim.calls.log.filter((r) => r.fault).map((r) => [r.key, r.status, r.error])).toEqual([
+    expect(env.sim.calls.log.filter((r) => r.fault).map((r) => [r.key, r.status, r.error])).toEqual([
       ["ecs:ListClusters", 400, "ThrottlingException"],
       ["servicediscovery:ListNamespaces", 400, "RequestLimitExceeded"],
       ["s3:GetObject", 503, "SlowDown"],
     ]);
-    expect(sim.calls.get("ecs:ListClusters")).toBe(2);
+    expect(env.sim.calls.get("ecs:ListClusters")).toBe(2);
   });
 
   it("without retries the error reaches the caller with its name", async () => {
-    sim.setFaults({ rate: 1, errors: ["ThrottlingException"], operations: ["ecs:DescribeTasks"] });
-    const arns = (await c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns!;
-    const err = await failure(c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: arns })));
+    env.sim.setFaults({ rate: 1, errors: ["ThrottlingException"], operations: ["ecs:DescribeTasks"] });
+    const arns = (await env.c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns!;
+    const err = await failure(env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: arns })));
     expect([err.name, err.$metadata?.httpStatusCode]).toEqual(["ThrottlingException", 400]);
-    sim.setFaults({ rate: 1, services: ["ssm"] });
-    await c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: arns }));
-    expect((await failure(c.ssm.send(new GetParameterCommand({ Name: "/app/dev/manifest" })))).name).toBe("ThrottlingException");
+    env.sim.setFaults({ rate: 1, services: ["ssm"] });
+    await env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: arns }));
+    expect((await failure(env.c.ssm.send(new GetParameterCommand({ Name: "/app/dev/manifest" })))).name).toBe("ThrottlingException");
   });
 
   it("denies operations deterministically with each protocol's access-denied error; null clears", async () => {
-    sim.setFaults({ deny: { "servicediscovery:ListNamespaces": "AccessDeniedException", "s3:*": "AccessDeniedException", "ec2:DescribeInstances": "AccessDeniedException" } });
-    const retrying = clients(sim, { maxAttempts: 3 });
+    env.sim.setFaults({ deny: { "servicediscovery:ListNamespaces": "AccessDeniedException", "s3:*": "AccessDeniedException", "ec2:DescribeInstances": "AccessDeniedException" } });
+    const retrying = clients(env.sim, { maxAttempts: 3 });
     const sd = await failure(retrying.sd.send(new ListNamespacesCommand({})));
     expect(sd.name).toBe("AccessDeniedException");
     expect(sd.message).toContain("servicediscovery:ListNamespaces");
-    expect(sim.calls.get("servicediscovery:ListNamespaces")).toBe(1);
+    expect(env.sim.calls.get("servicediscovery:ListNamespaces")).toBe(1);
     await retrying.sd.send(new ListServicesCommand({}));
     const s3 = await failure(retrying.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "x", Body: "x" })));
     expect([s3.name, s3.$metadata?.httpStatusCode]).toEqual(["AccessDenied", 403]);
@@ -80,9 +73,9 @@ describe("injected faults", () => {
     expect(head.$metadata?.httpStatusCode).toBe(403);
     const ec2 = await failure(retrying.ec2.send(new DescribeInstancesCommand({})));
     expect([ec2.name, ec2.$metadata?.httpStatusCode]).toEqual(["UnauthorizedOperation", 403]);
-    expect(sim.calls.log.filter((r) => r.fault === "deny").map((r) => r.iamAction)).toEqual(["servicediscovery:ListNamespaces", "s3:PutObject", "s3:GetObject", "ec2:DescribeInstances"]);
-    sim.setFaults(null);
-    await c.sd.send(new ListNamespacesCommand({}));
+    expect(env.sim.calls.log.filter((r) => r.fault === "deny").map((r) => r.iamAction)).toEqual(["servicediscovery:ListNamespaces", "s3:PutObject", "s3:GetObject", "ec2:DescribeInstances"]);
+    env.sim.setFaults(null);
+    await env.c.sd.send(new ListNamespacesCommand({}));
   });
 
   it("the same seed and calls give the same fault pattern", async () => {
@@ -107,47 +100,47 @@ describe("injected faults", () => {
 
 describe("latency", () => {
   it("delays every call, or one operation, by the configured milliseconds", async () => {
-    sim.setLatency(120);
+    env.sim.setLatency(120);
     let t = Date.now();
-    await c.ecs.send(new ListClustersCommand({}));
+    await env.c.ecs.send(new ListClustersCommand({}));
     expect(Date.now() - t).toBeGreaterThanOrEqual(115);
-    sim.setLatency({ "ecs:ListTasks": 150 });
+    env.sim.setLatency({ "ecs:ListTasks": 150 });
     t = Date.now();
-    await c.ecs.send(new ListClustersCommand({}));
+    await env.c.ecs.send(new ListClustersCommand({}));
     expect(Date.now() - t).toBeLessThan(100);
     t = Date.now();
-    await c.ecs.send(new ListTasksCommand({ cluster: "web" }));
+    await env.c.ecs.send(new ListTasksCommand({ cluster: "web" }));
     expect(Date.now() - t).toBeGreaterThanOrEqual(145);
-    expect(sim.calls.log.at(-1)!.durationMs).toBeGreaterThanOrEqual(145);
+    expect(env.sim.calls.log.at(-1)!.durationMs).toBeGreaterThanOrEqual(145);
   });
 });
 
 describe("call counters", () => {
   it("counts per service:Operation, totals by service and read-only, and logs the IAM action", async () => {
-    sim.state.s3.put("targets", "doc", Buffer.from("[]"));
-    await c.ecs.send(new ListClustersCommand({}));
-    await c.ecs.send(new ListClustersCommand({}));
-    await c.sd.send(new ListNamespacesCommand({}));
-    await c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "doc" }));
-    await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "doc", Body: "[1]" }));
-    expect(sim.calls.get("ecs:ListClusters")).toBe(2);
-    expect(sim.calls.snapshot()).toEqual({ "ecs:ListClusters": 2, "s3:HeadObject": 1, "s3:PutObject": 1, "servicediscovery:ListNamespaces": 1 });
-    expect(sim.calls.total()).toBe(5);
-    expect(sim.calls.total({ service: "ecs" })).toBe(2);
-    expect(sim.calls.total({ readOnly: false })).toBe(1);
-    expect(sim.calls.total({ service: "s3", readOnly: true })).toBe(1);
-    expect(sim.calls.iamActions()).toEqual(["ecs:ListClusters", "s3:GetObject", "s3:PutObject", "servicediscovery:ListNamespaces"]);
-    const last = sim.calls.log.at(-1)!;
+    env.sim.state.s3.put("targets", "doc", Buffer.from("[]"));
+    await env.c.ecs.send(new ListClustersCommand({}));
+    await env.c.ecs.send(new ListClustersCommand({}));
+    await env.c.sd.send(new ListNamespacesCommand({}));
+    await env.c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "doc" }));
+    await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "doc", Body: "[1]" }));
+    expect(env.sim.calls.get("ecs:ListClusters")).toBe(2);
+    expect(env.sim.calls.snapshot()).toEqual({ "ecs:ListClusters": 2, "s3:HeadObject": 1, "s3:PutObject": 1, "servicediscovery:ListNamespaces": 1 });
+    expect(env.sim.calls.total()).toBe(5);
+    expect(env.sim.calls.total({ service: "ecs" })).toBe(2);
+    expect(env.sim.calls.total({ readOnly: false })).toBe(1);
+    expect(env.sim.calls.total({ service: "s3", readOnly: true })).toBe(1);
+    expect(env.sim.calls.iamActions()).toEqual(["ecs:ListClusters", "s3:GetObject", "s3:PutObject", "servicediscovery:ListNamespaces"]);
+    const last = env.sim.calls.log.at(-1)!;
     expect(last).toMatchObject({ key: "s3:PutObject", service: "s3", operation: "PutObject", iamAction: "s3:PutObject", readOnly: false, status: 200 });
     expect(typeof last.time).toBe("number");
-    sim.calls.reset();
-    expect(sim.calls.snapshot()).toEqual({});
-    expect(sim.calls.log).toEqual([]);
+    env.sim.calls.reset();
+    expect(env.sim.calls.snapshot()).toEqual({});
+    expect(env.sim.calls.log).toEqual([]);
   });
 
   it("records failed calls with their status and error code", async () => {
-    await failure(c.ecs.send(new ListTasksCommand({ cluster: "ghost" })));
-    expect(sim.calls.log).toMatchObject([{ key: "ecs:ListTasks", status: 400, error: "ClusterNotFoundException" }]);
-    expect(sim.calls.log[0]!.fault).toBeUndefined();
+    await failure(env.c.ecs.send(new ListTasksCommand({ cluster: "ghost" })));
+    expect(env.sim.calls.log).toMatchObject([{ key: "ecs:ListTasks", status: 400, error: "ClusterNotFoundException" }]);
+    expect(env.sim.calls.log[0]!.fault).toBeUndefined();
   });
 });

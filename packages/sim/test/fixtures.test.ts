@@ -14,9 +14,8 @@ import {
   ListServicesCommand,
 } from "@aws-sdk/client-servicediscovery";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../src/index";
-import { SMALL, clients, type Clients } from "./helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SMALL, useSimulator } from "./helpers";
 
 interface Fixture {
   source: string;
@@ -46,55 +45,50 @@ export function fieldPaths(value: unknown, prefix = "", out = new Set<string>())
   return out;
 }
 
-let sim: Simulator;
-let c: Clients;
-
-beforeAll(async () => {
-  sim = await startSimulator({
-    scenario: { ...SMALL, namespaces: SMALL.namespaces!.map((n) => ({ ...n, description: `the ${n.name} namespace` })) },
-  });
-  c = clients(sim);
-  sim.state.s3.put("targets", "index.html", Buffer.from("<html></html>"), { contentType: "text/html" });
+const env = useSimulator({
+  scenario: { ...SMALL, namespaces: SMALL.namespaces!.map((n) => ({ ...n, description: `the ${n.name} namespace` })) },
 });
-afterAll(() => sim.close());
+beforeAll(() => {
+  env.sim.state.s3.put("targets", "index.html", Buffer.from("<html></html>"), { contentType: "text/html" });
+});
 
 async function call(service: string, operation: string): Promise<unknown> {
-  const nsId = (name: string) => [...sim.state.cloudMap.namespaces.values()].find((n) => n.name === name)!.id;
-  const frontend = sim.state.cloudMapServiceFor("web", "frontend");
+  const nsId = (name: string) => [...env.sim.state.cloudMap.namespaces.values()].find((n) => n.name === name)!.id;
+  const frontend = env.sim.state.cloudMapServiceFor("web", "frontend");
   const key = `${service}:${operation}`;
   switch (key) {
     case "servicediscovery:ListNamespaces":
-      return c.sd.send(new ListNamespacesCommand({}));
+      return env.c.sd.send(new ListNamespacesCommand({}));
     case "servicediscovery:GetNamespace":
-      return c.sd.send(new GetNamespaceCommand({ Id: nsId("apps") }));
+      return env.c.sd.send(new GetNamespaceCommand({ Id: nsId("apps") }));
     case "servicediscovery:ListServices":
-      return c.sd.send(new ListServicesCommand({}));
+      return env.c.sd.send(new ListServicesCommand({}));
     case "servicediscovery:GetService":
-      return c.sd.send(new GetServiceCommand({ Id: sim.state.cloudMapServiceFor("web", "worker").id }));
+      return env.c.sd.send(new GetServiceCommand({ Id: env.sim.state.cloudMapServiceFor("web", "worker").id }));
     case "servicediscovery:ListInstances":
-      return c.sd.send(new ListInstancesCommand({ ServiceId: frontend.id }));
+      return env.c.sd.send(new ListInstancesCommand({ ServiceId: frontend.id }));
     case "servicediscovery:DiscoverInstances":
-      return c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend" }));
+      return env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend" }));
     case "ecs:DescribeTasks": {
-      const tasks = (await c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "worker" }))).taskArns!;
-      return c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks }));
+      const tasks = (await env.c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "worker" }))).taskArns!;
+      return env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks }));
     }
     case "ecs:DescribeServices":
-      return c.ecs.send(new DescribeServicesCommand({ cluster: "web", services: ["frontend"] }));
+      return env.c.ecs.send(new DescribeServicesCommand({ cluster: "web", services: ["frontend"] }));
     case "ecs:DescribeClusters":
-      return c.ecs.send(new DescribeClustersCommand({ clusters: ["web"] }));
+      return env.c.ecs.send(new DescribeClustersCommand({ clusters: ["web"] }));
     case "ecs:DescribeContainerInstances": {
-      const arns = (await c.ecs.send(new ListContainerInstancesCommand({ cluster: "legacy" }))).containerInstanceArns!;
-      return c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: arns }));
+      const arns = (await env.c.ecs.send(new ListContainerInstancesCommand({ cluster: "legacy" }))).containerInstanceArns!;
+      return env.c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: arns }));
     }
     case "ssm:GetParameter":
-      return c.ssm.send(new GetParameterCommand({ Name: "/app/dev/manifest" }));
+      return env.c.ssm.send(new GetParameterCommand({ Name: "/app/dev/manifest" }));
     case "ssm:PutParameter":
-      return c.ssm.send(new PutParameterCommand({ Name: "/app/dev/manifest", Value: "{}", Overwrite: true }));
+      return env.c.ssm.send(new PutParameterCommand({ Name: "/app/dev/manifest", Value: "{}", Overwrite: true }));
     case "s3:HeadObject":
-      return c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "index.html" }));
+      return env.c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "index.html" }));
     case "ec2:DescribeInstances":
-      return c.ec2.send(new DescribeInstancesCommand({}));
+      return env.c.ec2.send(new DescribeInstancesCommand({}));
     default:
       throw new Error(`no call for fixture operation ${key}`);
   }

@@ -4,7 +4,8 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { simClientConfig, type ScenarioInput, type Simulator } from "../src/index";
+import { afterAll, beforeAll } from "vitest";
+import { simClientConfig, startSimulator, type ScenarioInput, type Simulator, type SimulatorOptions } from "../src/index";
 
 /** Two clusters, three namespaces (one of each type), Fargate, bridge and host services. */
 export const SMALL: ScenarioInput = {
@@ -75,6 +76,25 @@ export function clients(sim: Simulator, extra: { maxAttempts?: number } = {}): C
     ssm: new SSMClient(cfg),
     ec2: new EC2Client(cfg),
   };
+}
+
+export interface SimEnv {
+  sim: Simulator;
+  c: Clients;
+}
+
+/**
+ * A simulator (the SMALL scenario unless told otherwise) and clients for it, shared by a
+ * test file: the fields are set in beforeAll and the simulator is closed in afterAll.
+ */
+export function useSimulator(options: SimulatorOptions = { scenario: SMALL }): SimEnv {
+  const env = {} as SimEnv;
+  beforeAll(async () => {
+    env.sim = await startSimulator(options);
+    env.c = clients(env.sim);
+  });
+  afterAll(() => env.sim.close());
+  return env;
 }
 
 /** Resolves to the error a promise rejects with (fails the test if it resolves). */

@@ -12,19 +12,11 @@ import {
   PutObjectCommand,
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../src/index";
-import { SMALL, clients, failure, type Clients } from "./helpers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { failure, useSimulator } from "./helpers";
 
-let sim: Simulator;
-let c: Clients;
-
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: SMALL });
-  c = clients(sim);
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.setFaults(null));
+const env = useSimulator();
+beforeEach(() => env.sim.setFaults(null));
 
 const md5 = (s: string | Buffer) => `"${createHash("md5").update(s).digest("hex")}"`;
 const crc32b64 = (b: Buffer) => {
@@ -35,116 +27,116 @@ const crc32b64 = (b: Buffer) => {
 
 describe("buckets", () => {
   it("creates a bucket, heads it, and refuses a second create; a missing bucket is NotFound / NoSuchBucket", async () => {
-    await c.s3.send(new CreateBucketCommand({ Bucket: "fresh-bucket" }));
-    await c.s3.send(new HeadBucketCommand({ Bucket: "fresh-bucket" }));
-    expect((await failure(c.s3.send(new CreateBucketCommand({ Bucket: "fresh-bucket" })))).name).toBe("BucketAlreadyOwnedByYou");
-    const head = await failure(c.s3.send(new HeadBucketCommand({ Bucket: "no-such-bucket" })));
+    await env.c.s3.send(new CreateBucketCommand({ Bucket: "fresh-bucket" }));
+    await env.c.s3.send(new HeadBucketCommand({ Bucket: "fresh-bucket" }));
+    expect((await failure(env.c.s3.send(new CreateBucketCommand({ Bucket: "fresh-bucket" })))).name).toBe("BucketAlreadyOwnedByYou");
+    const head = await failure(env.c.s3.send(new HeadBucketCommand({ Bucket: "no-such-bucket" })));
     expect([head.name, head.$metadata?.httpStatusCode]).toEqual(["NotFound", 404]);
-    expect((await failure(c.s3.send(new GetObjectCommand({ Bucket: "no-such-bucket", Key: "k" })))).name).toBe("NoSuchBucket");
+    expect((await failure(env.c.s3.send(new GetObjectCommand({ Bucket: "no-such-bucket", Key: "k" })))).name).toBe("NoSuchBucket");
   });
 });
 
 describe("objects", () => {
   it("stores body, Content-Type and user metadata; answers a strong md5 ETag and LastModified", async () => {
     const body = JSON.stringify([{ targets: ["10.0.0.1:8080"], labels: {} }]);
-    const put = await c.s3.send(
+    const put = await env.c.s3.send(
       new PutObjectCommand({ Bucket: "targets", Key: "targets/ecs-services.json", Body: body, ContentType: "application/json", Metadata: { generation: "7", sha256: "abc" } }),
     );
     expect(put.ETag).toBe(md5(body));
-    const got = await c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "targets/ecs-services.json" }));
+    const got = await env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "targets/ecs-services.json" }));
     expect(await got.Body!.transformToString()).toBe(body);
     expect(got.ETag).toBe(md5(body));
     expect(got.ContentType).toBe("application/json");
     expect(got.Metadata).toEqual({ generation: "7", sha256: "abc" });
     expect(got.LastModified).toBeInstanceOf(Date);
     expect(got.ContentLength).toBe(body.length);
-    const head = await c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "targets/ecs-services.json" }));
+    const head = await env.c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "targets/ecs-services.json" }));
     expect(head).toMatchObject({ ETag: md5(body), ContentLength: body.length, Metadata: { generation: "7", sha256: "abc" } });
     expect(head.LastModified!.getTime()).toBe(got.LastModified!.getTime());
   });
 
   it("answers the stored CRC32 in checksum mode, and the SDK validates it", async () => {
-    await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "crc.json", Body: "checksummed" }));
-    const got = await c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "crc.json", ChecksumMode: "ENABLED" }));
+    await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "crc.json", Body: "checksummed" }));
+    const got = await env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "crc.json", ChecksumMode: "ENABLED" }));
     expect(got.ChecksumCRC32).toBe(crc32b64(Buffer.from("checksummed")));
     expect(await got.Body!.transformToString()).toBe("checksummed");
   });
 
   it("conditional PUT: If-None-Match * creates only once, If-Match swaps only the current ETag", async () => {
     const key = "cas.json";
-    const first = await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v1", IfNoneMatch: "*" }));
-    const again = await failure(c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v1b", IfNoneMatch: "*" })));
+    const first = await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v1", IfNoneMatch: "*" }));
+    const again = await failure(env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v1b", IfNoneMatch: "*" })));
     expect([again.name, again.$metadata?.httpStatusCode]).toEqual(["PreconditionFailed", 412]);
-    const second = await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v2", IfMatch: first.ETag }));
+    const second = await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v2", IfMatch: first.ETag }));
     expect(second.ETag).toBe(md5("v2"));
-    const stale = await failure(c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v3", IfMatch: first.ETag })));
+    const stale = await failure(env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: key, Body: "v3", IfMatch: first.ETag })));
     expect([stale.name, stale.$metadata?.httpStatusCode]).toEqual(["PreconditionFailed", 412]);
-    expect(await (await c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: key }))).Body!.transformToString()).toBe("v2");
-    const missing = await failure(c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "never-written", Body: "x", IfMatch: first.ETag })));
+    expect(await (await env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: key }))).Body!.transformToString()).toBe("v2");
+    const missing = await failure(env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "never-written", Body: "x", IfMatch: first.ETag })));
     expect([missing.name, missing.$metadata?.httpStatusCode]).toEqual(["NoSuchKey", 404]);
   });
 
   it("conditional GET: If-None-Match on the current ETag is 304 without body, If-Match on another is 412", async () => {
-    const put = await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "cond-get.json", Body: "same" }));
-    const notModified = await failure(c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfNoneMatch: put.ETag })));
+    const put = await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "cond-get.json", Body: "same" }));
+    const notModified = await failure(env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfNoneMatch: put.ETag })));
     expect(notModified.$metadata?.httpStatusCode).toBe(304);
-    const changed = await c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfNoneMatch: md5("other") }));
+    const changed = await env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfNoneMatch: md5("other") }));
     expect(await changed.Body!.transformToString()).toBe("same");
-    const mismatch = await failure(c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfMatch: md5("other") })));
+    const mismatch = await failure(env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfMatch: md5("other") })));
     expect([mismatch.name, mismatch.$metadata?.httpStatusCode]).toEqual(["PreconditionFailed", 412]);
-    const since = await failure(c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfModifiedSince: new Date(Date.now() + 60_000) })));
+    const since = await failure(env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfModifiedSince: new Date(Date.now() + 60_000) })));
     expect(since.$metadata?.httpStatusCode).toBe(304);
   });
 
   it("missing keys: GetObject NoSuchKey, HeadObject NotFound; DeleteObject is idempotent", async () => {
-    await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "doomed", Body: "x" }));
-    await c.s3.send(new DeleteObjectCommand({ Bucket: "targets", Key: "doomed" }));
-    await c.s3.send(new DeleteObjectCommand({ Bucket: "targets", Key: "doomed" }));
-    const get = await failure(c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "doomed" })));
+    await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "doomed", Body: "x" }));
+    await env.c.s3.send(new DeleteObjectCommand({ Bucket: "targets", Key: "doomed" }));
+    await env.c.s3.send(new DeleteObjectCommand({ Bucket: "targets", Key: "doomed" }));
+    const get = await failure(env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "doomed" })));
     expect([get.name, get.$metadata?.httpStatusCode]).toEqual(["NoSuchKey", 404]);
-    const head = await failure(c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "doomed" })));
+    const head = await failure(env.c.s3.send(new HeadObjectCommand({ Bucket: "targets", Key: "doomed" })));
     expect([head.name, head.$metadata?.httpStatusCode]).toEqual(["NotFound", 404]);
   });
 
   it("serves byte ranges", async () => {
-    await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "range.txt", Body: "0123456789" }));
-    const r = await c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "range.txt", Range: "bytes=2-5" }));
+    await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "range.txt", Body: "0123456789" }));
+    const r = await env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "range.txt", Range: "bytes=2-5" }));
     expect(await r.Body!.transformToString()).toBe("2345");
     expect(r.ContentRange).toBe("bytes 2-5/10");
   });
 
   it("an injected ConditionalRequestConflict is a 409 the SDK names", async () => {
-    sim.setFaults({ next: [{ operation: "s3:PutObject", error: "ConditionalRequestConflict" }] });
-    const err = await failure(c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "conflict", Body: "x", IfNoneMatch: "*" })));
+    env.sim.setFaults({ next: [{ operation: "s3:PutObject", error: "ConditionalRequestConflict" }] });
+    const err = await failure(env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "conflict", Body: "x", IfNoneMatch: "*" })));
     expect([err.name, err.$metadata?.httpStatusCode]).toEqual(["ConditionalRequestConflict", 409]);
-    await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "conflict", Body: "x", IfNoneMatch: "*" }));
+    await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "conflict", Body: "x", IfNoneMatch: "*" }));
   });
 });
 
 describe("aws-chunked uploads", () => {
   it("decodes the SDK's streaming upload (aws-chunked, CRC32 trailer)", async () => {
     const seen: Record<string, string>[] = [];
-    c.s3.middlewareStack.add((next) => async (args) => {
+    env.c.s3.middlewareStack.add((next) => async (args) => {
       seen.push({ ...(args.request as { headers: Record<string, string> }).headers });
       return next(args);
     }, { step: "finalizeRequest", name: "recordHeaders" });
     try {
       const data = Buffer.alloc(200_000, "abcdefgh");
-      const put = await c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "stream.bin", Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]), ContentLength: data.length }));
+      const put = await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "stream.bin", Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]), ContentLength: data.length }));
       expect(seen[0]!["content-encoding"]).toContain("aws-chunked");
       expect(seen[0]!["x-amz-trailer"]).toBe("x-amz-checksum-crc32");
       expect(put.ETag).toBe(md5(data));
-      const got = await c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "stream.bin", ChecksumMode: "ENABLED" }));
+      const got = await env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "stream.bin", ChecksumMode: "ENABLED" }));
       expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
       expect(got.ChecksumCRC32).toBe(crc32b64(data));
     } finally {
-      c.s3.middlewareStack.remove("recordHeaders");
+      env.c.s3.middlewareStack.remove("recordHeaders");
     }
   });
 
   function rawPut(path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; continued: boolean }> {
     return new Promise((resolve, reject) => {
-      const req = request(`${sim.url}${path}`, { method: "PUT", headers: { ...headers, "content-length": String(body.length), expect: "100-continue" } });
+      const req = request(`${env.sim.url}${path}`, { method: "PUT", headers: { ...headers, "content-length": String(body.length), expect: "100-continue" } });
       let continued = false;
       req.on("continue", () => {
         continued = true;
@@ -173,34 +165,34 @@ describe("aws-chunked uploads", () => {
     const data = Buffer.from("hello chunked world");
     const ok = await rawPut("/targets/raw.txt", framed(data, crc32b64(data)), headers(data.length));
     expect(ok).toMatchObject({ status: 200, continued: true });
-    expect(sim.state.s3.get("targets", "raw.txt").body.toString()).toBe("hello chunked world");
+    expect(env.sim.state.s3.get("targets", "raw.txt").body.toString()).toBe("hello chunked world");
     const bad = await rawPut("/targets/raw.txt", framed(Buffer.from("tampered body here!"), crc32b64(data)), headers(data.length));
     expect(bad.status).toBe(400);
     expect(bad.text).toContain("<Code>BadDigest</Code>");
-    expect(sim.state.s3.get("targets", "raw.txt").body.toString()).toBe("hello chunked world");
+    expect(env.sim.state.s3.get("targets", "raw.txt").body.toString()).toBe("hello chunked world");
   });
 });
 
 describe("ListObjectsV2", () => {
   it("pages 150 keys with the paginator (page size 7) and rolls up a delimiter", async () => {
-    await c.s3.send(new CreateBucketCommand({ Bucket: "listing" }));
-    for (let i = 0; i < 150; i++) sim.state.s3.put("listing", `data/${String(i).padStart(3, "0")}.json`, Buffer.from(String(i)));
-    sim.state.s3.put("listing", "other/x", Buffer.from("x"));
-    sim.setPageSizes({ "s3:ListObjectsV2": 7 });
+    await env.c.s3.send(new CreateBucketCommand({ Bucket: "listing" }));
+    for (let i = 0; i < 150; i++) env.sim.state.s3.put("listing", `data/${String(i).padStart(3, "0")}.json`, Buffer.from(String(i)));
+    env.sim.state.s3.put("listing", "other/x", Buffer.from("x"));
+    env.sim.setPageSizes({ "s3:ListObjectsV2": 7 });
     try {
       const keys: string[] = [];
-      for await (const p of paginateListObjectsV2({ client: c.s3 }, { Bucket: "listing", Prefix: "data/" })) keys.push(...(p.Contents ?? []).map((o) => o.Key!));
+      for await (const p of paginateListObjectsV2({ client: env.c.s3 }, { Bucket: "listing", Prefix: "data/" })) keys.push(...(p.Contents ?? []).map((o) => o.Key!));
       expect(keys).toHaveLength(150);
       expect(keys[0]).toBe("data/000.json");
       expect(keys).toEqual([...keys].sort());
-      expect(sim.calls.get("s3:ListObjectsV2")).toBeGreaterThanOrEqual(22);
+      expect(env.sim.calls.get("s3:ListObjectsV2")).toBeGreaterThanOrEqual(22);
     } finally {
-      sim.setPageSizes(null);
+      env.sim.setPageSizes(null);
     }
-    const rolled = await c.s3.send(new ListObjectsV2Command({ Bucket: "listing", Delimiter: "/" }));
+    const rolled = await env.c.s3.send(new ListObjectsV2Command({ Bucket: "listing", Delimiter: "/" }));
     expect(rolled.CommonPrefixes!.map((p) => p.Prefix)).toEqual(["data/", "other/"]);
     expect(rolled.Contents ?? []).toEqual([]);
-    const one = await c.s3.send(new ListObjectsV2Command({ Bucket: "listing", Prefix: "data/149" }));
+    const one = await env.c.s3.send(new ListObjectsV2Command({ Bucket: "listing", Prefix: "data/149" }));
     expect(one.Contents![0]).toMatchObject({ Key: "data/149.json", Size: 3, ETag: md5("149"), StorageClass: "STANDARD" });
     expect(one.KeyCount).toBe(1);
     expect(one.IsTruncated).toBe(false);

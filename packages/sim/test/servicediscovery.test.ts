@@ -20,27 +20,20 @@ import {
   paginateListNamespaces,
   paginateListServices,
 } from "@aws-sdk/client-servicediscovery";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateScenario, startSimulator, type Simulator } from "../src/index";
-import { SMALL, clients, failure, type Clients } from "./helpers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { generateScenario, startSimulator } from "../src/index";
+import { clients, failure, useSimulator } from "./helpers";
 
-let sim: Simulator;
-let c: Clients;
+const env = useSimulator();
+beforeEach(() => env.sim.setPageSizes(null));
 
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: SMALL });
-  c = clients(sim);
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.setPageSizes(null));
-
-const nsId = async (name: string) => (await c.sd.send(new ListNamespacesCommand({}))).Namespaces!.find((n) => n.Name === name)!.Id!;
+const nsId = async (name: string) => (await env.c.sd.send(new ListNamespacesCommand({}))).Namespaces!.find((n) => n.Name === name)!.Id!;
 const serviceByName = async (ns: string, name: string) =>
-  (await c.sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [await nsId(ns)], Condition: "EQ" }] }))).Services!.find((s) => s.Name === name)!;
+  (await env.c.sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [await nsId(ns)], Condition: "EQ" }] }))).Services!.find((s) => s.Name === name)!;
 
 describe("namespaces", () => {
   it("lists every namespace type with properties and filters by TYPE", async () => {
-    const all = await c.sd.send(new ListNamespacesCommand({}));
+    const all = await env.c.sd.send(new ListNamespacesCommand({}));
     expect(all.Namespaces!.map((n) => [n.Name, n.Type])).toEqual([
       ["internal.local", "DNS_PRIVATE"],
       ["apps", "HTTP"],
@@ -49,17 +42,17 @@ describe("namespaces", () => {
     expect(all.Namespaces![0]!.Properties!.DnsProperties!.HostedZoneId).toMatch(/^Z[0-9A-F]+$/);
     expect(all.Namespaces![1]!.Properties!.HttpProperties!.HttpName).toBe("apps");
     expect(all.Namespaces![0]!.CreateDate).toBeInstanceOf(Date);
-    const http = await c.sd.send(new ListNamespacesCommand({ Filters: [{ Name: "TYPE", Values: ["HTTP"], Condition: "EQ" }] }));
+    const http = await env.c.sd.send(new ListNamespacesCommand({ Filters: [{ Name: "TYPE", Values: ["HTTP"], Condition: "EQ" }] }));
     expect(http.Namespaces!.map((n) => n.Name)).toEqual(["apps"]);
   });
 
   it("gets a namespace by id and by ARN; an unknown one is NamespaceNotFound", async () => {
     const id = await nsId("internal.local");
-    const byId = await c.sd.send(new GetNamespaceCommand({ Id: id }));
+    const byId = await env.c.sd.send(new GetNamespaceCommand({ Id: id }));
     expect(byId.Namespace).toMatchObject({ Id: id, Name: "internal.local", Type: "DNS_PRIVATE", Description: "private", ServiceCount: 3 });
-    const byArn = await c.sd.send(new GetNamespaceCommand({ Id: byId.Namespace!.Arn! }));
+    const byArn = await env.c.sd.send(new GetNamespaceCommand({ Id: byId.Namespace!.Arn! }));
     expect(byArn.Namespace!.Id).toBe(id);
-    expect((await failure(c.sd.send(new GetNamespaceCommand({ Id: "ns-doesnotexist0000" })))).name).toBe("NamespaceNotFound");
+    expect((await failure(env.c.sd.send(new GetNamespaceCommand({ Id: "ns-doesnotexist0000" })))).name).toBe("NamespaceNotFound");
   });
 
   it("pages through more than 100 namespaces with the SDK paginator", async () => {
@@ -79,36 +72,36 @@ describe("namespaces", () => {
 describe("services", () => {
   it("filters ListServices by NAMESPACE_ID; summaries carry no NamespaceId, GetService does", async () => {
     const id = await nsId("internal.local");
-    const res = await c.sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [id], Condition: "EQ" }] }));
+    const res = await env.c.sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [id], Condition: "EQ" }] }));
     expect(res.Services!.map((s) => s.Name)).toEqual(["frontend", "billing", "haproxy"]);
     for (const s of res.Services!) expect((s as Record<string, unknown>).NamespaceId).toBeUndefined();
     expect(res.Services![0]).toMatchObject({ Type: "DNS_HTTP", InstanceCount: 2, HealthCheckCustomConfig: { FailureThreshold: 1 } });
-    const got = await c.sd.send(new GetServiceCommand({ Id: res.Services![0]!.Id! }));
+    const got = await env.c.sd.send(new GetServiceCommand({ Id: res.Services![0]!.Id! }));
     expect(got.Service).toMatchObject({ Name: "frontend", NamespaceId: id, InstanceCount: 2 });
-    expect((await failure(c.sd.send(new GetServiceCommand({ Id: "srv-doesnotexist000" })))).name).toBe("ServiceNotFound");
+    expect((await failure(env.c.sd.send(new GetServiceCommand({ Id: "srv-doesnotexist000" })))).name).toBe("ServiceNotFound");
   });
 
   it("creates and deletes a service; duplicate and in-use are refused", async () => {
     const id = await nsId("apps");
-    const created = await c.sd.send(new CreateServiceCommand({ Name: "manual", NamespaceId: id, Tags: [{ Key: "METRICS_PORT", Value: "9000" }] }));
+    const created = await env.c.sd.send(new CreateServiceCommand({ Name: "manual", NamespaceId: id, Tags: [{ Key: "METRICS_PORT", Value: "9000" }] }));
     expect(created.Service).toMatchObject({ Name: "manual", NamespaceId: id, Type: "HTTP" });
-    expect((await failure(c.sd.send(new CreateServiceCommand({ Name: "manual", NamespaceId: id })))).name).toBe("ServiceAlreadyExists");
-    await c.sd.send(new RegisterInstanceCommand({ ServiceId: created.Service!.Id!, InstanceId: "one", Attributes: { AWS_INSTANCE_IPV4: "10.9.9.9" } }));
-    expect((await failure(c.sd.send(new DeleteServiceCommand({ Id: created.Service!.Id! })))).name).toBe("ResourceInUse");
-    await c.sd.send(new DeregisterInstanceCommand({ ServiceId: created.Service!.Id!, InstanceId: "one" }));
-    await c.sd.send(new DeleteServiceCommand({ Id: created.Service!.Id! }));
-    expect((await failure(c.sd.send(new GetServiceCommand({ Id: created.Service!.Id! })))).name).toBe("ServiceNotFound");
+    expect((await failure(env.c.sd.send(new CreateServiceCommand({ Name: "manual", NamespaceId: id })))).name).toBe("ServiceAlreadyExists");
+    await env.c.sd.send(new RegisterInstanceCommand({ ServiceId: created.Service!.Id!, InstanceId: "one", Attributes: { AWS_INSTANCE_IPV4: "10.9.9.9" } }));
+    expect((await failure(env.c.sd.send(new DeleteServiceCommand({ Id: created.Service!.Id! })))).name).toBe("ResourceInUse");
+    await env.c.sd.send(new DeregisterInstanceCommand({ ServiceId: created.Service!.Id!, InstanceId: "one" }));
+    await env.c.sd.send(new DeleteServiceCommand({ Id: created.Service!.Id! }));
+    expect((await failure(env.c.sd.send(new GetServiceCommand({ Id: created.Service!.Id! })))).name).toBe("ServiceNotFound");
   });
 
   it("tags and untags a service; ListTagsForResource reflects it", async () => {
     const svc = await serviceByName("apps", "worker");
-    const tags = async () => Object.fromEntries((await c.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc.Arn! }))).Tags!.map((t) => [t.Key, t.Value]));
+    const tags = async () => Object.fromEntries((await env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc.Arn! }))).Tags!.map((t) => [t.Key, t.Value]));
     expect(await tags()).toEqual({ METRICS_PORT: "9102" });
-    await c.sd.send(new TagResourceCommand({ ResourceARN: svc.Arn!, Tags: [{ Key: "METRICS_PATH", Value: "/stats" }] }));
+    await env.c.sd.send(new TagResourceCommand({ ResourceARN: svc.Arn!, Tags: [{ Key: "METRICS_PATH", Value: "/stats" }] }));
     expect(await tags()).toEqual({ METRICS_PORT: "9102", METRICS_PATH: "/stats" });
-    await c.sd.send(new UntagResourceCommand({ ResourceARN: svc.Arn!, TagKeys: ["METRICS_PATH"] }));
+    await env.c.sd.send(new UntagResourceCommand({ ResourceARN: svc.Arn!, TagKeys: ["METRICS_PATH"] }));
     expect(await tags()).toEqual({ METRICS_PORT: "9102" });
-    const bad = await failure(c.sd.send(new ListTagsForResourceCommand({ ResourceARN: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-nope" })));
+    const bad = await failure(env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-nope" })));
     expect(bad.name).toBe("ResourceNotFoundException");
   });
 
@@ -125,13 +118,13 @@ describe("services", () => {
   });
 
   it("rejects MaxResults above the API maximum", async () => {
-    expect((await failure(c.sd.send(new ListServicesCommand({ MaxResults: 101 })))).name).toBe("InvalidInput");
+    expect((await failure(env.c.sd.send(new ListServicesCommand({ MaxResults: 101 })))).name).toBe("InvalidInput");
   });
 });
 
 describe("instances", () => {
   it("lists ECS registrations with the attributes ECS sets (EC2_INSTANCE_ID only on EC2)", async () => {
-    const fargate = await c.sd.send(new ListInstancesCommand({ ServiceId: (await serviceByName("internal.local", "frontend")).Id! }));
+    const fargate = await env.c.sd.send(new ListInstancesCommand({ ServiceId: (await serviceByName("internal.local", "frontend")).Id! }));
     expect(fargate.Instances).toHaveLength(2);
     const a = fargate.Instances![0]!;
     expect(a.Id).toMatch(/^[0-9a-f]{32}$/);
@@ -144,21 +137,21 @@ describe("instances", () => {
       ECS_CLUSTER_NAME: "web",
       ECS_TASK_DEFINITION_FAMILY: "frontend",
     });
-    const bridge = await c.sd.send(new ListInstancesCommand({ ServiceId: (await serviceByName("internal.local", "billing")).Id! }));
+    const bridge = await env.c.sd.send(new ListInstancesCommand({ ServiceId: (await serviceByName("internal.local", "billing")).Id! }));
     for (const i of bridge.Instances!) {
       expect(i.Attributes!.EC2_INSTANCE_ID).toMatch(/^i-[0-9a-f]{17}$/);
       expect(Number(i.Attributes!.AWS_INSTANCE_PORT)).toBeGreaterThanOrEqual(32768);
     }
-    const worker = await c.sd.send(new ListInstancesCommand({ ServiceId: (await serviceByName("apps", "worker")).Id! }));
+    const worker = await env.c.sd.send(new ListInstancesCommand({ ServiceId: (await serviceByName("apps", "worker")).Id! }));
     expect(worker.Instances![0]!.Attributes!.AWS_INSTANCE_PORT).toBe("9102");
   });
 
   it("discovers by health (HEALTHY / UNHEALTHY / ALL / HEALTHY_OR_ELSE_ALL) and query parameters", async () => {
-    const frontend = sim.state.tasks({ cluster: "web", service: "frontend" });
-    sim.state.setTaskHealth(frontend[0]!.taskArn!, "UNHEALTHY");
+    const frontend = env.sim.state.tasks({ cluster: "web", service: "frontend" });
+    env.sim.state.setTaskHealth(frontend[0]!.taskArn!, "UNHEALTHY");
     try {
       const discover = (HealthStatus?: "HEALTHY" | "UNHEALTHY" | "ALL" | "HEALTHY_OR_ELSE_ALL") =>
-        c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend", ...(HealthStatus ? { HealthStatus } : {}) }));
+        env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend", ...(HealthStatus ? { HealthStatus } : {}) }));
       expect((await discover("ALL")).Instances).toHaveLength(2);
       expect((await discover()).Instances).toHaveLength(2);
       const healthy = await discover("HEALTHY");
@@ -167,40 +160,40 @@ describe("instances", () => {
       expect((await discover("HEALTHY_OR_ELSE_ALL")).Instances).toHaveLength(1);
       const one = healthy.Instances![0]!;
       expect(one).toMatchObject({ NamespaceName: "internal.local", ServiceName: "frontend" });
-      const q = await c.sd.send(
+      const q = await env.c.sd.send(
         new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend", QueryParameters: { AWS_INSTANCE_IPV4: one.Attributes!.AWS_INSTANCE_IPV4! } }),
       );
       expect(q.Instances!.map((i) => i.InstanceId)).toEqual([one.InstanceId]);
-      const status = await c.sd.send(new GetInstancesHealthStatusCommand({ ServiceId: (await serviceByName("internal.local", "frontend")).Id! }));
+      const status = await env.c.sd.send(new GetInstancesHealthStatusCommand({ ServiceId: (await serviceByName("internal.local", "frontend")).Id! }));
       expect(Object.values(status.Status!).sort()).toEqual(["HEALTHY", "UNHEALTHY"]);
     } finally {
-      sim.state.setTaskHealth(frontend[0]!.taskArn!, "HEALTHY");
+      env.sim.state.setTaskHealth(frontend[0]!.taskArn!, "HEALTHY");
     }
   });
 
   it("DiscoverInstances works on an HTTP namespace and an unknown service is ServiceNotFound", async () => {
-    const res = await c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "apps", ServiceName: "worker" }));
+    const res = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "apps", ServiceName: "worker" }));
     expect(res.Instances).toHaveLength(1);
-    expect((await failure(c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "apps", ServiceName: "nope" })))).name).toBe("ServiceNotFound");
-    expect((await failure(c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "nope", ServiceName: "x" })))).name).toBe("NamespaceNotFound");
+    expect((await failure(env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "apps", ServiceName: "nope" })))).name).toBe("ServiceNotFound");
+    expect((await failure(env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "nope", ServiceName: "x" })))).name).toBe("NamespaceNotFound");
   });
 
   it("registers and deregisters instances; the revision moves with every change", async () => {
     const svc = await serviceByName("example.com", "untagged");
-    const rev = async () => (await c.sd.send(new DiscoverInstancesRevisionCommand({ NamespaceName: "example.com", ServiceName: "untagged" }))).InstancesRevision!;
+    const rev = async () => (await env.c.sd.send(new DiscoverInstancesRevisionCommand({ NamespaceName: "example.com", ServiceName: "untagged" }))).InstancesRevision!;
     const r0 = await rev();
-    const reg = await c.sd.send(new RegisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1", Attributes: { AWS_INSTANCE_IPV4: "10.1.2.3", AWS_INSTANCE_PORT: "9100" } }));
+    const reg = await env.c.sd.send(new RegisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1", Attributes: { AWS_INSTANCE_IPV4: "10.1.2.3", AWS_INSTANCE_PORT: "9100" } }));
     expect(reg.OperationId).toMatch(/^[0-9a-f]{32}$/);
-    const op = await c.sd.send(new GetOperationCommand({ OperationId: reg.OperationId! }));
+    const op = await env.c.sd.send(new GetOperationCommand({ OperationId: reg.OperationId! }));
     expect(op.Operation).toMatchObject({ Status: "SUCCESS", Type: "REGISTER_INSTANCE", Targets: { SERVICE: svc.Id, INSTANCE: "manual-1" } });
     const r1 = await rev();
     expect(r1).toBeGreaterThan(r0);
-    const discovered = await c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "example.com", ServiceName: "untagged" }));
+    const discovered = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "example.com", ServiceName: "untagged" }));
     expect(discovered.InstancesRevision).toBe(r1);
     expect(discovered.Instances!.map((i) => i.InstanceId)).toContain("manual-1");
-    await c.sd.send(new DeregisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1" }));
+    await env.c.sd.send(new DeregisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1" }));
     expect(await rev()).toBeGreaterThan(r1);
-    expect((await failure(c.sd.send(new DeregisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1" })))).name).toBe("InstanceNotFound");
+    expect((await failure(env.c.sd.send(new DeregisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1" })))).name).toBe("InstanceNotFound");
   });
 
   it("pages ListInstances and GetInstancesHealthStatus over 130 instances", async () => {

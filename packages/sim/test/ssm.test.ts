@@ -1,20 +1,12 @@
 import { DeleteParameterCommand, GetParameterCommand, GetParametersByPathCommand, GetParametersCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../src/index";
-import { SMALL, clients, failure, type Clients } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { failure, useSimulator } from "./helpers";
 
-let sim: Simulator;
-let c: Clients;
-
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: SMALL });
-  c = clients(sim);
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 
 describe("SSM Parameter Store", () => {
   it("reads a seeded parameter with version, type, ARN and date", async () => {
-    const r = await c.ssm.send(new GetParameterCommand({ Name: "/app/dev/manifest" }));
+    const r = await env.c.ssm.send(new GetParameterCommand({ Name: "/app/dev/manifest" }));
     expect(r.Parameter).toMatchObject({
       Name: "/app/dev/manifest",
       Type: "String",
@@ -28,47 +20,47 @@ describe("SSM Parameter Store", () => {
 
   it("PutParameter creates, refuses to overwrite without Overwrite, and increments Version", async () => {
     const name = "/app/dev/targets/manifest";
-    expect((await c.ssm.send(new PutParameterCommand({ Name: name, Value: "a", Type: "String" }))).Version).toBe(1);
-    const exists = await failure(c.ssm.send(new PutParameterCommand({ Name: name, Value: "b", Type: "String" })));
+    expect((await env.c.ssm.send(new PutParameterCommand({ Name: name, Value: "a", Type: "String" }))).Version).toBe(1);
+    const exists = await failure(env.c.ssm.send(new PutParameterCommand({ Name: name, Value: "b", Type: "String" })));
     expect(exists.name).toBe("ParameterAlreadyExists");
-    const v2 = await c.ssm.send(new PutParameterCommand({ Name: name, Value: "b", Overwrite: true }));
+    const v2 = await env.c.ssm.send(new PutParameterCommand({ Name: name, Value: "b", Overwrite: true }));
     expect(v2).toMatchObject({ Version: 2, Tier: "Standard" });
-    expect((await c.ssm.send(new GetParameterCommand({ Name: name }))).Parameter).toMatchObject({ Value: "b", Version: 2 });
-    expect((await c.ssm.send(new GetParameterCommand({ Name: `${name}:1` }))).Parameter).toMatchObject({ Value: "a", Version: 1 });
-    const noType = await failure(c.ssm.send(new PutParameterCommand({ Name: "/app/dev/untyped", Value: "x" })));
+    expect((await env.c.ssm.send(new GetParameterCommand({ Name: name }))).Parameter).toMatchObject({ Value: "b", Version: 2 });
+    expect((await env.c.ssm.send(new GetParameterCommand({ Name: `${name}:1` }))).Parameter).toMatchObject({ Value: "a", Version: 1 });
+    const noType = await failure(env.c.ssm.send(new PutParameterCommand({ Name: "/app/dev/untyped", Value: "x" })));
     expect(noType.name).toBe("ValidationException");
   });
 
   it("enforces 4096 characters for Standard and 8192 for Advanced", async () => {
-    await c.ssm.send(new PutParameterCommand({ Name: "/limits/std", Value: "x".repeat(4096), Type: "String" }));
-    const tooLong = await failure(c.ssm.send(new PutParameterCommand({ Name: "/limits/std", Value: "x".repeat(4097), Type: "String", Overwrite: true })));
+    await env.c.ssm.send(new PutParameterCommand({ Name: "/limits/std", Value: "x".repeat(4096), Type: "String" }));
+    const tooLong = await failure(env.c.ssm.send(new PutParameterCommand({ Name: "/limits/std", Value: "x".repeat(4097), Type: "String", Overwrite: true })));
     expect(tooLong.name).toBe("ValidationException");
     expect(tooLong.message).toContain("4096");
-    expect((await c.ssm.send(new GetParameterCommand({ Name: "/limits/std" }))).Parameter!.Value).toHaveLength(4096);
-    const adv = await c.ssm.send(new PutParameterCommand({ Name: "/limits/adv", Value: "y".repeat(8000), Type: "String", Tier: "Advanced" }));
+    expect((await env.c.ssm.send(new GetParameterCommand({ Name: "/limits/std" }))).Parameter!.Value).toHaveLength(4096);
+    const adv = await env.c.ssm.send(new PutParameterCommand({ Name: "/limits/adv", Value: "y".repeat(8000), Type: "String", Tier: "Advanced" }));
     expect(adv.Tier).toBe("Advanced");
-    expect((await failure(c.ssm.send(new PutParameterCommand({ Name: "/limits/adv", Value: "y".repeat(8193), Overwrite: true })))).name).toBe("ValidationException");
+    expect((await failure(env.c.ssm.send(new PutParameterCommand({ Name: "/limits/adv", Value: "y".repeat(8193), Overwrite: true })))).name).toBe("ValidationException");
   });
 
   it("GetParameters reports unknown names in InvalidParameters; more than 10 is a ValidationException", async () => {
-    const r = await c.ssm.send(new GetParametersCommand({ Names: ["/app/dev/manifest", "/nope"] }));
+    const r = await env.c.ssm.send(new GetParametersCommand({ Names: ["/app/dev/manifest", "/nope"] }));
     expect(r.Parameters!.map((p) => p.Name)).toEqual(["/app/dev/manifest"]);
     expect(r.InvalidParameters).toEqual(["/nope"]);
     const many = Array.from({ length: 11 }, (_, i) => `/p${i}`);
-    expect((await failure(c.ssm.send(new GetParametersCommand({ Names: many })))).name).toBe("ValidationException");
+    expect((await failure(env.c.ssm.send(new GetParametersCommand({ Names: many })))).name).toBe("ValidationException");
   });
 
   it("GetParametersByPath lists one level or recursively", async () => {
-    await c.ssm.send(new PutParameterCommand({ Name: "/tree/a", Value: "1", Type: "String" }));
-    await c.ssm.send(new PutParameterCommand({ Name: "/tree/sub/b", Value: "2", Type: "String" }));
-    expect((await c.ssm.send(new GetParametersByPathCommand({ Path: "/tree" }))).Parameters!.map((p) => p.Name)).toEqual(["/tree/a"]);
-    expect((await c.ssm.send(new GetParametersByPathCommand({ Path: "/tree", Recursive: true }))).Parameters!.map((p) => p.Name)).toEqual(["/tree/a", "/tree/sub/b"]);
+    await env.c.ssm.send(new PutParameterCommand({ Name: "/tree/a", Value: "1", Type: "String" }));
+    await env.c.ssm.send(new PutParameterCommand({ Name: "/tree/sub/b", Value: "2", Type: "String" }));
+    expect((await env.c.ssm.send(new GetParametersByPathCommand({ Path: "/tree" }))).Parameters!.map((p) => p.Name)).toEqual(["/tree/a"]);
+    expect((await env.c.ssm.send(new GetParametersByPathCommand({ Path: "/tree", Recursive: true }))).Parameters!.map((p) => p.Name)).toEqual(["/tree/a", "/tree/sub/b"]);
   });
 
   it("DeleteParameter removes it; reading or deleting it again is ParameterNotFound", async () => {
-    await c.ssm.send(new PutParameterCommand({ Name: "/gone", Value: "x", Type: "String" }));
-    await c.ssm.send(new DeleteParameterCommand({ Name: "/gone" }));
-    expect((await failure(c.ssm.send(new GetParameterCommand({ Name: "/gone" })))).name).toBe("ParameterNotFound");
-    expect((await failure(c.ssm.send(new DeleteParameterCommand({ Name: "/gone" })))).name).toBe("ParameterNotFound");
+    await env.c.ssm.send(new PutParameterCommand({ Name: "/gone", Value: "x", Type: "String" }));
+    await env.c.ssm.send(new DeleteParameterCommand({ Name: "/gone" }));
+    expect((await failure(env.c.ssm.send(new GetParameterCommand({ Name: "/gone" })))).name).toBe("ParameterNotFound");
+    expect((await failure(env.c.ssm.send(new DeleteParameterCommand({ Name: "/gone" })))).name).toBe("ParameterNotFound");
   });
 });

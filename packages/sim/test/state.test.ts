@@ -1,26 +1,19 @@
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { DiscoverInstancesCommand, ListTagsForResourceCommand } from "@aws-sdk/client-servicediscovery";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimError, TASK_STATUSES, seedState, parseScenario, startSimulator, type CloudMapChange, type Simulator, type TaskChange } from "../src/index";
-import { SMALL, clients, type Clients } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { SimError, TASK_STATUSES, seedState, parseScenario, type CloudMapChange, type TaskChange } from "../src/index";
+import { SMALL, useSimulator } from "./helpers";
 
-let sim: Simulator;
-let c: Clients;
+const env = useSimulator();
 
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: SMALL });
-  c = clients(sim);
-});
-afterAll(() => sim.close());
-
-const registered = (cluster: string, service: string) => [...sim.state.cloudMapServiceFor(cluster, service).instances.keys()];
+const registered = (cluster: string, service: string) => [...env.sim.state.cloudMapServiceFor(cluster, service).instances.keys()];
 const idOf = (arn: string) => arn.split("/").pop()!;
 
 describe("task lifecycle", () => {
   it("startTask walks PROVISIONING → RUNNING, one change per step, registering in Cloud Map at ACTIVATING", async () => {
     const changes: { status: string; version: number; inCloudMap: boolean; task: TaskChange["task"] }[] = [];
-    const off = sim.state.onChange((ch) => changes.push({ status: ch.lastStatus, version: ch.version, inCloudMap: registered("web", "frontend").includes(ch.taskId), task: ch.task }));
-    const task = sim.state.startTask("web", "frontend");
+    const off = env.sim.state.onChange((ch) => changes.push({ status: ch.lastStatus, version: ch.version, inCloudMap: registered("web", "frontend").includes(ch.taskId), task: ch.task }));
+    const task = env.sim.state.startTask("web", "frontend");
     off();
     expect(changes.map((x) => [x.status, x.version, x.inCloudMap])).toEqual([
       ["PROVISIONING", 1, false],
@@ -30,42 +23,42 @@ describe("task lifecycle", () => {
     ]);
     expect(changes[3]!.task).toMatchObject({ taskArn: task.taskArn, lastStatus: "RUNNING", version: 4, group: "service:frontend" });
     expect(changes[0]!.task.containers![0]!.lastStatus).toBe("PENDING");
-    const described = (await c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [task.taskArn!] }))).tasks![0]!;
+    const described = (await env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [task.taskArn!] }))).tasks![0]!;
     expect(described.version).toBe(4);
-    const d = await c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend" }));
+    const d = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend" }));
     expect(d.Instances!.map((i) => i.InstanceId)).toContain(idOf(task.taskArn!));
   });
 
   it("stopTask deregisters at DEACTIVATING and keeps the STOPPED task describable", async () => {
-    const task = sim.state.startTask("web", "frontend");
+    const task = env.sim.state.startTask("web", "frontend");
     const statuses: string[] = [];
-    const off = sim.state.onChange((ch) => {
+    const off = env.sim.state.onChange((ch) => {
       statuses.push(`${ch.previousStatus}>${ch.lastStatus}:${ch.version}:${registered("web", "frontend").includes(ch.taskId)}`);
     });
-    const stopped = sim.state.stopTask(task.taskArn!);
+    const stopped = env.sim.state.stopTask(task.taskArn!);
     off();
     expect(statuses).toEqual(["RUNNING>DEACTIVATING:5:false", "DEACTIVATING>STOPPING:6:false", "STOPPING>DEPROVISIONING:7:false", "DEPROVISIONING>STOPPED:8:false"]);
     expect(stopped).toMatchObject({ lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated" });
     expect(stopped.stoppedAt).toBeInstanceOf(Date);
     expect(stopped.attachments![0]!.status).toBe("DELETED");
-    const stoppedList = await c.ecs.send(new ListTasksCommand({ cluster: "web", desiredStatus: "STOPPED" }));
+    const stoppedList = await env.c.ecs.send(new ListTasksCommand({ cluster: "web", desiredStatus: "STOPPED" }));
     expect(stoppedList.taskArns).toContain(task.taskArn);
-    expect((await c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns).not.toContain(task.taskArn);
-    expect((await c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [task.taskArn!] }))).tasks![0]!.lastStatus).toBe("STOPPED");
+    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns).not.toContain(task.taskArn);
+    expect((await env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [task.taskArn!] }))).tasks![0]!.lastStatus).toBe("STOPPED");
   });
 
   it("setTaskStatus moves forward only; skipping ACTIVATING still registers, skipping to STOPPED deregisters", () => {
-    const task = sim.state.startTask("web", "frontend", { until: "PROVISIONING" });
+    const task = env.sim.state.startTask("web", "frontend", { until: "PROVISIONING" });
     expect(task.version).toBe(1);
     expect(registered("web", "frontend")).not.toContain(idOf(task.taskArn!));
-    const running = sim.state.setTaskStatus(task.taskArn!, "RUNNING");
+    const running = env.sim.state.setTaskStatus(task.taskArn!, "RUNNING");
     expect(running.version).toBe(2);
     expect(registered("web", "frontend")).toContain(idOf(task.taskArn!));
-    expect(() => sim.state.setTaskStatus(task.taskArn!, "PENDING")).toThrow(SimError);
-    expect(sim.state.setTaskStatus(task.taskArn!, "RUNNING").version).toBe(2);
-    sim.state.setTaskStatus(task.taskArn!, "STOPPED");
+    expect(() => env.sim.state.setTaskStatus(task.taskArn!, "PENDING")).toThrow(SimError);
+    expect(env.sim.state.setTaskStatus(task.taskArn!, "RUNNING").version).toBe(2);
+    env.sim.state.setTaskStatus(task.taskArn!, "STOPPED");
     expect(registered("web", "frontend")).not.toContain(idOf(task.taskArn!));
-    expect(sim.state.task(task.taskArn!).version).toBe(3);
+    expect(env.sim.state.task(task.taskArn!).version).toBe(3);
     expect(TASK_STATUSES).toHaveLength(8);
   });
 
@@ -73,11 +66,11 @@ describe("task lifecycle", () => {
 
 describe("placement", () => {
   it("host-mode tasks need a free host port: a full cluster refuses, a stopped task frees its port", () => {
-    const running = sim.state.tasks({ cluster: "legacy", service: "haproxy", status: "RUNNING" });
+    const running = env.sim.state.tasks({ cluster: "legacy", service: "haproxy", status: "RUNNING" });
     expect(running).toHaveLength(2);
-    expect(() => sim.state.startTask("legacy", "haproxy")).toThrow(/host ports in use/);
-    sim.state.stopTask(running[0]!.taskArn!);
-    const again = sim.state.startTask("legacy", "haproxy");
+    expect(() => env.sim.state.startTask("legacy", "haproxy")).toThrow(/host ports in use/);
+    env.sim.state.stopTask(running[0]!.taskArn!);
+    const again = env.sim.state.startTask("legacy", "haproxy");
     expect(again.containerInstanceArn).toBe(running[0]!.containerInstanceArn);
     expect(again.containers![0]!.networkBindings![0]!.hostPort).toBe(8404);
   });
@@ -85,49 +78,49 @@ describe("placement", () => {
 
 describe("service helpers", () => {
   it("deployService starts the new revision, stops the old tasks, and Cloud Map follows", async () => {
-    const before = sim.state.tasks({ cluster: "web", service: "worker", status: "RUNNING" });
+    const before = env.sim.state.tasks({ cluster: "web", service: "worker", status: "RUNNING" });
     expect(before).toHaveLength(1);
     const changes: TaskChange[] = [];
-    const off = sim.state.onChange((ch) => changes.push(ch));
-    const r = sim.state.deployService("web", "worker", 2);
+    const off = env.sim.state.onChange((ch) => changes.push(ch));
+    const r = env.sim.state.deployService("web", "worker", 2);
     off();
     expect(r.taskDefinitionArn).toBe("arn:aws:ecs:us-east-1:123456789012:task-definition/worker:2");
     expect(r.started.map((t) => t.taskDefinitionArn)).toEqual([r.taskDefinitionArn]);
     expect(r.stopped.map((t) => [t.taskArn, t.lastStatus])).toEqual([[before[0]!.taskArn, "STOPPED"]]);
     expect(changes.filter((ch) => ch.taskId === idOf(before[0]!.taskArn!)).map((ch) => ch.lastStatus)).toEqual(["DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"]);
     expect(registered("web", "worker")).toEqual([idOf(r.started[0]!.taskArn!)]);
-    const svc = (await c.ecs.send(new DescribeServicesCommand({ cluster: "web", services: ["worker"] }))).services![0]!;
+    const svc = (await env.c.ecs.send(new DescribeServicesCommand({ cluster: "web", services: ["worker"] }))).services![0]!;
     expect(svc.taskDefinition).toBe(r.taskDefinitionArn);
     expect(svc.runningCount).toBe(1);
   });
 
   it("setDesiredCount scales up and down", () => {
-    const up = sim.state.setDesiredCount("web", "untagged", 3);
+    const up = env.sim.state.setDesiredCount("web", "untagged", 3);
     expect(up.started).toHaveLength(2);
     expect(registered("web", "untagged")).toHaveLength(3);
-    const down = sim.state.setDesiredCount("web", "untagged", 1);
+    const down = env.sim.state.setDesiredCount("web", "untagged", 1);
     expect(down.stopped).toHaveLength(2);
     expect(registered("web", "untagged")).toHaveLength(1);
   });
 
   it("setServiceTags replaces the Cloud Map service's tags (merge on request)", async () => {
-    const arn = sim.state.cloudMapServiceFor("web", "untagged").arn;
-    const tags = async () => Object.fromEntries((await c.sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags!.map((t) => [t.Key, t.Value]));
-    sim.state.setServiceTags("web", "untagged", { METRICS_PORT: "8080" });
+    const arn = env.sim.state.cloudMapServiceFor("web", "untagged").arn;
+    const tags = async () => Object.fromEntries((await env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags!.map((t) => [t.Key, t.Value]));
+    env.sim.state.setServiceTags("web", "untagged", { METRICS_PORT: "8080" });
     expect(await tags()).toEqual({ METRICS_PORT: "8080" });
-    sim.state.setServiceTags("web", "untagged", { METRICS_PATH: "/m" }, { replace: false });
+    env.sim.state.setServiceTags("web", "untagged", { METRICS_PATH: "/m" }, { replace: false });
     expect(await tags()).toEqual({ METRICS_PORT: "8080", METRICS_PATH: "/m" });
-    sim.state.setServiceTags("web", "untagged", {});
+    env.sim.state.setServiceTags("web", "untagged", {});
     expect(await tags()).toEqual({});
   });
 
   it("onCloudMapChange reports registry mutations, from the API and from ECS", () => {
     const seen: CloudMapChange[] = [];
-    const off = sim.state.onCloudMapChange((ch) => seen.push(ch));
-    const cm = sim.state.cloudMapServiceFor("web", "frontend");
-    sim.state.registerInstance(cm.id, "manual", { AWS_INSTANCE_IPV4: "10.9.0.1" });
-    sim.state.deregisterInstance(cm.id, "manual");
-    sim.state.startTask("web", "frontend");
+    const off = env.sim.state.onCloudMapChange((ch) => seen.push(ch));
+    const cm = env.sim.state.cloudMapServiceFor("web", "frontend");
+    env.sim.state.registerInstance(cm.id, "manual", { AWS_INSTANCE_IPV4: "10.9.0.1" });
+    env.sim.state.deregisterInstance(cm.id, "manual");
+    env.sim.state.startTask("web", "frontend");
     off();
     expect(seen.map((s) => [s.action, s.serviceId])).toEqual([
       ["RegisterInstance", cm.id],
