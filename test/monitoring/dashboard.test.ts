@@ -9,7 +9,7 @@ import { AUDIT_METRIC_NAMES } from "@scrape-reconciler/audit";
 import { DEFAULT_METRIC_SET, metricName } from "@scrape-reconciler/forwarder";
 import { createRemoteWriteClient, type Series } from "@scrape-reconciler/remote-write";
 import { createMetrics } from "@scrape-reconciler/sidecar";
-import { findPrometheus, startPrometheus, type RunningPrometheus } from "../../packages/remote-write/test/prometheus";
+import { findPrometheus, startPrometheus, type PrometheusHandle } from "../support/prometheus";
 import { allPanels, parseLabelValues, substitute, variableValues, type Dashboard } from "./grafana";
 
 const dashboard = JSON.parse(readFileSync(new URL("../../monitoring/grafana/scrape-reconciler.json", import.meta.url), "utf8")) as Dashboard;
@@ -108,7 +108,7 @@ const binary = findPrometheus();
 if (!binary) console.warn("test/monitoring/dashboard.test.ts: PromQL checks skipped: no prometheus binary (install the prometheus package or set PROMETHEUS_BIN)");
 
 describe.skipIf(!binary)("Grafana dashboard queries on a real Prometheus", () => {
-  let prom: RunningPrometheus;
+  let prom: PrometheusHandle;
   const end = Math.floor(Date.now() / 1000);
   const start = end - 600;
 

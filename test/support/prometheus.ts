@@ -1,149 +1,89 @@
-// Runs a real Prometheus server for tests: the binary from PATH (Debian's `prometheus`
-// package; override with PROMETHEUS_BIN), on a free 127.0.0.1 port, with a temporary
-// --storage.tsdb.path, waiting for /-/ready. stop() kills it by PID (SIGTERM, then SIGKILL)
-// and removes its folder. Call stop() in afterAll; as a safety net every instance still
-// running when the test process exits is killed by PID.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Runs a real Prometheus server for tests, with the demo's start/stop/ready logic
+// (packages/demo/src/prometheus.ts): the binary from findPrometheus() (PROMETHEUS_BIN,
+// /usr/bin/prometheus, then PATH), on a free 127.0.0.1 port, with a temporary folder for
+// prometheus.yml and the TSDB, ready once /-/ready answers. stop() kills it by PID
+// (SIGTERM, then SIGKILL) and removes its folder; a process "exit" hook kills it by PID if
+// afterAll never runs. Also reads for assertions: active targets, raw samples, /metrics sums.
+//   const prom = await startPrometheus({ args: ["--web.enable-remote-write-receiver"] });
+//   ... prom.url ... ; await prom.stop();
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort } from "./free-port";
+import { delimiter, join } from "node:path";
+import { findPrometheus as findBinary, startPrometheus as startProcess } from "../../packages/demo/src/prometheus";
 
 export interface PrometheusOptions {
-  /** prometheus.yml contents. */
-  config: string;
-  /** Extra command-line arguments. */
+  /** prometheus.yml contents. Default: a global section and no scrape jobs. */
+  config?: string;
+  /** Extra command-line arguments (config, storage and listen address are set here). */
   args?: string[];
-  bin?: string;
+  /** Binary to run. Default: findPrometheus(). */
+  binary?: string;
+  /** Give up waiting for /-/ready after this long. Default 30 s. */
   readyTimeoutMs?: number;
 }
 
 export interface PrometheusHandle {
+  /** e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
   pid: number;
-  /** Its temporary folder (config file and TSDB). */
+  /** Its temporary folder (config file and TSDB), removed by stop(). */
   dir: string;
+  /** Everything Prometheus wrote to stdout and stderr so far. */
   logs(): string;
+  /** Stops the process by PID and removes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
+export const DEFAULT_PROMETHEUS_CONFIG = "global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n";
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of running) {
-      try {
-        if (child.pid) process.kill(child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  });
+/** The Prometheus binary: PROMETHEUS_BIN if executable, else /usr/bin/prometheus, else `prometheus` on PATH; undefined when none. */
+export function findPrometheus(): string | undefined {
+  return findBinary({ PROMETHEUS_BIN: process.env.PROMETHEUS_BIN }) ?? findBinary({ PATH: ["/usr/bin", process.env.PATH ?? ""].join(delimiter) });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export function prometheusBin(): string {
-  return process.env.PROMETHEUS_BIN ?? "prometheus";
-}
-
-async function launch(opts: PrometheusOptions, dir: string): Promise<PrometheusHandle> {
-  const port = await freePort();
-  const configFile = join(dir, "prometheus.yml");
-  writeFileSync(configFile, opts.config);
-  const child = spawn(
-    opts.bin ?? prometheusBin(),
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      ...(opts.args ?? []),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  installExitHook();
-  running.add(child);
-  let logs = "";
-  child.stdout?.on("data", (d: Buffer) => (logs += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (logs += d.toString()));
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => {
-    child.once("exit", () => {
-      exited = true;
-      running.delete(child);
-      resolve();
-    });
-    child.once("error", (err) => {
-      logs += `spawn error: ${err.message}\n`;
-      exited = true;
-      running.delete(child);
-      resolve();
-    });
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (!exited && child.pid) {
-      try {
-        process.kill(child.pid, "SIGTERM");
-      } catch {
-        // gone
-      }
-      const killed = await Promise.race([exitedPromise.then(() => true), sleep(5000).then(() => false)]);
-      if (!killed && child.pid) {
-        try {
-          process.kill(child.pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-        await exitedPromise;
-      }
-    }
-  };
-
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-  while (Date.now() < deadline) {
-    if (exited) break;
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) {
-        return { url, port, pid: child.pid!, dir, logs: () => logs, stop };
-      }
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  await stop();
-  const err = new Error(`prometheus did not become ready on ${url}${exited ? " (it exited)" : ""}:\n${logs.slice(-3000)}`);
-  (err as Error & { portInUse?: boolean }).portInUse = /address already in use/.test(logs);
-  throw err;
-}
-
-/** Starts Prometheus and resolves once /-/ready answers 200. */
-export async function startPrometheus(opts: PrometheusOptions): Promise<PrometheusHandle> {
-  const dir = mkdtempSync(join(tmpdir(), "prometheus-test-"));
+/** Starts Prometheus and resolves once /-/ready answers 200; tries another port (up to 3 times) if its port was taken. */
+export async function startPrometheus(opts: PrometheusOptions = {}): Promise<PrometheusHandle> {
+  const binary = opts.binary ?? findPrometheus();
+  if (!binary) throw new Error("no prometheus binary found (set PROMETHEUS_BIN or install the prometheus package)");
   let lastErr: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), "prometheus-test-"));
+    let logs = "";
     try {
-      const h = await launch(opts, dir);
+      const p = await startProcess(binary, opts.config ?? DEFAULT_PROMETHEUS_CONFIG, dir, {
+        flags: opts.args ?? [],
+        readyTimeoutMs: opts.readyTimeoutMs,
+        onOutput: (text) => (logs += text),
+      });
       return {
-        ...h,
+        url: p.url,
+        port: Number(new URL(p.url).port),
+        pid: p.pid,
+        dir,
+        logs: () => logs,
         stop: async () => {
-          await h.stop();
+          await p.stop();
           rmSync(dir, { recursive: true, force: true });
         },
       };
     } catch (err) {
-      lastErr = err;
-      if (!(err as { portInUse?: boolean }).portInUse) break;
+      rmSync(dir, { recursive: true, force: true });
+      lastErr = new Error(`${(err as Error).message}\n${logs.slice(-3000)}`, { cause: err });
+      if (!/address already in use/.test(logs)) break;
     }
   }
-  rmSync(dir, { recursive: true, force: true });
   throw lastErr;
+}
+
+/** Raw samples of one series over a window, read with an instant query on a range selector. */
+export async function querySamples(url: string, selector: string, windowSeconds = 3600): Promise<Array<{ t: number; v: number }>> {
+  const q = new URLSearchParams({ query: `${selector}[${windowSeconds}s]`, time: String(Date.now() / 1000 + 60) });
+  const res = await fetch(`${url}/api/v1/query?${q}`);
+  const body = (await res.json()) as { status: string; error?: string; data: { result: Array<{ values: Array<[number, string]> }> } };
+  if (body.status !== "success") throw new Error(`query ${selector} failed: ${body.error}`);
+  if (body.data.result.length > 1) throw new Error(`query ${selector} matched ${body.data.result.length} series`);
+  return (body.data.result[0]?.values ?? []).map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) }));
 }
 
 export interface ActiveTarget {
@@ -185,6 +125,8 @@ export function sumMetric(text: string, name: string, labelFilter?: Record<strin
   }
   return sum;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a truthy value or the timeout passes. */
 export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<T> {

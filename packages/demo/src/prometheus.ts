@@ -56,17 +56,27 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts Prometheus with `config` in `dir` and waits until it is ready (30 s at most). */
-export async function startPrometheus(bin: string, config: string, dir: string): Promise<PrometheusProcess> {
+export interface StartOptions {
+  /** Flags after config, storage and listen address. Default: --log.level=warn. */
+  flags?: string[];
+  /** Give up waiting for /-/ready after this long. Default 30 s. */
+  readyTimeoutMs?: number;
+  /** Sees all of Prometheus' stdout and stderr (logs() keeps only the last 20 000 characters). */
+  onOutput?: (text: string) => void;
+}
+
+/** Starts Prometheus with `config` in `dir` and waits until it is ready (30 s at most unless told). */
+export async function startPrometheus(bin: string, config: string, dir: string, opts: StartOptions = {}): Promise<PrometheusProcess> {
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, "prometheus.yml");
   writeFileSync(configFile, config);
   const port = await freePort();
-  const child = spawn(bin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], {
+  const child = spawn(bin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, ...(opts.flags ?? ["--log.level=warn"])], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let logs = "";
   const keep = (d: Buffer) => {
+    opts.onOutput?.(d.toString());
     logs = (logs + d.toString()).slice(-20_000);
   };
   child.stdout?.on("data", keep);
@@ -107,7 +117,7 @@ export async function startPrometheus(bin: string, config: string, dir: string):
     }
   };
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   while (Date.now() < deadline && !exited) {
     try {
       const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });

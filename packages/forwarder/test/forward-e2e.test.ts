@@ -11,7 +11,7 @@ import { S3Client, GetObjectCommand } from "@aws-sdk/client-s3";
 import { createRemoteWriteClient } from "@scrape-reconciler/remote-write";
 import { simClientConfig, type Simulator } from "@scrape-reconciler/sim";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { findPrometheus, startPrometheus, type RunningPrometheus } from "../../remote-write/test/prometheus";
+import { findPrometheus, startPrometheus, type PrometheusHandle } from "../../../test/support/prometheus";
 import { createForwarderClients } from "../src/clients";
 import { parseForwardConfig } from "../src/config";
 import { createForwarder, type Forwarder } from "../src/forwarder";
@@ -47,7 +47,7 @@ interface Rig {
 }
 
 describe.skipIf(!binary)(title, () => {
-  let prom: RunningPrometheus;
+  let prom: PrometheusHandle;
   const rigs: Rig[] = [];
 
   beforeAll(async () => {

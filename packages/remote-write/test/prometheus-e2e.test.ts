@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRemoteWriteClient, type RemoteWriteClient } from "../src/client";
 import { encodeWriteRequest } from "../src/protobuf";
 import { snappyCompress } from "../src/snappy";
-import { findPrometheus, querySamples, startPrometheus, type RunningPrometheus } from "./prometheus";
+import { findPrometheus, querySamples, startPrometheus, type PrometheusHandle } from "../../../test/support/prometheus";
 
 const binary = findPrometheus();
 const title = binary ? "remote write into a real Prometheus" : "remote write into a real Prometheus (SKIPPED: no prometheus binary; install the prometheus package or set PROMETHEUS_BIN)";
@@ -29,7 +29,7 @@ async function rawPost(url: string, series: Array<{ name: string; labels?: Recor
 }
 
 describe.skipIf(!binary)(title, () => {
-  let prom: RunningPrometheus;
+  let prom: PrometheusHandle;
   let client: RemoteWriteClient;
   const now = Date.now();
 
@@ -136,7 +136,7 @@ describe.skipIf(!binary)(title, () => {
 });
 
 describe.skipIf(!binary)(`${title}, with out_of_order_time_window`, () => {
-  let prom: RunningPrometheus;
+  let prom: PrometheusHandle;
   const now = Date.now();
 
   beforeAll(async () => {
