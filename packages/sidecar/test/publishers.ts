@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { simClientConfig, startSimulator, type Simulator } from "@scrape-reconciler/sim";
+import { manifest as manifestJson } from "./fakes";
 import { sha256Hex, writeFileAtomic, type SourceSpec, type StartOptions } from "../src/index";
 
 export const BUCKET = "targets-bucket";
@@ -74,22 +75,8 @@ export async function simPublisher(kind: "s3" | "ssm"): Promise<Publisher> {
         );
       }
       if (kind === "ssm") {
-        const manifest = {
-          schemaVersion: 1,
-          generation,
-          sha256: opts.sha256 ?? sha256Hex(Buffer.from(body)),
-          bucket: BUCKET,
-          key: KEY,
-          etag: "",
-          targets: 0,
-          groups: 0,
-          services: 0,
-          generatedAt: new Date().toISOString(),
-          sources: {},
-          failedServices: [],
-          skippedEndpoints: 0,
-        };
-        await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: JSON.stringify(manifest), Type: "String", Overwrite: true }));
+        const manifest = manifestJson(generation, body, { bucket: BUCKET, key: KEY, ...(opts.sha256 ? { sha256: opts.sha256 } : {}) });
+        await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: manifest, Type: "String", Overwrite: true }));
       }
     },
     close: async () => {
