@@ -4,7 +4,7 @@
 // state is published: one state write and at most one document write per batch, whatever
 // the batch size. That is how a deployment's burst of events coalesces.
 import type { ReconcilerClients, ReconcileConfig } from "@scrape-reconciler/aws";
-import { readState, updateStateAndPublish } from "@scrape-reconciler/aws";
+import { readState, updateStateAndPublish, type StoredState } from "@scrape-reconciler/aws";
 import {
   applyEvent,
   diffDocuments,
@@ -28,16 +28,18 @@ export interface EventDeps {
 export class PreparedBatch {
   readonly events: ChangeEvent[] = [];
   readonly lookups: LookupResults;
+  readonly state: ReconcilerState;
   private constructor(
     private readonly deps: EventDeps,
-    readonly state: ReconcilerState,
+    /** The state as read at the start; the first write attempt builds on it (no second GET). */
+    readonly stored: StoredState,
   ) {
+    this.state = stored.state;
     this.lookups = emptyLookups(deps.now());
   }
 
   static async start(deps: EventDeps): Promise<PreparedBatch> {
-    const { state } = await readState({ s3: deps.clients.s3, bucket: deps.config.bucket, stateKey: deps.config.stateKey }, deps.now());
-    return new PreparedBatch(deps, state);
+    return new PreparedBatch(deps, await readState({ s3: deps.clients.s3, bucket: deps.config.bucket, stateKey: deps.config.stateKey }, deps.now()));
   }
 
   /** Makes the reads the event needs; throws (failing only this event) when one fails. */
@@ -90,7 +92,7 @@ export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options:
       pruneDeregistered(state, deps.now());
       return { state: sameFacts(state, before) ? undefined : state, result: undefined };
     },
-    { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun },
+    { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, initial: batch.stored },
   );
   const diff = diffDocuments(out.publish.previous, out.publish.document);
   return {
