@@ -1,17 +1,18 @@
 /// <reference path="./.sst/platform/config.d.ts" />
-// scrape-reconciler's deployable infrastructure, one stage per AWS account:
-// `sst deploy --stage <stage>`. The stage's settings come from
+// scrape-reconciler's deployable infrastructure, one stage per AWS account and
+// region: `sst deploy --stage <stage>`. The stage's settings come from
 // infra/stages/<stage>.json (or SCRAPE_RECONCILER_CONFIG); each infra/ module
 // holds one concept. See infra/README.md.
+// SST refuses top-level imports in this file (since 3.11): app() and run() import
+// infra/ dynamically; app() may be async. infra/config.ts is pure (zod, node:fs).
 export default $config({
-  app(input) {
-    return {
-      name: "scrape-reconciler",
-      // Production keeps its bucket (and so the published history) on `sst remove`.
-      removal: input?.stage === "production" ? "retain" : "remove",
-      protect: input?.stage === "production",
-      home: "aws",
-    };
+  async app(input) {
+    const { stageRemoval } = await import("./infra/config");
+    const app = { name: "scrape-reconciler", home: "aws" } as const;
+    // Per stage (infra/stages/<stage>.json `removal`, `protect`); by default a stage keeps
+    // its bucket and settings on `sst remove`, which refuses it.
+    const { removal, protect } = stageRemoval({ app: app.name, stage: input?.stage });
+    return { ...app, removal, protect };
   },
   async run() {
     const { loadStageConfig } = await import("./infra/config");
@@ -28,7 +29,7 @@ export default $config({
     const storage = createStorage(cfg, ctx);
     const reconcile = createReconcile(cfg, ctx, storage);
     const forward = createForwarder(cfg, ctx, storage);
-    const audit = createAudit(cfg, storage);
+    const audit = createAudit(cfg, ctx, storage);
     const topic = createAlarmTopic(cfg);
     createAlarms(cfg, topic, {
       functions: [
@@ -38,7 +39,7 @@ export default $config({
       ],
       deadLetterQueueName: reconcile.dlq.name,
     });
-    const sidecar = createSidecarAccess(cfg, storage);
+    const sidecar = createSidecarAccess(cfg, ctx, storage);
 
     return {
       bucket: storage.bucketName,

@@ -1,7 +1,8 @@
-// Reconcile function: SQS batches of ECS / Cloud Map events, direct EventBridge events,
-// the scheduled full reconcile and manual invokes. Thin: validate config and input, call
-// the events package, log and return a summary. Clients live at module scope (reused by
-// warm invocations, with the task definition cache).
+// Reconcile function: SQS batches of ECS / Cloud Map events and of the scheduled full
+// reconcile's event, direct EventBridge events, and manual invokes. Thin: validate config
+// and input, call the events package, log (a batch's summary names the full reconcile it
+// ran and its trigger) and return a summary. Clients live at module scope (reused by warm
+// invocations, with the task definition cache).
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { createReconcilerClients, parseReconcileConfig, TaskDefinitionCache } from "@scrape-reconciler/aws";

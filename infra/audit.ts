@@ -5,6 +5,7 @@
 // It reads (never writes) the document, the manifest and the reconciler state
 // (for the time of the last successful full reconcile).
 import type { StageConfig } from "./config";
+import type { DeployContext } from "./context";
 import { auditStatements } from "./iam";
 import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
 import { scheduleFunction } from "./schedule";
@@ -18,15 +19,15 @@ export const AUDIT_METRICS = [
   "DiscoveryErrors",
 ] as const;
 
-export function createAudit(cfg: StageConfig, storage: Storage): AppFunction {
-  const f = appFunction(cfg, "Audit", {
+export function createAudit(cfg: StageConfig, ctx: DeployContext, storage: Storage): AppFunction {
+  const f = appFunction(cfg, ctx, "Audit", {
     role: "audit",
     handler: "functions/audit.handler",
     description: "Audits the published targets document against AWS and emits CloudWatch metrics",
     timeoutSeconds: 120,
     memoryMb: 512,
     reservedConcurrency: 1,
-    environment: { ...discoveryEnvironment(cfg, storage), STATE_KEY: storage.stateKey },
+    environment: discoveryEnvironment(cfg, storage),
     statements: (logStreamsArn) =>
       auditStatements<$util.Input<string>>(
         {

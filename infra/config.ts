@@ -1,10 +1,12 @@
 // Per-stage configuration, in one typed and validated place. A stage reads
 // `infra/stages/<stage>.json`, or the JSON in SCRAPE_RECONCILER_CONFIG when that
 // variable is set (it wins over the file); a stage with neither gets the
-// defaults. A bad value fails the deploy with one line naming the field.
-// Pure: no SST or Pulumi imports, so it unit-tests in milliseconds.
+// defaults (removal: the stage's data is retained and the stage protected). A
+// bad value fails the deploy with one line naming the field.
+// Pure: no SST or Pulumi imports, so it unit-tests in milliseconds and
+// sst.config.ts's app() can use it.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 
 export const CONFIG_ENV = "SCRAPE_RECONCILER_CONFIG";
@@ -96,7 +98,23 @@ const alarmsSchema = z
   .refine((a) => !(a.email && a.topicArn), { message: "set email or topicArn, not both", path: ["topicArn"] })
   .default({ evaluationPeriods: 3, documentMaxAgeSeconds: 1800, reconcileMaxAgeSeconds: 1800 });
 
+/** What `sst remove` does to the stage's data. Default: keep it (see REMOVAL_DEFAULTS). */
+const removalSchema = z.enum(["retain", "remove"], { error: 'expected "retain" or "remove"' });
+
+/**
+ * The safe default for a stage that says nothing: its bucket (the published document,
+ * its history and the reconciler state) and the bucket's settings survive `sst remove`,
+ * and `sst remove` refuses the stage. A throwaway stage opts out in its file with
+ * `"removal": "remove", "protect": false`.
+ */
+export const REMOVAL_DEFAULTS = { removal: "retain", protect: true } as const;
+
 export const stageConfigSchema = z.strictObject({
+  /** "retain": `sst remove` keeps the bucket and each of its settings (public access block,
+   * TLS-only policy, versioning, encryption, ownership, lifecycle); "remove": deletes them. */
+  removal: removalSchema.default(REMOVAL_DEFAULTS.removal),
+  /** `sst remove` refuses a protected stage. */
+  protect: z.boolean({ error: "expected true or false" }).default(REMOVAL_DEFAULTS.protect),
   /** Cloud Map namespace names or ids to include (empty: all). */
   namespaces: z.array(z.string().min(1).max(1024)).default([]),
   /** ECS cluster names or ARNs to include (empty: all); also narrows the ECS event rule. */
@@ -204,6 +222,29 @@ export function loadStageConfig(opts: { app: string; stage: string; root: string
   const file = join(opts.root, rel);
   if (!existsSync(file)) return parseStageConfig({}, { ...opts, source: `${rel} (absent: defaults)` });
   return parseStageConfig(parseJson(readFileSync(file, "utf8"), rel), { ...opts, source: rel });
+}
+
+/**
+ * The stage's removal settings, for sst.config.ts's app(). SST evaluates app() before it
+ * tells the program the project's root, so the root is the first folder holding
+ * sst.config.ts from the working directory up (where SST itself finds it). The whole
+ * configuration is validated, so a bad stage file stops every sst command at once.
+ * Without a stage (SST may evaluate app() before one is chosen), the safe defaults.
+ */
+export function stageRemoval(opts: { app: string; stage: string | undefined; cwd?: string; env?: NodeJS.ProcessEnv }): {
+  removal: "retain" | "remove";
+  protect: boolean;
+} {
+  if (!opts.stage) return { ...REMOVAL_DEFAULTS };
+  const cfg = loadStageConfig({ app: opts.app, stage: opts.stage, root: projectRoot(opts.cwd ?? process.cwd()), env: opts.env });
+  return { removal: cfg.removal, protect: cfg.protect };
+}
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "sst.config.ts"))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
 }
 
 function parseJson(text: string, source: string): unknown {

@@ -2,6 +2,7 @@
 // (Redis) metrics from CloudWatch and remote-writes them to AMP, signed with
 // SigV4, directly or through a role in a central monitoring account.
 // Deployed only when the stage configures `amp`.
+import { ENV } from "../packages/core/src/env-names";
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
 import { forwardStatements, type AmpAccess } from "./iam";
@@ -25,7 +26,7 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
         workspaceArn: $interpolate`arn:${ctx.partition}:aps:${amp.region}:${amp.workspaceAccount ?? ctx.account}:workspace/${amp.workspaceId}`,
       };
 
-  const f = appFunction(cfg, "Forward", {
+  const f = appFunction(cfg, ctx, "Forward", {
     role: "forward",
     handler: "functions/forward.handler",
     description: "Forwards RDS and ElastiCache CloudWatch metrics to Amazon Managed Service for Prometheus",
@@ -34,17 +35,17 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
     // One run at a time: overlapping runs would send out-of-order samples.
     reservedConcurrency: 1,
     environment: {
-      AMP_REMOTE_WRITE_URL: amp.remoteWriteUrl,
-      AMP_REGION: amp.region,
-      ...(amp.roleArn ? { AMP_ROLE_ARN: amp.roleArn } : {}),
-      TARGETS_BUCKET: storage.bucketName,
-      FORWARD_STATE_KEY: storage.forwardStateKey,
-      FORWARD_SOURCES: [rds.enabled ? "rds" : "", cache.enabled ? "elasticache" : ""].filter(Boolean).join(","),
-      RDS_INSTANCES: rds.instances.join(","),
-      RDS_TAG: rds.tag ?? "",
-      FORWARD_AURORA_CLUSTERS: String(rds.auroraClusters),
-      ELASTICACHE_CLUSTERS: cache.clusters.join(","),
-      ELASTICACHE_TAG: cache.tag ?? "",
+      [ENV.AMP_REMOTE_WRITE_URL]: amp.remoteWriteUrl,
+      [ENV.AMP_REGION]: amp.region,
+      ...(amp.roleArn ? { [ENV.AMP_ROLE_ARN]: amp.roleArn } : {}),
+      [ENV.TARGETS_BUCKET]: storage.bucketName,
+      [ENV.FORWARD_STATE_KEY]: storage.forwardStateKey,
+      [ENV.FORWARD_SOURCES]: [rds.enabled ? "rds" : "", cache.enabled ? "elasticache" : ""].filter(Boolean).join(","),
+      [ENV.RDS_INSTANCES]: rds.instances.join(","),
+      [ENV.RDS_TAG_FILTER]: rds.tag ?? "",
+      [ENV.FORWARD_AURORA_CLUSTERS]: String(rds.auroraClusters),
+      [ENV.ELASTICACHE_CLUSTERS]: cache.clusters.join(","),
+      [ENV.ELASTICACHE_TAG_FILTER]: cache.tag ?? "",
     },
     statements: (logStreamsArn) =>
       forwardStatements<$util.Input<string>>(

@@ -1,7 +1,11 @@
 // How every function of this app is built and run: runtime, architecture,
 // bundling, its own log group, exact IAM statements (`permissions`, never
 // `link`, which grants s3:* / sqs:*) and a role that only Lambda can assume.
+// Environment variable names come from packages/core's env-names, the module the
+// functions' parsers read them from.
+import { ENV, RUNTIME_ENV } from "../packages/core/src/env-names";
 import type { StageConfig } from "./config";
+import type { DeployContext } from "./context";
 import { assertSdkBundled } from "./bundle-check";
 import { lambdaTrustPolicy, wildcardActions, type Statement } from "./iam";
 import { functionName, roleName, type FunctionRole } from "./naming";
@@ -32,7 +36,7 @@ export interface AppFunction {
   logGroup: aws.cloudwatch.LogGroup;
 }
 
-export function appFunction(cfg: StageConfig, logicalName: string, a: AppFunctionArgs): AppFunction {
+export function appFunction(cfg: StageConfig, ctx: DeployContext, logicalName: string, a: AppFunctionArgs): AppFunction {
   const name = functionName(cfg.app, cfg.stage, a.role);
   const logGroup = new aws.cloudwatch.LogGroup(`${logicalName}Logs`, {
     name: `/aws/lambda/${name}`,
@@ -56,9 +60,9 @@ export function appFunction(cfg: StageConfig, logicalName: string, a: AppFunctio
     nodejs: { format: "esm", minify: true, sourcemap: true },
     hook: { postbuild: assertSdkBundled },
     environment: {
-      NODE_OPTIONS: "--enable-source-maps",
-      POWERTOOLS_SERVICE_NAME: cfg.app,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      [RUNTIME_ENV.NODE_OPTIONS]: "--enable-source-maps",
+      [RUNTIME_ENV.POWERTOOLS_SERVICE_NAME]: cfg.app,
+      [RUNTIME_ENV.POWERTOOLS_METRICS_NAMESPACE]: METRICS_NAMESPACE,
       ...a.environment,
     },
     concurrency: a.reservedConcurrency === undefined ? undefined : { reserved: a.reservedConcurrency },
@@ -66,8 +70,9 @@ export function appFunction(cfg: StageConfig, logicalName: string, a: AppFunctio
     permissions: statements,
     transform: {
       role: (args) => {
-        // A stable name: a central AMP account's role can trust it by ARN.
-        args.name = roleName(cfg.app, cfg.stage, a.role);
+        // A stable name: a central AMP account's role can trust it by ARN. IAM names
+        // are global to the account, so it carries the region.
+        args.name = ctx.region.apply((region) => roleName(cfg.app, cfg.stage, region, a.role));
         // SST 4.17.1 makes every role also trust the account root (it tests a
         // Pulumi Output for falsiness): trust the Lambda service only.
         args.assumeRolePolicy = JSON.stringify(lambdaTrustPolicy());
@@ -83,15 +88,16 @@ export function appFunction(cfg: StageConfig, logicalName: string, a: AppFunctio
 /** The reconcile settings shared by the reconcile and audit functions (names from DESIGN.md). */
 export function discoveryEnvironment(cfg: StageConfig, storage: Storage): Record<string, $util.Input<string>> {
   return {
-    TARGETS_BUCKET: storage.bucketName,
-    TARGETS_KEY: storage.documentKey,
-    MANIFEST_PARAMETER: storage.manifestParameter,
-    NAMESPACES: cfg.namespaces.join(","),
-    CLUSTERS: cfg.clusters.join(","),
-    TAG_METRICS_PORT: cfg.tags.metricsPort,
-    TAG_METRICS_PATH: cfg.tags.metricsPath,
-    ECS_TAG_METRICS_PORT: cfg.tags.ecsMetricsPort,
-    ECS_TAG_METRICS_PATH: cfg.tags.ecsMetricsPath,
-    TAG_METRICS_SCHEME: cfg.tags.metricsScheme,
+    [ENV.TARGETS_BUCKET]: storage.bucketName,
+    [ENV.TARGETS_KEY]: storage.documentKey,
+    [ENV.STATE_KEY]: storage.stateKey,
+    [ENV.MANIFEST_PARAMETER]: storage.manifestParameter,
+    [ENV.NAMESPACES]: cfg.namespaces.join(","),
+    [ENV.CLUSTERS]: cfg.clusters.join(","),
+    [ENV.TAG_METRICS_PORT]: cfg.tags.metricsPort,
+    [ENV.TAG_METRICS_PATH]: cfg.tags.metricsPath,
+    [ENV.TAG_ECS_METRICS_PORT]: cfg.tags.ecsMetricsPort,
+    [ENV.TAG_ECS_METRICS_PATH]: cfg.tags.ecsMetricsPath,
+    [ENV.TAG_METRICS_SCHEME]: cfg.tags.metricsScheme,
   };
 }

@@ -8,6 +8,10 @@
 // concurrency on the function, maximum concurrency on the event source), each
 // doing one conditional S3 write per batch. So a burst costs a bounded number
 // of writes, and a later batch always re-reads the state it builds on.
+//
+// First reconcile: a fresh stack publishes a complete document as soon as it is
+// deployed (ReconcileOnDeploy) instead of waiting for the first schedule.
+import { createHash } from "node:crypto";
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
 import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
@@ -28,6 +32,8 @@ export interface Reconcile extends AppFunction {
   queue: aws.sqs.Queue;
   dlq: aws.sqs.Queue;
   rules: aws.cloudwatch.EventRule[];
+  /** The full reconcile run by the deploy itself. */
+  firstReconcile: aws.lambda.Invocation;
 }
 
 export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: Storage): Reconcile {
@@ -47,17 +53,14 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
     redriveAllowPolicy: $jsonStringify({ redrivePermission: "byQueue", sourceQueueArns: [queue.arn] }),
   });
 
-  const f = appFunction(cfg, "Reconcile", {
+  const f = appFunction(cfg, ctx, "Reconcile", {
     role: "reconcile",
     handler: "functions/reconcile.handler",
     description: "Discovers ECS/Cloud Map scrape targets and publishes the file_sd document",
     timeoutSeconds: r.timeoutSeconds,
     memoryMb: 512,
     reservedConcurrency: r.maxConcurrency,
-    environment: {
-      ...discoveryEnvironment(cfg, storage),
-      STATE_KEY: storage.stateKey,
-    },
+    environment: discoveryEnvironment(cfg, storage),
     statements: (logStreamsArn) =>
       reconcileStatements<$util.Input<string>>(
         {
@@ -72,7 +75,7 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
       ),
   });
 
-  new aws.lambda.EventSourceMapping("ReconcileEventSource", {
+  const eventSource = new aws.lambda.EventSourceMapping("ReconcileEventSource", {
     eventSourceArn: queue.arn,
     functionName: f.fn.name,
     batchSize: BATCH_SIZE,
@@ -96,12 +99,12 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
       scheduleExpression: cfg.schedules.reconcile,
     }),
   };
-  for (const [name, rule] of Object.entries(rules)) {
-    new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: queue.arn });
-  }
+  const targets = Object.entries(rules).map(
+    ([name, rule]) => new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: queue.arn }),
+  );
 
   // Only these rules may send to the queue.
-  new aws.sqs.QueuePolicy("ReconcileEventsPolicy", {
+  const queuePolicy = new aws.sqs.QueuePolicy("ReconcileEventsPolicy", {
     queueUrl: queue.url,
     policy: $jsonStringify({
       Version: "2012-10-17",
@@ -118,5 +121,48 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
     }),
   });
 
-  return { ...f, queue, dlq, rules: Object.values(rules) };
+  const firstReconcile = reconcileOnDeploy(f, [eventSource, ...Object.values(rules), ...targets, queuePolicy]);
+  return { ...f, queue, dlq, rules: Object.values(rules), firstReconcile };
+}
+
+/** What the deploy-time invocation sends: the manual full reconcile, publishing. */
+export const RECONCILE_ON_DEPLOY_INPUT = { action: "reconcile", dryRun: false } as const;
+
+/**
+ * A full reconcile once the function, its role (with its inline policy), the event
+ * source, the rules, their targets and the queue policy exist, so a fresh stack
+ * publishes a complete document at once. Events that arrive meanwhile are safe: both
+ * paths write conditionally on the state's ETag. `triggers` re-runs it on every deploy
+ * that changes the function's code (the code object's key carries its sha256) or
+ * configuration. When discovery withholds publication (parts failed on a state never
+ * completed, or failures and no target), the function returns a summary with
+ * `withheld`, not an error, so the deploy goes on and the schedule retries. An error
+ * (the namespace listing denied, a failed write) is a function error: it fails the
+ * invocation and so the deploy, and the next deploy invokes again.
+ */
+function reconcileOnDeploy(f: AppFunction, after: $util.Resource[]): aws.lambda.Invocation {
+  const lambda = f.fn.nodes.function;
+  const configuration = $util
+    .all([
+      lambda.environment.apply((e) => e?.variables ?? {}),
+      lambda.handler,
+      lambda.runtime,
+      lambda.architectures,
+      lambda.memorySize,
+      lambda.timeout,
+      lambda.role,
+    ])
+    .apply((parts) => createHash("sha256").update(JSON.stringify(parts)).digest("hex"));
+  return new aws.lambda.Invocation(
+    "ReconcileOnDeploy",
+    {
+      functionName: f.fn.name,
+      input: JSON.stringify(RECONCILE_ON_DEPLOY_INPUT),
+      triggers: {
+        code: lambda.s3Key.apply((key) => key ?? ""),
+        configuration,
+      },
+    },
+    { dependsOn: [lambda, f.fn.nodes.role, ...after] },
+  );
 }

@@ -1,18 +1,22 @@
 // Read-only access for the sidecar beside each Prometheus: a managed policy
 // with s3:GetObject on the document, ssm:GetParameter on the manifest (and
 // s3:ListBucket, so a not-yet-published document reads as 404). Attached to
-// the Prometheus task role when the stage names it; exported either way.
+// the Prometheus task role when the stage names it; exported either way. Its name
+// carries the region, as IAM names are global to the account.
 import type { StageConfig } from "./config";
+import type { DeployContext } from "./context";
 import { prometheusReadStatements } from "./iam";
+import { policyName } from "./naming";
 import type { Storage } from "./storage";
 
-export function createSidecarAccess(cfg: StageConfig, storage: Storage) {
+export function createSidecarAccess(cfg: StageConfig, ctx: DeployContext, storage: Storage) {
   const statements = prometheusReadStatements<$util.Input<string>>({
     bucketArn: storage.bucketArn,
     documentObjectArn: storage.documentObjectArn,
     manifestParameterArn: storage.manifestParameterArn,
   });
   const policy = new aws.iam.Policy("PrometheusRead", {
+    name: ctx.region.apply((region) => policyName(cfg.app, cfg.stage, region, "prometheus-read")),
     description: `Read the ${cfg.app} ${cfg.stage} targets document and manifest`,
     policy: $jsonStringify({
       Version: "2012-10-17",

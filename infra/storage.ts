@@ -2,11 +2,18 @@
 // targets document and the functions' state objects, and the name/ARN of the
 // SSM manifest parameter.
 //
+// Removal (the stage's `removal`): with "retain", `sst remove` keeps the bucket
+// and every resource that configures it (public access block, TLS-only policy,
+// versioning, encryption, ownership, lifecycle), so a retained bucket stays
+// private, encrypted and TLS-only; with "remove" all of them go, the bucket
+// emptied first.
+//
 // The manifest parameter is not declared here: the reconcile function creates
 // it on its first publish (PutParameter, scoped to that one ARN). Declared in
 // the stack it would need a placeholder value, which readers would take for a
-// manifest, and `ignoreChanges` to stop every deploy from resetting it. The
-// cost: `sst remove` leaves it behind (infra/README.md says how to delete it).
+// manifest, and `ignoreChanges` to stop every deploy from resetting it. So
+// `sst remove` never deletes it, whatever the removal setting (infra/README.md
+// says how to delete it).
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
 import { s3ObjectArn } from "./naming";
@@ -26,47 +33,64 @@ export interface Storage {
 }
 
 export function createStorage(cfg: StageConfig, ctx: DeployContext): Storage {
+  const retain = cfg.removal === "retain";
+  const retained = (_args: unknown, opts: $util.CustomResourceOptions): undefined => {
+    opts.retainOnDelete = retain;
+  };
   const bucket = new sst.aws.Bucket("Targets", {
     versioning: true,
     // Bucket policy: deny every request with aws:SecureTransport = false.
     enforceHttps: true,
     cors: false,
     transform: {
-      bucket: (args) => {
-        args.forceDestroy = $app.removal !== "retain";
+      bucket: (args, opts) => {
+        args.forceDestroy = !retain;
+        opts.retainOnDelete = retain;
       },
       // Block all four kinds of public access (SST relaxes two only for public buckets).
-      publicAccessBlock: {
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+      publicAccessBlock: (args, opts) => {
+        args.blockPublicAcls = true;
+        args.blockPublicPolicy = true;
+        args.ignorePublicAcls = true;
+        args.restrictPublicBuckets = true;
+        opts.retainOnDelete = retain;
       },
+      policy: retained,
+      versioning: retained,
     },
   });
 
   // SSE-S3 rather than KMS: readers (the Prometheus task role) need no key grant.
-  new aws.s3.BucketServerSideEncryptionConfiguration("TargetsEncryption", {
-    bucket: bucket.name,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-  });
-  new aws.s3.BucketOwnershipControls("TargetsOwnership", {
-    bucket: bucket.name,
-    rule: { objectOwnership: "BucketOwnerEnforced" },
-  });
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    "TargetsEncryption",
+    {
+      bucket: bucket.name,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    },
+    { retainOnDelete: retain },
+  );
+  new aws.s3.BucketOwnershipControls(
+    "TargetsOwnership",
+    { bucket: bucket.name, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    { retainOnDelete: retain },
+  );
   // Every publish is a new version: keep old ones long enough to roll back, then expire them.
-  new aws.s3.BucketLifecycleConfiguration("TargetsLifecycle", {
-    bucket: bucket.name,
-    rules: [
-      {
-        id: "expire-noncurrent-versions",
-        status: "Enabled",
-        filter: {},
-        noncurrentVersionExpiration: { noncurrentDays: cfg.document.noncurrentVersionDays },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-      },
-    ],
-  });
+  new aws.s3.BucketLifecycleConfiguration(
+    "TargetsLifecycle",
+    {
+      bucket: bucket.name,
+      rules: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: cfg.document.noncurrentVersionDays },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        },
+      ],
+    },
+    { retainOnDelete: retain },
+  );
 
   const object = (key: string) => bucket.arn.apply((arn) => s3ObjectArn(arn, key));
   return {

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_ENV, ConfigError, loadStageConfig, parseStageConfig } from "../../infra/config";
+import { CONFIG_ENV, ConfigError, loadStageConfig, parseStageConfig, REMOVAL_DEFAULTS, stageRemoval } from "../../infra/config";
 
 const at = { app: "scrape-reconciler", stage: "prod", source: "infra/stages/prod.json" };
 const parse = (raw: unknown) => parseStageConfig(raw, at);
@@ -69,11 +69,36 @@ describe("stage configuration", () => {
       /: rds\.enabled: amp is set but both rds and elastiCache are disabled/,
     ],
     [{ logRetentionDays: 2 }, /: logRetentionDays: /],
+    [{ removal: "delete" }, /: removal: expected "retain" or "remove"$/],
+    [{ protect: "yes" }, /: protect: expected true or false$/],
     [{ clusterz: [] }, /: \(root\): Unrecognized key: "clusterz"/],
   ])("rejects %j with one line naming the field", (raw, expected) => {
     const msg = errorOf(raw);
     expect(msg).toMatch(expected);
     expect(msg).not.toContain("\n");
+  });
+
+  it("removal and protection: safe by default, per stage, whatever its name", () => {
+    expect(parse({})).toMatchObject({ removal: "retain", protect: true });
+    expect(parseStageConfig({}, { ...at, stage: "production" })).toMatchObject(REMOVAL_DEFAULTS);
+    expect(parse({ removal: "remove", protect: false })).toMatchObject({ removal: "remove", protect: false });
+    // Protected against `sst remove` while a resource dropped from the stack is deleted: allowed.
+    expect(parse({ removal: "remove" })).toMatchObject({ removal: "remove", protect: true });
+  });
+
+  it("stageRemoval (for app()) finds the stage file from a subfolder, honours the environment, and validates", () => {
+    const root = mkdtempSync(join(tmpdir(), "sr-removal-"));
+    mkdirSync(join(root, "infra/stages"), { recursive: true });
+    mkdirSync(join(root, "packages/x"), { recursive: true });
+    writeFileSync(join(root, "sst.config.ts"), "");
+    writeFileSync(join(root, "infra/stages/dev.json"), JSON.stringify({ removal: "remove", protect: false }));
+    writeFileSync(join(root, "infra/stages/bad.json"), JSON.stringify({ removal: "nope" }));
+    const from = (stage: string | undefined, env: NodeJS.ProcessEnv = {}) => stageRemoval({ app: at.app, stage, cwd: join(root, "packages/x"), env });
+    expect(from("dev")).toEqual({ removal: "remove", protect: false });
+    expect(from("prod-eu")).toEqual(REMOVAL_DEFAULTS);
+    expect(from(undefined)).toEqual(REMOVAL_DEFAULTS);
+    expect(from("dev", { [CONFIG_ENV]: JSON.stringify({ protect: true }) })).toEqual({ removal: "retain", protect: true });
+    expect(() => from("bad")).toThrow(/^infra\/stages\/bad\.json: removal: expected "retain" or "remove"$/);
   });
 
   it("rejects a stage name that would not fit in a function name", () => {

@@ -9,11 +9,12 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { vi } from "vitest";
+import { MOCK_ACCOUNT, MOCK_REGION, mockCall, mockState } from "../../packages/emulator/src/synth-mocks";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const PLATFORM = join(ROOT, ".sst", "platform");
-export const ACCOUNT = "111122223333";
-export const REGION = "eu-west-1";
+export const ACCOUNT = MOCK_ACCOUNT;
+export const REGION = MOCK_REGION;
 
 export function platformAvailable(): boolean {
   return existsSync(join(PLATFORM, "config.d.ts")) && existsSync(join(PLATFORM, "node_modules", "@pulumi", "aws", "package.json"));
@@ -82,18 +83,7 @@ export async function runStack(stage: string, opts: { handlerSource?: string } =
         return { id: `${args.name}-id`, state };
       },
       call(args: { token: string; inputs: Record<string, any> }) {
-        switch (args.token) {
-          case "aws:index/getRegion:getRegion":
-            return { name: REGION, region: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "Europe (Ireland)" };
-          case "aws:index/getPartition:getPartition":
-            return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
-          case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDACI", id: ACCOUNT };
-          case "aws:iam/getPolicyDocument:getPolicyDocument":
-            return { ...args.inputs, json: JSON.stringify(policyJson(args.inputs)), id: "policy" };
-          default:
-            return args.inputs;
-        }
+        return mockCall(args.token, args.inputs) ?? args.inputs;
       },
     },
     "scrape-reconciler",
@@ -106,7 +96,7 @@ export async function runStack(stage: string, opts: { handlerSource?: string } =
     g.$config = (c: unknown) => c;
     return import(join(ROOT, "sst.config.ts"));
   })();
-  g.$app = { ...config.app({ stage }), stage, providers: { aws: {} }, home: "aws" };
+  g.$app = { ...(await config.app({ stage })), stage, providers: { aws: {} }, home: "aws" };
   g.$dev = false;
   g.$cli = {
     command: "deploy",
@@ -149,50 +139,4 @@ export async function runStack(stage: string, opts: { handlerSource?: string } =
 async function settle(pulumi: any, v: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(v)) return v;
   return new Promise((resolve) => (v as Output).apply((x) => resolve(x)));
-}
-
-/** Output state the real provider would add: names and ARNs derived like AWS does. */
-function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-  const base = `arn:aws`;
-  const at = `${REGION}:${ACCOUNT}`;
-  switch (type) {
-    case "aws:s3/bucket:Bucket": {
-      const bucket = inputs.bucket ?? `${name.toLowerCase()}-mock`;
-      return { ...inputs, bucket, arn: `${base}:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com` };
-    }
-    case "aws:sqs/queue:Queue": {
-      const qn = inputs.name ?? `${name}-mock`;
-      return { ...inputs, name: qn, arn: `${base}:sqs:${at}:${qn}`, url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${qn}` };
-    }
-    case "aws:lambda/function:Function":
-      return { ...inputs, arn: `${base}:lambda:${at}:function:${inputs.name}`, invokeArn: "mock", qualifiedArn: "mock" };
-    case "aws:cloudwatch/logGroup:LogGroup":
-      return { ...inputs, arn: `${base}:logs:${at}:log-group:${inputs.name}` };
-    case "aws:cloudwatch/eventRule:EventRule":
-      return { ...inputs, name: inputs.name ?? `${name}-mock`, arn: `${base}:events:${at}:rule/${inputs.name ?? `${name}-mock`}` };
-    case "aws:iam/role:Role":
-      return { ...inputs, name: inputs.name ?? `${name}-mock`, arn: `${base}:iam::${ACCOUNT}:role/${inputs.name ?? `${name}-mock`}` };
-    case "aws:iam/policy:Policy":
-      return { ...inputs, arn: `${base}:iam::${ACCOUNT}:policy/${name}-mock` };
-    case "aws:sns/topic:Topic":
-      return { ...inputs, arn: `${base}:sns:${at}:${name}-mock` };
-    default:
-      return { ...inputs, arn: inputs.arn ?? `${base}:mock:${at}:${type}/${name}`, base64: "bW9jaw==", hex: "6d6f636b" };
-  }
-}
-
-/** What iam.getPolicyDocument returns for the statements it is given. */
-function policyJson(inputs: Record<string, any>) {
-  return {
-    Version: "2012-10-17",
-    Statement: (inputs.statements ?? []).map((s: any) => ({
-      Effect: s.effect ?? "Allow",
-      Action: s.actions,
-      Resource: s.resources,
-      ...(s.principals ? { Principal: Object.fromEntries(s.principals.map((p: any) => [p.type, p.identifiers])) } : {}),
-      ...(s.conditions
-        ? { Condition: Object.fromEntries(s.conditions.map((c: any) => [c.test, { [c.variable]: c.values }])) }
-        : {}),
-    })),
-  };
 }

@@ -73,6 +73,9 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
       MANIFEST_PARAMETER: "/scrape-reconciler/ci/targets/manifest",
       NAMESPACES: "internal.example",
       CLUSTERS: "web,arn:aws:ecs:eu-west-1:111122223333:cluster/workers",
+      TAG_METRICS_PORT: "METRICS_PORT",
+      TAG_ECS_METRICS_PORT: "ECS_METRICS_PORT",
+      TAG_ECS_METRICS_PATH: "ECS_METRICS_PATH",
       POWERTOOLS_SERVICE_NAME: "scrape-reconciler",
       POWERTOOLS_METRICS_NAMESPACE: "ScrapeReconciler",
       NODE_OPTIONS: "--enable-source-maps",
@@ -92,7 +95,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
       RDS_INSTANCES: "orders-db",
       FORWARD_AURORA_CLUSTERS: "true",
       ELASTICACHE_CLUSTERS: "",
-      ELASTICACHE_TAG: "metrics=forward",
+      ELASTICACHE_TAG_FILTER: "metrics=forward",
     });
     expect(fwd.reservedConcurrentExecutions).toBe(1);
     const audit = s.one(FN, "AuditFunction").inputs;
@@ -106,12 +109,12 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(audit.reservedConcurrentExecutions).toBe(1);
   });
 
-  it("every function role trusts lambda.amazonaws.com only (not the account root) and has no managed policy", () => {
+  it("every function role is named with the region, trusts lambda.amazonaws.com only (not the account root) and has no managed policy", () => {
     const roles = s.byType(ROLE);
     expect(roles.map((r) => r.inputs.name).sort()).toEqual([
-      "scrape-reconciler-ci-audit-role",
-      "scrape-reconciler-ci-forward-role",
-      "scrape-reconciler-ci-reconcile-role",
+      `scrape-reconciler-ci-${REGION}-audit-role`,
+      `scrape-reconciler-ci-${REGION}-forward-role`,
+      `scrape-reconciler-ci-${REGION}-reconcile-role`,
     ]);
     for (const r of roles) {
       const trust = JSON.parse(r.inputs.assumeRolePolicy);
@@ -226,7 +229,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
 
   it("bucket: private, encrypted, versioned with noncurrent expiry, TLS only", () => {
     const bucket = s.one("aws:s3/bucket:Bucket", "TargetsBucket");
-    expect(bucket.inputs.forceDestroy).toBe(true); // removal "remove" outside production
+    expect(bucket.inputs.forceDestroy).toBe(true); // ci.json: removal "remove"
     expect(s.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", /Targets/).inputs).toMatchObject({
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -307,6 +310,8 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
 
   it("Prometheus read policy: one object, one parameter, attached to the named task role, exported", () => {
     const policy = s.one("aws:iam/policy:Policy", "PrometheusRead");
+    // IAM names are global to the account: the region keeps two regions' stages apart.
+    expect(policy.inputs.name).toBe(`scrape-reconciler-ci-${REGION}-prometheus-read`);
     expect(JSON.parse(policy.inputs.policy).Statement).toEqual([
       { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/targets/ecs-services.json`] },
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn] },

@@ -1,6 +1,7 @@
 // The reconcile settings, parsed once from the environment into a typed object. Shared by
-// the CLI and the functions. A missing or bad variable raises ConfigError naming it.
-import { ConfigError, DEFAULT_TAG_NAMES, type TagNames } from "@scrape-reconciler/core";
+// the CLI and the functions. A missing or bad variable raises ConfigError naming it. The
+// variable names come from @scrape-reconciler/core's ENV, which the stack also sets from.
+import { ConfigError, DEFAULT_TAG_NAMES, ENV, type TagNames } from "@scrape-reconciler/core";
 
 export interface ReconcileConfig {
   bucket: string;
@@ -51,35 +52,38 @@ function tagName(env: Env, name: string, fallback: string): string {
 }
 
 export function parseReconcileConfig(env: Env): ReconcileConfig {
-  const bucket = env.TARGETS_BUCKET?.trim();
-  if (!bucket) throw new ConfigError("TARGETS_BUCKET", "TARGETS_BUCKET is required: the S3 bucket of the targets document");
-  if (!BUCKET.test(bucket)) throw new ConfigError("TARGETS_BUCKET", `TARGETS_BUCKET=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
-  const manifestParameter = env.MANIFEST_PARAMETER?.trim() || DEFAULTS.manifestParameter;
+  const bucket = env[ENV.TARGETS_BUCKET]?.trim();
+  if (!bucket) throw new ConfigError(ENV.TARGETS_BUCKET, `${ENV.TARGETS_BUCKET} is required: the S3 bucket of the targets document`);
+  if (!BUCKET.test(bucket)) throw new ConfigError(ENV.TARGETS_BUCKET, `${ENV.TARGETS_BUCKET}=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+  const manifestParameter = env[ENV.MANIFEST_PARAMETER]?.trim() || DEFAULTS.manifestParameter;
   if (!/^[a-zA-Z0-9_.\-/]{1,1011}$/.test(manifestParameter) || (manifestParameter.includes("/") && !manifestParameter.startsWith("/"))) {
-    throw new ConfigError("MANIFEST_PARAMETER", `MANIFEST_PARAMETER=${JSON.stringify(manifestParameter)} is not a valid SSM parameter name (a path like /app/stage/targets/manifest)`);
+    throw new ConfigError(
+      ENV.MANIFEST_PARAMETER,
+      `${ENV.MANIFEST_PARAMETER}=${JSON.stringify(manifestParameter)} is not a valid SSM parameter name (a path like /app/stage/targets/manifest)`,
+    );
   }
-  const rawConcurrency = env.DISCOVERY_CONCURRENCY?.trim();
+  const rawConcurrency = env[ENV.DISCOVERY_CONCURRENCY]?.trim();
   const concurrency = rawConcurrency ? Number(rawConcurrency) : DEFAULTS.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ConfigError("DISCOVERY_CONCURRENCY", `DISCOVERY_CONCURRENCY=${JSON.stringify(rawConcurrency)} must be an integer from 1 to 64`);
+    throw new ConfigError(ENV.DISCOVERY_CONCURRENCY, `${ENV.DISCOVERY_CONCURRENCY}=${JSON.stringify(rawConcurrency)} must be an integer from 1 to 64`);
   }
-  const key = s3Key(env, "TARGETS_KEY", DEFAULTS.key);
-  const stateKey = s3Key(env, "STATE_KEY", DEFAULTS.stateKey);
-  if (stateKey === key) throw new ConfigError("STATE_KEY", `STATE_KEY must differ from TARGETS_KEY (${key})`);
+  const key = s3Key(env, ENV.TARGETS_KEY, DEFAULTS.key);
+  const stateKey = s3Key(env, ENV.STATE_KEY, DEFAULTS.stateKey);
+  if (stateKey === key) throw new ConfigError(ENV.STATE_KEY, `${ENV.STATE_KEY} must differ from ${ENV.TARGETS_KEY} (${key})`);
   return {
     bucket,
     key,
     manifestParameter,
-    namespaces: list(env, "NAMESPACES"),
-    clusters: list(env, "CLUSTERS"),
+    namespaces: list(env, ENV.NAMESPACES),
+    clusters: list(env, ENV.CLUSTERS),
     stateKey,
     concurrency,
     tagNames: {
-      port: tagName(env, "TAG_METRICS_PORT", DEFAULT_TAG_NAMES.port),
-      path: tagName(env, "TAG_METRICS_PATH", DEFAULT_TAG_NAMES.path),
-      infraPort: tagName(env, "TAG_ECS_METRICS_PORT", DEFAULT_TAG_NAMES.infraPort),
-      infraPath: tagName(env, "TAG_ECS_METRICS_PATH", DEFAULT_TAG_NAMES.infraPath),
-      scheme: tagName(env, "TAG_METRICS_SCHEME", DEFAULT_TAG_NAMES.scheme),
+      port: tagName(env, ENV.TAG_METRICS_PORT, DEFAULT_TAG_NAMES.port),
+      path: tagName(env, ENV.TAG_METRICS_PATH, DEFAULT_TAG_NAMES.path),
+      infraPort: tagName(env, ENV.TAG_ECS_METRICS_PORT, DEFAULT_TAG_NAMES.infraPort),
+      infraPath: tagName(env, ENV.TAG_ECS_METRICS_PATH, DEFAULT_TAG_NAMES.infraPath),
+      scheme: tagName(env, ENV.TAG_METRICS_SCHEME, DEFAULT_TAG_NAMES.scheme),
     },
   };
 }

@@ -1,23 +1,28 @@
 // The full reconcile: discover everything, merge it into the state (newer event facts
 // win, failed parts keep their entries), publish the document built from the state.
-// Used by the CLI, the scheduled function (the safety net) and the manual invoke. The
+// Used by the CLI, the scheduled function (the safety net, with the events of the batch the
+// schedule arrived in, applied first in the same state write) and the manual invoke. The
 // drift it reports is what the events had missed: the difference between the document
-// built from the state before and after the merge.
+// built from the state (with those events) before and after the merge. The merge decides
+// whether the state is complete; a state that is not publishes nothing.
 import {
   buildDocument,
   diffDocuments,
+  isComplete,
   mergeDiscovery,
   sameFacts,
   toDiscovery,
   type DocumentDiff,
   type FailedScope,
+  type ReconcilerState,
   type SkippedEndpoint,
 } from "@scrape-reconciler/core";
 import type { ReconcilerClients } from "./clients";
 import type { ReconcileConfig } from "./config";
 import { discover, type DiscoveryStats } from "./discovery";
 import { TaskDefinitionCache } from "./ecs-tasks";
-import { readState, updateStateAndPublish } from "./state-store";
+import { readPublished } from "./publish";
+import { readState, updateStateAndPublish, type StoredState } from "./state-store";
 
 /** An unchanged full reconcile still records its time in the state this often. */
 export const HEARTBEAT_MS = 15 * 60 * 1000;
@@ -30,9 +35,24 @@ export interface ReconcileDeps {
   taskDefinitions?: TaskDefinitionCache;
 }
 
+export interface ReconcileOptions {
+  dryRun?: boolean;
+  /**
+   * Changes applied to the state before the discovery is merged into it, in the same state
+   * write (the events of the batch a schedule arrived in). Runs again after a lost race, on
+   * a fresh copy: it must depend only on the state it is given.
+   */
+  before?: (state: ReconcilerState) => void;
+  /** The state as already read by the caller (saves one GET). */
+  initial?: StoredState;
+}
+
 export interface ReconcileSummary {
   dryRun: boolean;
   written: boolean;
+  stateWritten: boolean;
+  /** Whether the state is complete after this reconcile (a state that is not publishes nothing). */
+  complete: boolean;
   /** Why nothing was published (e.g. every service failed), when that happened. */
   withheld?: string;
   generation: number;
@@ -58,13 +78,19 @@ export interface ReconcileSummary {
   stats: DiscoveryStats;
 }
 
-export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean } = {}): Promise<ReconcileSummary> {
+/** Whether a valid document was published: it covers the failed parts of a discovery that a state never completed lacks. */
+async function publishedBefore(deps: ReconcileDeps): Promise<boolean> {
+  const doc = await readPublished({ s3: deps.clients.s3, bucket: deps.config.bucket, key: deps.config.key });
+  return doc !== undefined && doc.invalid === undefined;
+}
+
+export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const started = Date.now();
   const { clients, config } = deps;
   const startedAt = deps.now();
   // Task definitions are immutable: the ones the state already knows need no call.
   const taskDefinitions = deps.taskDefinitions ?? new TaskDefinitionCache();
-  const known = await readState({ s3: clients.s3, bucket: config.bucket, stateKey: config.stateKey }, startedAt);
+  const known = options.initial ?? (await readState({ s3: clients.s3, bucket: config.bucket, stateKey: config.stateKey }, startedAt));
   for (const [arn, mode] of Object.entries(known.state.taskDefinitions ?? {})) taskDefinitions.prime(arn, mode);
   const discovery = await discover(clients, {
     tagNames: config.tagNames,
@@ -73,11 +99,17 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
     concurrency: config.concurrency,
     taskDefinitions,
   });
+  // Read only when it can matter: failed parts, and a state that was not complete.
+  const covered = discovery.failed.length > 0 && !isComplete(known.state) ? await publishedBefore(deps) : false;
   const target = { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter, stateKey: config.stateKey };
+  /** The state with the caller's changes, before the merge (of the last attempt): the base of the drift. */
+  let base: ReconcilerState | undefined;
   const out = await updateStateAndPublish(
     target,
     (state) => {
-      const merged = mergeDiscovery(state, discovery, startedAt, deps.now());
+      base = structuredClone(state);
+      options.before?.(base);
+      const merged = mergeDiscovery(base, discovery, startedAt, deps.now(), { publishedBefore: covered });
       // An unchanged account writes nothing (neither the state nor the document), except a
       // heartbeat of the state every HEARTBEAT_MS so the audit can tell reconciles still run.
       const last = Date.parse(state.lastFullReconcileAt ?? "") || 0;
@@ -92,11 +124,13 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
   // state did not change; the document after is the one just built from the new state).
   const changedState = out.after !== out.before;
   const d = changedState
-    ? diffDocuments(buildDocument(toDiscovery(out.before), undefined, { tagNames: config.tagNames }).document, build?.document ?? [])
+    ? diffDocuments(buildDocument(toDiscovery(base ?? out.before), undefined, { tagNames: config.tagNames }).document, build?.document ?? [])
     : undefined;
   return {
     dryRun: Boolean(options.dryRun),
     written: publish.written,
+    stateWritten: out.stateWritten,
+    complete: isComplete(out.after),
     withheld: publish.withheld,
     generation: publish.generation,
     previousGeneration: publish.previousGeneration,
@@ -109,7 +143,8 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
     added: diff.added.length,
     removed: diff.removed.length,
     changed: diff.changed.length,
-    drift: out.before.generation === 0 || !d ? 0 : d.added.length + d.removed.length + d.changed.length,
+    // Nothing to compare with before a complete state (first run, lost state).
+    drift: !isComplete(out.before) || !d ? 0 : d.added.length + d.removed.length + d.changed.length,
     carriedOver: build?.carriedOver ?? 0,
     notRunning: build?.notRunning ?? 0,
     skippedEndpoints: build?.skipped ?? [],

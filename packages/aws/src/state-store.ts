@@ -3,18 +3,22 @@
 // read state -> change it -> write it (If-Match) -> publish the document built from it.
 // Two writers racing: the loser re-reads and re-applies its change, so no update is lost;
 // the document records the state generation it was built from and is never replaced by a
-// document built from an older state.
+// document built from an older state. A state never completed by a full discovery
+// publishes nothing (decidePublication); a state created again after it was lost goes on
+// from the published document's state generation.
 import {
   buildDocument,
   ConflictError,
+  decidePublication,
   emptyState,
+  isComplete,
   toDiscovery,
   type BuildResult,
   type FailedScope,
   type ReconcilerState,
 } from "@scrape-reconciler/core";
-import { putConditional, readObject } from "./s3-object";
-import { publishDocument, type BuiltDocument, type PublishOutcome, type PublishTarget } from "./publish";
+import { headObject, putConditional, readObject } from "./s3-object";
+import { META, publishDocument, type BuiltDocument, type PublishOutcome, type PublishTarget } from "./publish";
 import { sourceHealth } from "./health";
 import type { TagNames } from "@scrape-reconciler/core";
 
@@ -66,14 +70,26 @@ export interface StatePublishOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The generation a state object created now must start above: the one the published
+ * document was built from, so that a state lost and created again is not refused as older.
+ */
+async function generationFloor(t: StateTarget, etag: string | undefined): Promise<number> {
+  if (etag) return 0;
+  const head = await headObject(t.s3, t.bucket, t.key);
+  return Number(head?.metadata[META.stateGeneration] ?? 0) || 0;
+}
+
 export function documentBuilder(state: ReconcilerState, tagNames: TagNames, failed: FailedScope[], sink: (r: BuildResult) => void) {
   return (previous: { document: BuildResult["document"] } | undefined): BuiltDocument => {
     const discovery = toDiscovery(state);
-    // Failed parts the state knows nothing of: keep their targets from the previous document.
-    const unknown = failed.filter((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]));
+    // Every part whose last discovery failed, from the state (so event batches after that
+    // discovery still carry them) and from the caller's discovery.
+    const allFailed = [...state.failed, ...failed.filter((f) => !state.failed.some((g) => g.id === f.id))];
+    // Failed parts the state knows nothing of (first run, lost state): keep their targets from the previous document.
+    const unknown = allFailed.filter((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]));
     const result = buildDocument({ ...discovery, failed: unknown }, previous?.document, { tagNames });
     sink(result);
-    const allFailed = [...state.failed, ...unknown.filter((f) => !state.failed.some((g) => g.id === f.id))];
     const common = {
       services: result.services,
       sources: sourceHealth(allFailed),
@@ -81,9 +97,8 @@ export function documentBuilder(state: ReconcilerState, tagNames: TagNames, fail
       skippedEndpoints: result.skipped.length,
       stateGeneration: state.generation,
     };
-    if (result.document.length === 0 && allFailed.length > 0) {
-      return { ...common, document: undefined, withheld: `discovery failed for ${allFailed.length} part(s) and found no targets: not publishing an empty document` };
-    }
+    const decision = decidePublication({ complete: isComplete(state), groups: result.document.length, failed: allFailed });
+    if (!decision.publish) return { ...common, document: undefined, withheld: decision.reason };
     return { ...common, document: result.document };
   };
 }
@@ -105,7 +120,8 @@ export async function updateStateAndPublish<R>(
     let after = before;
     let stateWritten = false;
     if (changed && !options.dryRun) {
-      after = { ...changed, generation: before.generation + 1, updatedAt: options.now().toISOString() };
+      const floor = await generationFloor(t, etag);
+      after = { ...changed, generation: Math.max(before.generation, floor) + 1, updatedAt: options.now().toISOString() };
       try {
         await putConditional(t.s3, t.bucket, t.stateKey, JSON.stringify(after), { ifMatch: etag });
         stateWritten = true;

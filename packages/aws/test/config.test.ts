@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "@scrape-reconciler/core";
+import { ConfigError, ENV, ENV_DEFAULTS } from "@scrape-reconciler/core";
 import { parseReconcileConfig } from "../src";
 
 describe("parseReconcileConfig", () => {
@@ -14,6 +14,35 @@ describe("parseReconcileConfig", () => {
       stateKey: "targets/state.json",
     });
     expect(c.tagNames.port).toBe("METRICS_PORT");
+  });
+  it("reads the opt-in tag names from the documented TAG_* variables, and no other name", () => {
+    const c = parseReconcileConfig({
+      TARGETS_BUCKET: "b-1",
+      TAG_METRICS_PORT: "scrape.port",
+      TAG_METRICS_PATH: "scrape.path",
+      TAG_ECS_METRICS_PORT: "infra.port",
+      TAG_ECS_METRICS_PATH: "infra.path",
+      TAG_METRICS_SCHEME: "scrape.scheme",
+    });
+    expect(c.tagNames).toEqual({ port: "scrape.port", path: "scrape.path", infraPort: "infra.port", infraPath: "infra.path", scheme: "scrape.scheme" });
+    // The name the stack used to set by mistake is not read.
+    const drifted = parseReconcileConfig({ TARGETS_BUCKET: "b-1", ECS_TAG_METRICS_PORT: "infra.port", ECS_TAG_METRICS_PATH: "infra.path" });
+    expect(drifted.tagNames).toMatchObject({ infraPort: "ECS_METRICS_PORT", infraPath: "ECS_METRICS_PATH" });
+  });
+  it("applies the defaults env-names documents", () => {
+    const c = parseReconcileConfig({ [ENV.TARGETS_BUCKET]: "b-1" });
+    expect(ENV_DEFAULTS[ENV.TARGETS_BUCKET]).toBe("required");
+    expect(c.key).toBe(ENV_DEFAULTS.TARGETS_KEY);
+    expect(c.manifestParameter).toBe(ENV_DEFAULTS.MANIFEST_PARAMETER);
+    expect(c.stateKey).toBe(ENV_DEFAULTS.STATE_KEY);
+    expect(String(c.concurrency)).toBe(ENV_DEFAULTS.DISCOVERY_CONCURRENCY);
+    expect(c.tagNames).toEqual({
+      port: ENV_DEFAULTS.TAG_METRICS_PORT,
+      path: ENV_DEFAULTS.TAG_METRICS_PATH,
+      infraPort: ENV_DEFAULTS.TAG_ECS_METRICS_PORT,
+      infraPath: ENV_DEFAULTS.TAG_ECS_METRICS_PATH,
+      scheme: ENV_DEFAULTS.TAG_METRICS_SCHEME,
+    });
   });
   it("parses the comma-separated filters", () => {
     const c = parseReconcileConfig({ TARGETS_BUCKET: "b-1", NAMESPACES: "a.local, ns-123 ", CLUSTERS: "prod,arn:aws:ecs:eu-west-1:1:cluster/x" });

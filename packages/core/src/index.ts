@@ -1,4 +1,5 @@
-// Public surface of the pure core: types, tag parsing, addresses, labels, the document, diff, validation.
+// Public surface of the pure core: types, tag parsing, addresses, labels, the document, diff,
+// validation, the state and its merge, completeness and the publication decision, events.
 export * from "./types";
 export * from "./tags";
 export * from "./address";
@@ -8,4 +9,6 @@ export * from "./diff";
 export * from "./validate";
 export * from "./errors";
 export * from "./state";
+export * from "./completeness";
 export * from "./events";
+export * from "./env-names";

@@ -2,7 +2,10 @@
 // instances), the last known facts and `version` of every ECS task, and the lookups that
 // let an ECS event be applied without AWS reads (ECS service -> Cloud Map services,
 // container instance -> IP). The document is always buildDocument(toDiscovery(state)), so
-// the event path and the full reconcile produce the same bytes for the same facts. Pure.
+// the event path and the full reconcile produce the same bytes for the same facts. Also
+// what a full discovery's merge keeps: newer event facts, failed parts, and tombstones (the
+// last version of every task it drops) so a stale event cannot bring a gone task back. Pure.
+import { completedByDiscovery, isComplete } from "./completeness";
 import type { CloudMapNamespace, Discovery, DiscoveredService, EcsTaskFacts, FailedScope } from "./types";
 
 export interface StateService {
@@ -22,6 +25,12 @@ export interface StateTask {
   /** When the facts were observed (event time or discovery time), ISO 8601. */
   observedAt: string;
   facts: EcsTaskFacts;
+  /**
+   * Set when a full discovery no longer listed the task (a tombstone): the task is gone and
+   * never published; only its version counts, so an event with a version <= it is stale.
+   * Dropped TOMBSTONE_MS after this time.
+   */
+  goneAt?: string;
 }
 
 export interface ReconcilerState {
@@ -42,6 +51,11 @@ export interface ReconcilerState {
   failed: FailedScope[];
   /** Time of the last full reconcile that merged a discovery. */
   lastFullReconcileAt?: string;
+  /**
+   * True once a full discovery completed the state (see completeness.ts): until then it
+   * publishes nothing. Absent in states written before this field existed (isComplete).
+   */
+  complete?: boolean;
 }
 
 export function emptyState(now: Date): ReconcilerState {
@@ -56,6 +70,7 @@ export function emptyState(now: Date): ReconcilerState {
     containerInstances: {},
     taskDefinitions: {},
     failed: [],
+    complete: false,
   };
 }
 
@@ -67,7 +82,10 @@ export function toDiscovery(state: ReconcilerState): Discovery {
     if (!namespace) continue;
     const instances = Object.entries(s.instances).map(([id, attributes]) => ({ id, attributes }));
     const tasks: Record<string, EcsTaskFacts | undefined> = {};
-    for (const i of instances) tasks[i.id] = state.tasks[i.id]?.facts;
+    for (const i of instances) {
+      const t = state.tasks[i.id];
+      tasks[i.id] = t && t.goneAt === undefined ? t.facts : undefined; // a tombstone is gone
+    }
     services.push({
       namespace,
       service: { id: s.id, arn: s.arn, name: s.name, namespaceId: s.namespaceId, namespaceName: namespace.name, tags: s.tags },
@@ -94,24 +112,53 @@ export function sameFacts(a: ReconcilerState, b: ReconcilerState): boolean {
   return stableStringify(strip(a)) === stableStringify(strip(b));
 }
 
-/** How long a stopped task's version is remembered, so a late event cannot resurrect it. */
+/** How long a gone task's version is remembered, so a late event cannot resurrect it. */
 export const TOMBSTONE_MS = 60 * 60 * 1000;
 
-function isGone(t: StateTask): boolean {
-  return t.facts.lastStatus === "STOPPED";
+/** When a task the merge drops went: kept, or the STOPPED event's time, or this merge's. */
+function goneTime(t: StateTask, now: Date): string {
+  return t.goneAt ?? (t.facts.lastStatus === "STOPPED" ? t.observedAt : now.toISOString());
+}
+
+/**
+ * True when an observation at `time` may have happened after `instant`. EventBridge gives
+ * event times in whole seconds (`...:01Z`) while a discovery's start has milliseconds: an
+ * event stamped with the discovery's own second may be later than it, so that second
+ * counts as "may follow" (the state's newer observation is kept); a time with
+ * milliseconds is compared exactly. Compared as instants,
+ * never as strings (`"01Z" > "01.234Z"` only by accident of the character codes).
+ */
+export function mayFollow(time: string | undefined, instant: Date): boolean {
+  if (!time) return false;
+  const t = Date.parse(time);
+  if (Number.isNaN(t)) return false;
+  // A time with sub-second digits is exact; a whole-second one covers its whole second.
+  const exact = /T\d{2}:\d{2}:\d{2}\.\d/.test(time);
+  return exact ? t > instant.getTime() : t + 999 >= instant.getTime();
 }
 
 /**
  * Merges a full discovery into the state. Discovered facts replace the state's, except
  * where the state holds a newer observation: a task with a higher version, or an instance
  * an event added after the discovery started. Failed services and namespaces keep their
- * state entries (invariant 1). Tombstones older than TOMBSTONE_MS are dropped.
+ * state entries (invariant 1). A task the discovery no longer lists (stopped, stopping,
+ * or vanished while its events were missed) becomes a tombstone for TOMBSTONE_MS: its last
+ * version stays, so a stale event delivered again (a RUNNING after a DEACTIVATING) is
+ * ignored; a newer version (event) or a discovery at least as new brings it back.
+ * The merged state is complete when completedByDiscovery says so; `publishedBefore` tells
+ * whether a valid document was published before (it covers failed parts the state lacks).
  */
-export function mergeDiscovery(state: ReconcilerState, discovery: Discovery, startedAt: Date, now: Date): ReconcilerState {
+export function mergeDiscovery(
+  state: ReconcilerState,
+  discovery: Discovery,
+  startedAt: Date,
+  now: Date,
+  options: { publishedBefore?: boolean } = {},
+): ReconcilerState {
   const failedServices = new Set(discovery.failed.filter((f) => f.scope === "service").map((f) => f.id));
   const failedNamespaces = new Set(discovery.failed.filter((f) => f.scope === "namespace").map((f) => f.id));
   const started = startedAt.toISOString();
-  const newerThanDiscovery = (id: string) => (state.tasks[id]?.observedAt ?? "") > started;
+  const newerThanDiscovery = (id: string) => mayFollow(state.tasks[id]?.observedAt, startedAt);
 
   const namespaces: Record<string, CloudMapNamespace> = {};
   for (const d of discovery.services) namespaces[d.namespace.id] = d.namespace;
@@ -136,7 +183,7 @@ export function mergeDiscovery(state: ReconcilerState, discovery: Discovery, sta
     const deregisteredSince = state.services[d.service.id]?.deregistered ?? {};
     for (const i of d.instances) {
       // An event deregistered it after this discovery listed it.
-      if ((deregisteredSince[i.id] ?? "") > started) continue;
+      if (mayFollow(deregisteredSince[i.id], startedAt)) continue;
       instances[i.id] = i.attributes;
       const cluster = i.attributes.ECS_CLUSTER_NAME;
       const ecsService = i.attributes.ECS_SERVICE_NAME;
@@ -160,15 +207,21 @@ export function mergeDiscovery(state: ReconcilerState, discovery: Discovery, sta
       const known = state.tasks[id];
       const version = facts.version ?? 0;
       const same = known && known.version === version && stableStringify(known.facts) === stableStringify(facts);
-      tasks[id] = known && (known.version > version || same) ? known : { version, observedAt: started, facts };
+      // A tombstone yields only to a discovery at least as new as it (the task is listed again).
+      const keepKnown = known?.goneAt !== undefined ? known.version > version : known && (known.version > version || same);
+      tasks[id] = keepKnown && known ? known : { version, observedAt: started, facts };
       if (facts.networkMode) taskDefinitions[facts.taskDefinitionArn] = facts.networkMode;
     }
   }
-  const cutoff = new Date(now.getTime() - TOMBSTONE_MS).toISOString();
+  const cutoff = now.getTime() - TOMBSTONE_MS;
   for (const [id, t] of Object.entries(state.tasks)) {
     if (id in tasks) continue;
-    const keep = fromState.has(id) || (isGone(t) && t.observedAt > cutoff) || t.observedAt > started;
-    if (keep) tasks[id] = t;
+    if (fromState.has(id) || mayFollow(t.observedAt, startedAt)) {
+      tasks[id] = t;
+      continue;
+    }
+    const goneAt = goneTime(t, now);
+    if (Date.parse(goneAt) > cutoff) tasks[id] = { ...t, goneAt };
   }
   for (const [key, ids] of Object.entries(state.registries)) if (!(key in registries)) registries[key] = ids;
   for (const ids of Object.values(registries)) ids.sort();
@@ -181,5 +234,6 @@ export function mergeDiscovery(state: ReconcilerState, discovery: Discovery, sta
     taskDefinitions,
     failed: discovery.failed,
     lastFullReconcileAt: now.toISOString(),
+    complete: completedByDiscovery({ wasComplete: isComplete(state), failed: discovery.failed, publishedBefore: options.publishedBefore ?? false }),
   };
 }

@@ -2,7 +2,8 @@
 // made (a failed read fails only its own event, which SQS delivers again), then all events
 // are applied to the state in one conditional write and the document built from the new
 // state is published: one state write and at most one document write per batch, whatever
-// the batch size. That is how a deployment's burst of events coalesces.
+// the batch size. That is how a deployment's burst of events coalesces. (settle.ts decides
+// when a batch goes through a full reconcile instead.)
 import type { ReconcilerClients, ReconcileConfig } from "@scrape-reconciler/aws";
 import { readState, updateStateAndPublish, type StoredState } from "@scrape-reconciler/aws";
 import {
@@ -56,6 +57,14 @@ export class PreparedBatch {
   }
 }
 
+/** Why a batch ran a full reconcile: a schedule record in it, or a state never completed. */
+export type FullReconcileTrigger = "schedule" | "incomplete-state";
+
+/** The full reconcile a batch ran: its figures, or the one-line error it threw (the events were then applied alone). */
+export type FullReconcileReport =
+  | { trigger: FullReconcileTrigger; drift: number; failed: number; skippedEndpoints: number; durationMs: number }
+  | { trigger: FullReconcileTrigger; error: string };
+
 export interface BatchSummary {
   events: number;
   byType: Record<string, number>;
@@ -70,26 +79,38 @@ export interface BatchSummary {
   removed: number;
   changed: number;
   withheld?: string;
+  fullReconcile?: FullReconcileReport;
 }
 
 function count<K extends string>(into: Partial<Record<K, number>>, key: K): void {
   into[key] = (into[key] ?? 0) + 1;
 }
 
-export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options: { dryRun?: boolean } = {}): Promise<BatchSummary> {
-  const { config, clients } = deps;
+export function countByType(batch: PreparedBatch): Record<string, number> {
   const byType: Record<string, number> = {};
   for (const e of batch.events) count(byType, e.kind);
+  return byType;
+}
+
+/** Applies the batch's reads and events to `state` in place; returns the events' outcomes. */
+export function applyPrepared(state: ReconcilerState, batch: PreparedBatch, now: Date): Partial<Record<Outcome, number>> {
+  const outcomes: Partial<Record<Outcome, number>> = {};
+  applyLookups(state, batch.lookups);
+  for (const e of batch.events) count(outcomes, applyEvent(state, e));
+  pruneDeregistered(state, now);
+  return outcomes;
+}
+
+export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options: { dryRun?: boolean } = {}): Promise<BatchSummary> {
+  const { config, clients } = deps;
+  const byType = countByType(batch);
   let outcomes: Partial<Record<Outcome, number>> = {};
   const out = await updateStateAndPublish(
     { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter, stateKey: config.stateKey },
     (state) => {
       // Runs again after a lost race: recount from scratch each time.
-      outcomes = {};
       const before = structuredClone(state);
-      applyLookups(state, batch.lookups);
-      for (const e of batch.events) count(outcomes, applyEvent(state, e));
-      pruneDeregistered(state, deps.now());
+      outcomes = applyPrepared(state, batch, deps.now());
       return { state: sameFacts(state, before) ? undefined : state, result: undefined };
     },
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, initial: batch.stored },

@@ -1,25 +1,32 @@
 // The event-driven reconcile through the real SDK against the simulator: the AWS
 // documentation's sample events, a deployment burst with duplicated and shuffled events,
-// racing invocations, malformed events, and the AWS reads per event.
+// racing invocations, malformed events, and the AWS reads per event. The real Powertools
+// Logger throughout (its output captured).
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildDocument, serializeDocument } from "@scrape-reconciler/core";
 import { discover, readPublished, reconcile } from "@scrape-reconciler/aws";
 import { EventBridgeEmitter, generateScenario, type ScenarioInput } from "@scrape-reconciler/sim";
 import { handleInput, type HandleDeps } from "../src";
 import { startSimEnv, type SimEnv } from "../../../test/support/sim-env";
-import { captureLogger, chunks, deliver, routed, sqsBatch } from "../../../test/support/events";
+import { chunks, deliver, routed, sqsBatch } from "../../../test/support/events";
+import { captureLogs } from "./support";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), "utf8"));
 
 let env: SimEnv | undefined;
+let logs: ReturnType<typeof captureLogs>;
+beforeEach(() => {
+  logs = captureLogs();
+});
 afterEach(async () => {
+  logs.restore();
   await env?.sim.close();
   env = undefined;
 });
 
 function depsOf(e: SimEnv): HandleDeps {
-  return { clients: e.clients, config: e.config, now: () => new Date(), logger: captureLogger().logger };
+  return { clients: e.clients, config: e.config, now: () => new Date(), logger: logs.logger };
 }
 
 async function published(e: SimEnv) {
@@ -182,8 +189,7 @@ describe("a deployment burst", () => {
 describe("bad input", () => {
   it("a malformed event is reported and skipped, never fails the batch", async () => {
     env = await startSimEnv({ scenario: generateScenario({ services: 2, tasksPerService: 1 }) });
-    const { lines, logger } = captureLogger();
-    const deps = { ...depsOf(env), logger };
+    const deps = depsOf(env);
     await reconcile(deps);
     const emitter = new EventBridgeEmitter(env.sim.state);
     env.sim.state.startTask(env.sim.scenario.services[0]!.cluster, env.sim.scenario.services[0]!.name);
@@ -195,7 +201,7 @@ describe("bad input", () => {
     expect(r.response.batchItemFailures).toEqual([]);
     expect(r.malformed).toBe(3);
     expect(r.summary.outcomes.applied).toBeGreaterThan(0);
-    expect(lines.filter((l) => l.level === "warn").map((l) => (l.data as { reason: string }).reason)).toEqual([
+    expect(logs.records.filter((l) => l.level === "WARN").map((l) => l.reason)).toEqual([
       expect.stringMatching(/^SQS message msg-\d+ is not JSON/),
       expect.stringMatching(/is not a valid ECS task state change: detail\.taskArn/),
       expect.stringMatching(/unsupported event/),

@@ -18,8 +18,10 @@
 //   FORWARD_METRIC_SET    JSON override of the metric set, inline ({...}) or a file path
 //   FORWARD_TAG_LABELS    tag keys copied to tag_<key> labels, comma-separated
 //   FORWARD_JOB           value of the job label (default cloudwatch)
+//
+// The names are @scrape-reconciler/core's ENV constants, which the stack also sets from.
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@scrape-reconciler/core";
+import { ConfigError, ENV } from "@scrape-reconciler/core";
 import type { TagFilter } from "./discovery";
 import { DEFAULT_METRIC_SET, parseMetricSet, type MetricSet } from "./metric-sets";
 import { tagLabel } from "./naming";
@@ -108,7 +110,7 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 }
 
 function metricSet(env: Env): MetricSet {
-  const raw = get(env, "FORWARD_METRIC_SET");
+  const raw = get(env, ENV.FORWARD_METRIC_SET);
   if (!raw) return DEFAULT_METRIC_SET;
   let text = raw;
   let where = "inline JSON";
@@ -117,26 +119,26 @@ function metricSet(env: Env): MetricSet {
     try {
       text = readFileSync(raw, "utf8");
     } catch (err) {
-      throw new ConfigError("FORWARD_METRIC_SET", `FORWARD_METRIC_SET: cannot read ${raw}: ${(err as Error).message}`);
+      throw new ConfigError(ENV.FORWARD_METRIC_SET, `${ENV.FORWARD_METRIC_SET}: cannot read ${raw}: ${(err as Error).message}`);
     }
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError("FORWARD_METRIC_SET", `FORWARD_METRIC_SET (${where}) is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(ENV.FORWARD_METRIC_SET, `${ENV.FORWARD_METRIC_SET} (${where}) is not valid JSON: ${(err as Error).message}`);
   }
   try {
     return parseMetricSet(json);
   } catch (err) {
-    throw new ConfigError("FORWARD_METRIC_SET", `FORWARD_METRIC_SET (${where}): ${(err as Error).message}`);
+    throw new ConfigError(ENV.FORWARD_METRIC_SET, `${ENV.FORWARD_METRIC_SET} (${where}): ${(err as Error).message}`);
   }
 }
 
 export function parseForwardConfig(env: Env): ForwardConfig {
-  const urlVar = get(env, "AMP_REMOTE_WRITE_URL") ? "AMP_REMOTE_WRITE_URL" : "REMOTE_WRITE_URL";
+  const urlVar = get(env, ENV.AMP_REMOTE_WRITE_URL) ? ENV.AMP_REMOTE_WRITE_URL : ENV.REMOTE_WRITE_URL;
   const rawUrl = get(env, urlVar);
-  if (!rawUrl) throw new ConfigError("AMP_REMOTE_WRITE_URL", "AMP_REMOTE_WRITE_URL (or REMOTE_WRITE_URL) is required: the remote-write endpoint");
+  if (!rawUrl) throw new ConfigError(ENV.AMP_REMOTE_WRITE_URL, `${ENV.AMP_REMOTE_WRITE_URL} (or ${ENV.REMOTE_WRITE_URL}) is required: the remote-write endpoint`);
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -146,61 +148,61 @@ export function parseForwardConfig(env: Env): ForwardConfig {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(urlVar, `${urlVar} must be an http(s) URL, got ${url.protocol}`);
   const ampRegion = AMP_HOST.exec(url.hostname)?.[1];
 
-  const authRaw = get(env, "REMOTE_WRITE_AUTH")?.toLowerCase() ?? (ampRegion ? "sigv4" : "none");
-  if (authRaw !== "sigv4" && authRaw !== "none") throw new ConfigError("REMOTE_WRITE_AUTH", `REMOTE_WRITE_AUTH=${JSON.stringify(authRaw)} must be sigv4 or none`);
+  const authRaw = get(env, ENV.REMOTE_WRITE_AUTH)?.toLowerCase() ?? (ampRegion ? "sigv4" : "none");
+  if (authRaw !== "sigv4" && authRaw !== "none") throw new ConfigError(ENV.REMOTE_WRITE_AUTH, `${ENV.REMOTE_WRITE_AUTH}=${JSON.stringify(authRaw)} must be sigv4 or none`);
   let auth: ForwardConfig["remoteWrite"]["auth"] = { type: "none" };
   if (authRaw === "sigv4") {
-    const region = get(env, "AMP_REGION") ?? ampRegion ?? get(env, "AWS_REGION") ?? get(env, "AWS_DEFAULT_REGION");
-    if (!region) throw new ConfigError("AMP_REGION", "AMP_REGION is required for SigV4 when the remote-write URL is not an AMP URL");
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError("AMP_REGION", `AMP_REGION=${JSON.stringify(region)} is not an AWS region`);
-    if (ampRegion && region !== ampRegion) throw new ConfigError("AMP_REGION", `AMP_REGION=${region} does not match the AMP URL's region ${ampRegion}`);
-    const roleArn = get(env, "AMP_ROLE_ARN");
+    const region = get(env, ENV.AMP_REGION) ?? ampRegion ?? get(env, "AWS_REGION") ?? get(env, "AWS_DEFAULT_REGION");
+    if (!region) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION} is required for SigV4 when the remote-write URL is not an AMP URL`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION}=${JSON.stringify(region)} is not an AWS region`);
+    if (ampRegion && region !== ampRegion) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION}=${region} does not match the AMP URL's region ${ampRegion}`);
+    const roleArn = get(env, ENV.AMP_ROLE_ARN);
     if (roleArn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/.test(roleArn)) {
-      throw new ConfigError("AMP_ROLE_ARN", `AMP_ROLE_ARN=${JSON.stringify(roleArn)} is not an IAM role ARN`);
+      throw new ConfigError(ENV.AMP_ROLE_ARN, `${ENV.AMP_ROLE_ARN}=${JSON.stringify(roleArn)} is not an IAM role ARN`);
     }
     auth = { type: "sigv4", region, ...(roleArn ? { roleArn } : {}) };
   }
 
-  const bucketVar = get(env, "FORWARD_STATE_BUCKET") ? "FORWARD_STATE_BUCKET" : "TARGETS_BUCKET";
+  const bucketVar = get(env, ENV.FORWARD_STATE_BUCKET) ? ENV.FORWARD_STATE_BUCKET : ENV.TARGETS_BUCKET;
   const bucket = get(env, bucketVar);
-  if (!bucket) throw new ConfigError("FORWARD_STATE_BUCKET", "FORWARD_STATE_BUCKET (or TARGETS_BUCKET) is required: the S3 bucket of the high-water marks");
+  if (!bucket) throw new ConfigError(ENV.FORWARD_STATE_BUCKET, `${ENV.FORWARD_STATE_BUCKET} (or ${ENV.TARGETS_BUCKET}) is required: the S3 bucket of the high-water marks`);
   if (!BUCKET.test(bucket)) throw new ConfigError(bucketVar, `${bucketVar}=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
-  const key = get(env, "FORWARD_STATE_KEY") ?? FORWARD_DEFAULTS.stateKey;
+  const key = get(env, ENV.FORWARD_STATE_KEY) ?? FORWARD_DEFAULTS.stateKey;
   if (key.startsWith("/") || key.endsWith("/") || key.length > 1024) {
-    throw new ConfigError("FORWARD_STATE_KEY", `FORWARD_STATE_KEY=${JSON.stringify(key)} is not a valid S3 key (no leading or trailing "/")`);
+    throw new ConfigError(ENV.FORWARD_STATE_KEY, `${ENV.FORWARD_STATE_KEY}=${JSON.stringify(key)} is not a valid S3 key (no leading or trailing "/")`);
   }
 
   const set = metricSet(env);
-  const lookbackMs = parseDuration("FORWARD_LOOKBACK", get(env, "FORWARD_LOOKBACK") ?? FORWARD_DEFAULTS.lookback);
-  const delayMs = parseDuration("FORWARD_DELAY", get(env, "FORWARD_DELAY") ?? FORWARD_DEFAULTS.delay);
-  const intervalMs = parseDuration("FORWARD_INTERVAL", get(env, "FORWARD_INTERVAL") ?? FORWARD_DEFAULTS.interval);
+  const lookbackMs = parseDuration(ENV.FORWARD_LOOKBACK, get(env, ENV.FORWARD_LOOKBACK) ?? FORWARD_DEFAULTS.lookback);
+  const delayMs = parseDuration(ENV.FORWARD_DELAY, get(env, ENV.FORWARD_DELAY) ?? FORWARD_DEFAULTS.delay);
+  const intervalMs = parseDuration(ENV.FORWARD_INTERVAL, get(env, ENV.FORWARD_INTERVAL) ?? FORWARD_DEFAULTS.interval);
   const periodMs = set.period * 1000;
-  if (delayMs > 3_600_000) throw new ConfigError("FORWARD_DELAY", "FORWARD_DELAY must be at most 1h");
+  if (delayMs > 3_600_000) throw new ConfigError(ENV.FORWARD_DELAY, `${ENV.FORWARD_DELAY} must be at most 1h`);
   if (lookbackMs < delayMs + 2 * periodMs) {
-    throw new ConfigError("FORWARD_LOOKBACK", `FORWARD_LOOKBACK (${lookbackMs / 1000} s) must cover FORWARD_DELAY plus two periods (${(delayMs + 2 * periodMs) / 1000} s)`);
+    throw new ConfigError(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} (${lookbackMs / 1000} s) must cover ${ENV.FORWARD_DELAY} plus two periods (${(delayMs + 2 * periodMs) / 1000} s)`);
   }
-  if (lookbackMs > 24 * 3_600_000) throw new ConfigError("FORWARD_LOOKBACK", "FORWARD_LOOKBACK must be at most 24h");
-  if (intervalMs < 1000) throw new ConfigError("FORWARD_INTERVAL", "FORWARD_INTERVAL must be at least 1s");
+  if (lookbackMs > 24 * 3_600_000) throw new ConfigError(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} must be at most 24h`);
+  if (intervalMs < 1000) throw new ConfigError(ENV.FORWARD_INTERVAL, `${ENV.FORWARD_INTERVAL} must be at least 1s`);
 
-  const sources = list(env, "FORWARD_SOURCES") ?? ["rds", "elasticache"];
+  const sources = list(env, ENV.FORWARD_SOURCES) ?? ["rds", "elasticache"];
   const unknown = sources.find((s) => s !== "rds" && s !== "elasticache");
-  if (unknown) throw new ConfigError("FORWARD_SOURCES", `FORWARD_SOURCES: unknown source ${JSON.stringify(unknown)} (rds, elasticache)`);
+  if (unknown) throw new ConfigError(ENV.FORWARD_SOURCES, `${ENV.FORWARD_SOURCES}: unknown source ${JSON.stringify(unknown)} (rds, elasticache)`);
 
-  const tagLabels = list(env, "FORWARD_TAG_LABELS") ?? [];
+  const tagLabels = list(env, ENV.FORWARD_TAG_LABELS) ?? [];
   const badTag = tagLabels.find((t) => !tagLabel(t));
-  if (badTag) throw new ConfigError("FORWARD_TAG_LABELS", `FORWARD_TAG_LABELS: tag key ${JSON.stringify(badTag)} does not make a valid label name`);
+  if (badTag) throw new ConfigError(ENV.FORWARD_TAG_LABELS, `${ENV.FORWARD_TAG_LABELS}: tag key ${JSON.stringify(badTag)} does not make a valid label name`);
 
-  const job = get(env, "FORWARD_JOB") ?? FORWARD_DEFAULTS.job;
-  const rawMax = get(env, "FORWARD_MAX_SERIES_PER_WRITE");
+  const job = get(env, ENV.FORWARD_JOB) ?? FORWARD_DEFAULTS.job;
+  const rawMax = get(env, ENV.FORWARD_MAX_SERIES_PER_WRITE);
   const maxSeriesPerWrite = rawMax ? Number(rawMax) : FORWARD_DEFAULTS.maxSeriesPerWrite;
   if (!Number.isInteger(maxSeriesPerWrite) || maxSeriesPerWrite < 1 || maxSeriesPerWrite > 2000) {
-    throw new ConfigError("FORWARD_MAX_SERIES_PER_WRITE", `FORWARD_MAX_SERIES_PER_WRITE=${JSON.stringify(rawMax)} must be an integer from 1 to 2000`);
+    throw new ConfigError(ENV.FORWARD_MAX_SERIES_PER_WRITE, `${ENV.FORWARD_MAX_SERIES_PER_WRITE}=${JSON.stringify(rawMax)} must be an integer from 1 to 2000`);
   }
 
-  const rdsInstances = list(env, "RDS_INSTANCES");
-  const cacheClusters = list(env, "ELASTICACHE_CLUSTERS");
-  const rdsFilter = tagFilter(env, "RDS_TAG_FILTER", "RDS_TAG");
-  const cacheFilter = tagFilter(env, "ELASTICACHE_TAG_FILTER", "ELASTICACHE_TAG");
+  const rdsInstances = list(env, ENV.RDS_INSTANCES);
+  const cacheClusters = list(env, ENV.ELASTICACHE_CLUSTERS);
+  const rdsFilter = tagFilter(env, ENV.RDS_TAG_FILTER, ENV.RDS_TAG);
+  const cacheFilter = tagFilter(env, ENV.ELASTICACHE_TAG_FILTER, ENV.ELASTICACHE_TAG);
   return {
     remoteWrite: { url: url.toString(), auth },
     state: { bucket, key },
@@ -211,7 +213,7 @@ export function parseForwardConfig(env: Env): ForwardConfig {
       enabled: sources.includes("rds"),
       ...(rdsInstances ? { instances: rdsInstances } : {}),
       ...(rdsFilter ? { tagFilter: rdsFilter } : {}),
-      clusters: bool(env, "FORWARD_AURORA_CLUSTERS", true),
+      clusters: bool(env, ENV.FORWARD_AURORA_CLUSTERS, true),
     },
     elastiCache: {
       enabled: sources.includes("elasticache"),

@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "@scrape-reconciler/core";
+import { ConfigError, ENV_DEFAULTS } from "@scrape-reconciler/core";
 import { describe, expect, it } from "vitest";
 import { parseDuration, parseForwardConfig } from "../src/config";
 import { DEFAULT_METRIC_SET } from "../src/metric-sets";
@@ -36,7 +36,27 @@ describe("parseForwardConfig", () => {
     expect(c.job).toBe("cloudwatch");
   });
 
-  it("reads every setting, including the infra's RDS_TAG / ELASTICACHE_TAG and an assumed role", () => {
+  it("applies the defaults env-names documents", () => {
+    const c = parseForwardConfig(base);
+    expect(c.state.key).toBe(ENV_DEFAULTS.FORWARD_STATE_KEY);
+    expect(ENV_DEFAULTS.FORWARD_STATE_BUCKET).toBe("TARGETS_BUCKET");
+    expect(c.state.bucket).toBe(base.TARGETS_BUCKET);
+    expect(c.lookbackMs).toBe(parseDuration("FORWARD_LOOKBACK", ENV_DEFAULTS.FORWARD_LOOKBACK));
+    expect(c.delayMs).toBe(parseDuration("FORWARD_DELAY", ENV_DEFAULTS.FORWARD_DELAY));
+    expect(c.intervalMs).toBe(parseDuration("FORWARD_INTERVAL", ENV_DEFAULTS.FORWARD_INTERVAL));
+    expect(c.job).toBe(ENV_DEFAULTS.FORWARD_JOB);
+    expect(String(c.maxSeriesPerWrite)).toBe(ENV_DEFAULTS.FORWARD_MAX_SERIES_PER_WRITE);
+    expect(String(c.rds.clusters)).toBe(ENV_DEFAULTS.FORWARD_AURORA_CLUSTERS);
+    expect([c.rds.enabled && "rds", c.elastiCache.enabled && "elasticache"].filter(Boolean).join(",")).toBe(ENV_DEFAULTS.FORWARD_SOURCES);
+  });
+
+  it("the tag filters the stack sets (RDS_TAG_FILTER, ELASTICACHE_TAG_FILTER) win over their alternative names", () => {
+    const c = parseForwardConfig({ ...base, RDS_TAG_FILTER: "env=prod", RDS_TAG: "env=dev", ELASTICACHE_TAG_FILTER: "team", ELASTICACHE_TAG: "other" });
+    expect(c.rds.tagFilter).toEqual([{ key: "env", value: "prod" }]);
+    expect(c.elastiCache.tagFilter).toEqual([{ key: "team" }]);
+  });
+
+  it("reads every setting, including the alternative names RDS_TAG / ELASTICACHE_TAG and an assumed role", () => {
     const c = parseForwardConfig({
       REMOTE_WRITE_URL: "http://prometheus:9090/api/v1/write",
       FORWARD_STATE_BUCKET: "state-bucket",

@@ -1,0 +1,110 @@
+// Scenario tests' set-up: the local simulator as the AWS account, the stack synthesised
+// from the real sst.config.ts and brought up on it by the emulator (functions from their
+// bundles on Node 24, the stack's rules, queues and schedules), the simulator's own
+// EventBridge events put on the emulated bus, and readers for what the stack published.
+// Nothing of the wiring is typed here: it all comes from the synthesis.
+import { fileURLToPath } from "node:url";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { createReconcilerClients, discover, parseReconcileConfig } from "@scrape-reconciler/aws";
+import { buildDocument, serializeDocument } from "@scrape-reconciler/core";
+import { EmulatedStack, synthesize, type EmulationOptions, type Synthesis } from "@scrape-reconciler/emulator";
+import { EventBridgeEmitter, simClientConfig, startSimulator, type Simulator, type SimulatorOptions } from "@scrape-reconciler/sim";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const STAGE = "emu";
+/** The stage the scenarios deploy: every namespace and cluster, the default tags, no forwarder. */
+export const STAGE_CONFIG = { alarms: { evaluationPeriods: 1 } };
+
+export interface ScenarioStack {
+  sim: Simulator;
+  stack: EmulatedStack;
+  emitter: EventBridgeEmitter;
+  reconcileFn: string;
+  auditFn: string;
+  /** Puts what the simulated account emitted since the last call on the bus; returns the events put. */
+  flush(): number;
+  /** The published document (parsed) and manifest, or undefined before the first publication. */
+  published(): Promise<{ document: unknown[]; bytes: string; manifest: Record<string, any> } | undefined>;
+  /** What a full reconcile of the account as it is now would publish (dry run, same settings as the stack). */
+  expectedBytes(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface ScenarioOptions extends Partial<Pick<EmulationOptions, "scheduleScale" | "visibilityScale" | "asyncRetryDelayMs" | "skipDeployInvocations" | "onLog">> {
+  sim: SimulatorOptions;
+  synthesis: Synthesis;
+  emitter?: ConstructorParameters<typeof EventBridgeEmitter>[1];
+}
+
+/** One synthesis per test file (about 10 s); deployments reuse it. */
+export function synthesizeFor(sim: { region: string; accountId: string }): Promise<Synthesis> {
+  return synthesize({ root: ROOT, stage: STAGE, config: STAGE_CONFIG, account: sim.accountId, region: sim.region });
+}
+
+export async function startScenario(o: ScenarioOptions): Promise<ScenarioStack> {
+  const sim = await startSimulator(o.sim);
+  let stack: EmulatedStack | undefined;
+  const emitter = new EventBridgeEmitter(sim.state, o.emitter ?? {});
+  try {
+    stack = await EmulatedStack.deploy({
+      root: ROOT,
+      stage: STAGE,
+      aws: sim,
+      synthesis: o.synthesis,
+      scheduleScale: o.scheduleScale ?? 0,
+      visibilityScale: o.visibilityScale ?? 1 / 360,
+      asyncRetryDelayMs: o.asyncRetryDelayMs ?? 200,
+      ...(o.skipDeployInvocations ? { skipDeployInvocations: true } : {}),
+      ...(o.onLog ? { onLog: o.onLog } : {}),
+    });
+  } catch (err) {
+    emitter.close();
+    await sim.close();
+    throw err;
+  }
+  const s = stack;
+  const fnEnv = s.model.functions.find((f) => f.name === s.functionNamed("reconcile"))!.environment;
+  const env = { ...sim.endpointEnv(), ...fnEnv };
+  const config = parseReconcileConfig(env);
+  const s3 = new S3Client(simClientConfig(sim));
+  const ssm = new SSMClient(simClientConfig(sim));
+  return {
+    sim,
+    stack: s,
+    emitter,
+    reconcileFn: s.functionNamed("reconcile"),
+    auditFn: s.functionNamed("audit"),
+    flush() {
+      const events = emitter.drain();
+      if (events.length > 0) s.put(events);
+      return events.length;
+    },
+    async published() {
+      const bytes = await s3
+        .send(new GetObjectCommand({ Bucket: config.bucket, Key: config.key }))
+        .then((r) => r.Body!.transformToString())
+        .catch((err: Error) => (err.name === "NoSuchKey" ? undefined : Promise.reject(err)));
+      if (bytes === undefined) return undefined;
+      const p = await ssm.send(new GetParameterCommand({ Name: config.manifestParameter }));
+      return { document: JSON.parse(bytes) as unknown[], bytes, manifest: JSON.parse(p.Parameter!.Value!) };
+    },
+    async expectedBytes() {
+      const clients = createReconcilerClients(env);
+      try {
+        const d = await discover(clients, { tagNames: config.tagNames, namespaces: config.namespaces, clusters: config.clusters });
+        if (d.failed.length > 0) throw new Error(`the reference discovery failed for ${d.failed.map((f) => f.name).join(", ")}`);
+        return serializeDocument(buildDocument(d, undefined, { tagNames: config.tagNames }).document);
+      } finally {
+        Object.values(clients).forEach((c) => c.destroy());
+      }
+    },
+    async close() {
+      emitter.close();
+      await s.close();
+      s3.destroy();
+      ssm.destroy();
+      await sim.close();
+    },
+  };
+}
