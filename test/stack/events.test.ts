@@ -5,28 +5,20 @@
 // poison record reaches it after maxReceiveCount and the DLQ alarm sees it; a stale
 // delivery after a full reconcile never brings back a stopping task.
 import { readFileSync } from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Synthesis } from "@scrape-reconciler/emulator";
-import { startScenario, synthesizeFor, type ScenarioStack } from "../support/emulated-stack";
+import { describe, expect, it } from "vitest";
+import { scenarioSuite, type ScenarioStack } from "../support/emulated-stack";
 import { ACCOUNT_SCENARIO } from "./scenarios";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8"));
 
-let synthesis: Synthesis;
-let s: ScenarioStack | undefined;
-beforeAll(async () => {
-  synthesis = await synthesizeFor({ region: ACCOUNT_SCENARIO.region!, accountId: ACCOUNT_SCENARIO.accountId! });
-}, 120_000);
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
+const suite = scenarioSuite({ region: ACCOUNT_SCENARIO.region!, accountId: ACCOUNT_SCENARIO.accountId! });
+let s: ScenarioStack;
 
 const targetsOf = (doc: unknown[]) => (doc as { targets: string[] }[]).map((g) => g.targets[0]!).sort();
 
 describe("a rolling deployment, a scale-out and a crash", () => {
   it("converge to a full reconcile's document; the scheduled audit then reports 0 stale and 0 missing", async () => {
-    s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis, emitter: { duplicateRate: 0.2, shuffle: true, seed: "converge" } });
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO }, emitter: { duplicateRate: 0.2, shuffle: true, seed: "converge" } });
     const st = s.sim.state;
     st.deployService("web", "frontend", 4);
     st.setDesiredCount("web", "api", 4);
@@ -52,7 +44,7 @@ describe("a rolling deployment, a scale-out and a crash", () => {
 
 describe("malformed, unknown and ignored events", () => {
   it("are logged once with their reason and never reported failed, through the queue or delivered directly", async () => {
-    s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis });
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
     const namespaceArn = `arn:aws:servicediscovery:${ACCOUNT_SCENARIO.region}:${ACCOUNT_SCENARIO.accountId}:namespace/ns-0000000000000001`;
     const tagNamespace = fixture("eventbridge/servicediscovery-registerinstance.json");
     Object.assign(tagNamespace, { id: "evt-tag-namespace", region: ACCOUNT_SCENARIO.region, account: ACCOUNT_SCENARIO.accountId });
@@ -91,7 +83,7 @@ describe("malformed, unknown and ignored events", () => {
 
 describe("a throttling storm and a poison record", () => {
   it("failed records come back after the visibility timeout and converge; the dead-letter queue stays empty", async () => {
-    s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis });
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
     s.sim.setFaults({ rate: 0.6, services: ["ecs", "ec2"], errors: ["ThrottlingException"] });
     const st = s.sim.state;
     st.deployService("workers", "celery", 3);
@@ -106,7 +98,7 @@ describe("a throttling storm and a poison record", () => {
   }, 180_000);
 
   it("a record that always fails reaches the DLQ after maxReceiveCount, and the DLQ alarm's metric shows it", async () => {
-    s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis });
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
     const events = s.stack.queue("ReconcileEvents");
     const maxReceiveCount = events.model.redrive!.maxReceiveCount;
     // A new ECS service the state has never seen: its lookup is denied for good.
@@ -123,7 +115,7 @@ describe("a throttling storm and a poison record", () => {
 
 describe("a stale delivery after a full reconcile", () => {
   it("never brings back a stopping task", async () => {
-    s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis });
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
     const st = s.sim.state;
     const task = st.startTask("web", "frontend");
     const running = s.emitter.drain();

@@ -4,25 +4,17 @@
 // lost, publish nothing or a complete document, never `[]` nor a partial one.
 import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { simClientConfig } from "@scrape-reconciler/sim";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startScenario, synthesizeFor, type ScenarioStack } from "../support/emulated-stack";
-import type { Synthesis } from "@scrape-reconciler/emulator";
+import { describe, expect, it } from "vitest";
+import { scenarioSuite, type ScenarioStack } from "../support/emulated-stack";
 import { ACCOUNT_SCENARIO } from "./scenarios";
 
-let synthesis: Synthesis;
-let s: ScenarioStack | undefined;
-beforeAll(async () => {
-  synthesis = await synthesizeFor({ region: ACCOUNT_SCENARIO.region!, accountId: ACCOUNT_SCENARIO.accountId! });
-}, 120_000);
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
+const suite = scenarioSuite({ region: ACCOUNT_SCENARIO.region!, accountId: ACCOUNT_SCENARIO.accountId! });
+let s: ScenarioStack;
 
 describe("a fresh deploy", () => {
   it("the deploy's own invocation publishes a complete first document, generation 1", async () => {
-    expect(synthesis.resources.some((r) => r.type === "aws:lambda/invocation:Invocation")).toBe(true);
-    s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis });
+    expect(suite.synthesis.resources.some((r) => r.type === "aws:lambda/invocation:Invocation")).toBe(true);
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
     const p = await s.published();
     expect(p).toBeDefined();
     expect(p!.bytes).toBe(await s.expectedBytes());
@@ -31,10 +23,7 @@ describe("a fresh deploy", () => {
   });
 
   it("a discovery that fails at the first deploy publishes nothing: neither [] nor part of the account", async () => {
-    s = await startScenario({
-      sim: { scenario: ACCOUNT_SCENARIO, faults: { deny: { "servicediscovery:ListInstances": "AccessDeniedException" } } },
-      synthesis,
-    });
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO, faults: { deny: { "servicediscovery:ListInstances": "AccessDeniedException" } } } });
     expect(await s.published()).toBeUndefined();
     // The deploy went through (the function answered with its summary, not an error), and
     // once the account can be read again the 5-minute schedule completes it.
@@ -53,7 +42,7 @@ describe("events before the first full reconcile", () => {
   ];
   for (const [what, act] of firsts) {
     it(`${what} publishes nothing or the complete document`, async () => {
-      s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis, skipDeployInvocations: true });
+      s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO }, skipDeployInvocations: true });
       act(s);
       s.flush();
       await s.stack.settle();
@@ -64,9 +53,9 @@ describe("events before the first full reconcile", () => {
   }
 
   it("after the state is lost, an event never shrinks the published document", async () => {
-    s = await startScenario({ sim: { scenario: ACCOUNT_SCENARIO }, synthesis });
+    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
     const before = (await s.published())!;
-    const fnEnv = s.stack.model.functions.find((f) => f.name === s!.reconcileFn)!.environment;
+    const fnEnv = s.stack.model.functions.find((f) => f.name === s.reconcileFn)!.environment;
     const s3 = new S3Client(simClientConfig(s.sim));
     await s3.send(new DeleteObjectCommand({ Bucket: fnEnv.TARGETS_BUCKET!, Key: fnEnv.STATE_KEY! }));
     s3.destroy();

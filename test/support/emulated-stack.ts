@@ -4,6 +4,7 @@
 // EventBridge events put on the emulated bus, and readers for what the stack published.
 // Nothing of the wiring is typed here: it all comes from the synthesis.
 import { fileURLToPath } from "node:url";
+import { afterEach, beforeAll } from "vitest";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { createReconcilerClients, discover, parseReconcileConfig } from "@scrape-reconciler/aws";
@@ -105,6 +106,32 @@ export async function startScenario(o: ScenarioOptions): Promise<ScenarioStack> 
       s3.destroy();
       ssm.destroy();
       await sim.close();
+    },
+  };
+}
+
+/**
+ * A test file's scenarios: one synthesis for the file (before all), each test deploys its
+ * own stack with `deploy(...)`, closed after it.
+ */
+export function scenarioSuite(account: { region: string; accountId: string }) {
+  let synthesis: Synthesis | undefined;
+  let current: ScenarioStack | undefined;
+  beforeAll(async () => {
+    synthesis = await synthesizeFor(account);
+  }, 120_000);
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get synthesis(): Synthesis {
+      if (!synthesis) throw new Error("the synthesis runs in beforeAll");
+      return synthesis;
+    },
+    async deploy(o: Omit<ScenarioOptions, "synthesis">): Promise<ScenarioStack> {
+      current = await startScenario({ ...o, synthesis: this.synthesis });
+      return current;
     },
   };
 }
