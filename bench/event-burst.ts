@@ -29,8 +29,9 @@ interface Run {
 
 async function burst(perInvocation: number | "window", services: number): Promise<Run> {
   const env: SimEnv = await startSimEnv({ scenario: generateScenario({ services, tasksPerService: Number(values.tasks), namespaces: 3, clusters: 3, ec2Every: 5 }) });
+  const capture = captureLogger(); // the real Powertools Logger, its lines kept off the terminal
   try {
-    const deps = { clients: env.clients, config: env.config, now: () => new Date(), logger: captureLogger().logger };
+    const deps = { clients: env.clients, config: env.config, now: () => new Date(), logger: capture.logger };
     await reconcile(deps);
     const emitter = new EventBridgeEmitter(env.sim.state, { duplicateRate: 0.2, shuffle: true, seed: "bench" });
     env.sim.scenario.services.forEach((svc, i) => {
@@ -64,6 +65,7 @@ async function burst(perInvocation: number | "window", services: number): Promis
       equal: published?.text === full,
     };
   } finally {
+    capture.restore();
     await env.sim.close();
   }
 }

@@ -1,20 +1,20 @@
 // Benchmark 2: delay from a task reaching RUNNING to its target in the sidecar's file and
 // in a real Prometheus' active targets, over N tasks started one after the other (every
 // ~0.5 s, single-endpoint services of the demo account), through the whole local pipeline
-// the demo runs: simulator -> EventBridge events -> the deployed rule patterns -> SQS-like
-// batches (batch window, 2 at once) -> handleInput -> S3/SSM -> sidecar (polling SSM) ->
-// file -> Prometheus file_sd.
+// the demo runs on the emulated stack: simulator -> EventBridge events -> the stack's
+// rules -> its SQS queue and event source (the deployed batch size, batching window and
+// concurrency, read from the synthesised stack: there is no window option any more) ->
+// the reconcile function's bundle on Node 24 -> S3/SSM -> sidecar (polling SSM every
+// --interval) -> file -> Prometheus file_sd.
 // Baseline, the old sidecar polling every 30 s, is MODELLED, not run: its file delay is
 // uniform in [0, 30 s] (the task's RUNNING falls anywhere in the poll period) plus one
 // reload's run time, measured here on the same account with 20 ms per AWS call; its
 // Prometheus delay adds, per event, the file -> Prometheus delay measured for ours (same
 // Prometheus, same file_sd). Prometheus' own file_sd batching (~5 s) is in both.
-//   npx tsx bench/event-to-target.ts [--events 200] [--window 5s] [--interval 5s]
+//   npx tsx bench/event-to-target.ts [--events 200] [--interval 5s]
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { handleInput } from "@scrape-reconciler/events";
 import { Narrator, percentiles, Printer, startStack, type DemoStack } from "@scrape-reconciler/demo";
-import { parseDuration } from "@scrape-reconciler/sidecar";
 import { simClientConfig } from "@scrape-reconciler/sim";
 import { NAMESPACES_PARAMETER, OLD_INTERVAL_SECONDS, oldClients, oldReload } from "./old-sidecar";
 
@@ -22,7 +22,7 @@ const SCENARIO = new URL("../packages/demo/scenarios/demo.json", import.meta.url
 
 export interface EventToTargetOptions {
   events: number;
-  batchWindowMs: number;
+  /** The sidecar's --interval (how often it polls the manifest). */
   sidecarInterval: string;
   /** Mean gap between two task starts (ms). */
   gapMs?: number;
@@ -34,6 +34,8 @@ type Stats = NonNullable<ReturnType<typeof percentiles>>;
 
 export interface EventToTargetResult {
   options: EventToTargetOptions;
+  /** The deployed event source's settings, read from the synthesised stack. */
+  eventSource: { batchWindowSeconds: number; batchSize: number; maxConcurrency?: number };
   prometheus: boolean;
   /** Targets that reached each stage (of `events`). */
   reached: { document: number; file: number; prometheus: number };
@@ -81,14 +83,14 @@ export async function runEventToTarget(o: EventToTargetOptions): Promise<EventTo
     env: process.env,
     hooks: narrator.hooks(),
     onSync: narrator.onSync,
-    pipeline: { batchWindowMs: o.batchWindowMs, duplicateRate: 0 },
+    pipeline: { duplicateRate: 0 },
     sidecarInterval: o.sidecarInterval,
   });
   try {
     narrator.attach(stack);
     const oldReloadMs = await oldReloadTime(stack, o.oldLatencyMs ?? 20);
-    await handleInput(stack.deps, { action: "reconcile", dryRun: false });
-    await narrator.refreshDocument("full reconcile");
+    await stack.deploy(); // its deploy-time invocation publishes the first document
+    await narrator.refreshDocument("the deploy's full reconcile");
     stack.pipeline.start();
     const services = stack.sim.scenario.services.filter((s) => s.launchType === "FARGATE" && /^\d+$/.test(s.tags.METRICS_PORT ?? "") && Number(s.tags.METRICS_PORT) <= 65535 && !s.tags.ECS_METRICS_PORT && s.namespace);
     const rnd = random(42);
@@ -116,8 +118,10 @@ export async function runEventToTarget(o: EventToTargetOptions): Promise<EventTo
       prometheus: percentiles(d("prometheus")),
       fileToPrometheus: percentiles(fileToProm),
     };
+    const { batchWindowSeconds, batchSize, maxConcurrency } = stack.settings;
     return {
       options: o,
+      eventSource: { batchWindowSeconds, batchSize, ...(maxConcurrency !== undefined ? { maxConcurrency } : {}) },
       prometheus: Boolean(stack.prometheus),
       reached: { document: d("document").length, file: d("file").length, prometheus: d("prometheus").length },
       ours: Object.fromEntries(Object.entries(ours).filter(([, v]) => v !== undefined)),
@@ -137,7 +141,8 @@ export function report(r: EventToTargetResult): string {
   const o = r.options;
   const ratio = (a?: Stats, b?: Stats) => (a && b ? `${(a.median / b.median).toFixed(1)}x` : "-");
   return [
-    `${o.events} tasks reaching RUNNING, one every ~${(o.gapMs ?? 500) / 1000} s; batch window ${o.batchWindowMs / 1000} s, sidecar --interval ${o.sidecarInterval}`,
+    `${o.events} tasks reaching RUNNING, one every ~${(o.gapMs ?? 500) / 1000} s; the deployed event source: batch window ${r.eventSource.batchWindowSeconds} s, ` +
+      `≤${r.eventSource.batchSize} events, ${r.eventSource.maxConcurrency ?? "unlimited"} at once; sidecar --interval ${o.sidecarInterval}`,
     `reached: document ${r.reached.document}, sidecar file ${r.reached.file}, Prometheus ${r.prometheus ? r.reached.prometheus : "(not installed)"} of ${o.events}`,
     "ours (measured), delay from RUNNING to:",
     row("published document", r.ours.document),
@@ -154,8 +159,16 @@ export function report(r: EventToTargetResult): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({ options: { events: { type: "string", default: "200" }, window: { type: "string", default: "5s" }, interval: { type: "string", default: "5s" } } });
-  const r = await runEventToTarget({ events: Number(values.events), batchWindowMs: parseDuration(values.window), sidecarInterval: values.interval });
+  let values: { events: string; interval: string };
+  try {
+    ({ values } = parseArgs({ options: { events: { type: "string", default: "200" }, interval: { type: "string", default: "5s" } } }));
+  } catch (err) {
+    // --window is gone: the window is the deployed event source's, read from the synthesised stack.
+    const why = /'--window'/.test((err as Error).message) ? " (the batching window is the deployed stack's: infra/reconcile.ts)" : "";
+    console.error(`bench/event-to-target: ${(err as Error).message}${why}`);
+    process.exit(2);
+  }
+  const r = await runEventToTarget({ events: Number(values.events), sidecarInterval: values.interval });
   console.log(report(r));
   if (r.reached.file < r.options.events || (r.prometheus && r.reached.prometheus < r.options.events)) process.exitCode = 1;
 }

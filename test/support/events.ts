@@ -1,5 +1,8 @@
 // Test support for the event path: SQS batches of EventBridge events, filtered by the
-// same event patterns the infrastructure deploys, fed to the reconcile function's router.
+// same event patterns the infrastructure deploys, fed to the reconcile function's router,
+// with the real Powertools Logger (its methods need their object: a logger made of
+// closures would hide a detached call) whose JSON lines are captured off stdout/stderr.
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { SQSEvent } from "aws-lambda";
 import { handleInput, type HandleDeps, type HandleResult } from "@scrape-reconciler/events";
 import type { RawEvent } from "@scrape-reconciler/sim";
@@ -33,15 +36,84 @@ export function sqsBatch(events: unknown[]): SQSEvent {
   };
 }
 
-export interface LogLine {
-  level: "info" | "warn" | "error";
+/** One JSON line the Logger printed. */
+export interface LogRecord {
+  level: string;
   message: string;
-  data?: unknown;
+  service: string;
+  [key: string]: unknown;
 }
 
-export function captureLogger(lines: LogLine[] = []) {
-  const at = (level: LogLine["level"]) => (message: string, data?: unknown) => void lines.push({ level, message, data });
-  return { lines, logger: { info: at("info"), warn: at("warn"), error: at("error") } as unknown as HandleDeps["logger"] };
+export interface CapturedLogger {
+  logger: Logger;
+  /** The Logger's lines, parsed, in order. */
+  records: LogRecord[];
+  /** Stops capturing (the streams get their own write back when no capture is left). */
+  restore(): void;
+}
+
+type Write = typeof process.stdout.write;
+const captures = new Map<string, LogRecord[]>();
+const originals = new Map<NodeJS.WriteStream, Write>();
+let captureSeq = 0;
+
+/** Takes the lines of active captures out of a chunk; returns what is left for the stream. */
+function intercept(chunk: string): string {
+  const keep: string[] = [];
+  for (const line of chunk.split(/(?<=\n)/)) {
+    let rec: LogRecord | undefined;
+    if (line.trimStart().startsWith("{")) {
+      try {
+        rec = JSON.parse(line) as LogRecord;
+      } catch {
+        rec = undefined;
+      }
+    }
+    const into = rec && typeof rec.service === "string" ? captures.get(rec.service) : undefined;
+    if (into) into.push(rec!);
+    else keep.push(line);
+  }
+  return keep.join("");
+}
+
+function patch(stream: NodeJS.WriteStream): void {
+  if (originals.has(stream)) return;
+  const original = stream.write;
+  originals.set(stream, original);
+  stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+    if (typeof chunk !== "string") return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    const left = intercept(chunk);
+    if (left === "") {
+      const done = rest.find((x) => typeof x === "function") as (() => void) | undefined;
+      if (done) process.nextTick(done);
+      return true;
+    }
+    return (original as (...a: unknown[]) => boolean).call(this, left, ...rest);
+  } as Write;
+}
+
+/**
+ * A real Powertools Logger with a service name of its own, whose JSON lines (stdout for
+ * info, stderr for warn and error) are collected in `records` instead of printed; any
+ * other output passes through. Works outside a test runner too (the benchmarks use it).
+ */
+export function captureLogger(records: LogRecord[] = []): CapturedLogger {
+  captureSeq += 1;
+  const service = `scrape-reconciler-capture-${process.pid}-${captureSeq}`;
+  captures.set(service, records);
+  patch(process.stdout);
+  patch(process.stderr);
+  const logger = new Logger({ serviceName: service, logLevel: "INFO" });
+  return {
+    logger,
+    records,
+    restore() {
+      captures.delete(service);
+      if (captures.size > 0) return;
+      for (const [stream, write] of originals) stream.write = write;
+      originals.clear();
+    },
+  };
 }
 
 /** Splits events into SQS batches of at most `size`. */

@@ -1,8 +1,16 @@
-// The demo's first acts: the simulated account, the first full reconcile (manual invoke),
-// then everyday changes that reach Prometheus through events only: a rolling deployment,
-// a scale-out of Celery workers and a crashing task replaced by the scheduler.
-import { handleInput } from "@scrape-reconciler/events";
+// The demo's first acts: the simulated account, the deploy of the stack (whose deploy-time
+// invocation runs the first full reconcile) and an operator's manual invoke, then everyday
+// changes that reach Prometheus through events only: a rolling deployment, a scale-out of
+// Celery workers and a crashing task replaced by the scheduler.
+import type { ReconcileSummary } from "@scrape-reconciler/aws";
 import { actResult, pickServices, settle, sleep, until, type ActContext } from "./context";
+import { DemoStackError } from "./stack";
+
+/** What the reconcile function logs ("reconciled") and returns for a full reconcile: its summary without the diff. */
+export type ReconciledSummary = Omit<ReconcileSummary, "diff">;
+
+/** The manual invoke's payload (an operator's `scrape-reconciler invoke --stage demo`). */
+export const MANUAL_RECONCILE = { action: "reconcile", dryRun: false } as const;
 
 const NS_TYPE: Record<string, string> = { DNS_PRIVATE: "private DNS", DNS_PUBLIC: "public DNS", HTTP: "HTTP" };
 
@@ -41,27 +49,54 @@ export function tourAccount(ctx: ActContext): void {
   }
 }
 
-export async function firstReconcile(ctx: ActContext): Promise<void> {
+/** Act 1: `sst deploy`, whose ReconcileOnDeploy publishes the first document, then a manual invoke. */
+export async function deployStack(ctx: ActContext): Promise<void> {
   const { p, s, n } = ctx;
-  p.heading("Act 1 · the first full reconcile");
-  p.note("A manual invoke ({\"action\":\"reconcile\"}, as after a deploy) reads every Cloud Map namespace and page, the tags,\nand ECS for the tasks; it publishes the document to S3 and the manifest to SSM. Then the sidecar and Prometheus follow.");
+  const onDeploy = s.model.invocations.find((i) => i.functionName === s.reconcileFn);
+  if (!onDeploy) throw new DemoStackError(`the stack has no deploy-time invocation of ${s.reconcileFn}: nothing would publish before the first schedule`);
+  p.heading(`Act 1 · sst deploy --stage ${s.model.stage}: the stack comes up and reconciles once`);
+  p.note(
+    `The deploy creates the bucket, the queues, the rules, the schedules and the functions (SST's bundles, run on Node 24),\n` +
+      `then invokes the reconcile function once (${onDeploy.logicalName}, ${onDeploy.input}): it reads every Cloud Map\n` +
+      "namespace and page, the tags, and ECS for the tasks, and publishes the document to S3 and the manifest to SSM.\n" +
+      "Then the sidecar and Prometheus follow.",
+  );
   const started = Date.now();
   s.tracker.markInitial(started);
-  const calls0 = s.sim.calls.total({});
-  const r = await handleInput(s.deps, { action: "reconcile", dryRun: false });
-  if (r.kind !== "reconcile") throw new Error(`unexpected ${r.kind} result`);
-  const sum = r.summary;
-  const at = Date.now();
-  p.line("reconcile", `full discovery: ${sum.namespaces} namespaces, ${sum.services} opted-in services, ${s.sim.calls.total({}) - calls0} AWS calls, ${sum.durationMs} ms`, at);
+  const emulation = await s.deploy();
+  const took = s.deployedAt!.ended - s.deployedAt!.started;
+  p.line("stack", `deployed: ${s.model.functions.length} functions, ${s.model.rules.length} rules, ${s.model.queues.length} queues, ${s.model.alarms.length} alarms, in ${took} ms with its deploy-time invocation`);
+  const first = s.logs.withMessage(s.reconcileFn, "reconciled")[0];
+  if (!first) throw new DemoStackError(`${onDeploy.logicalName} ran, but ${s.reconcileFn} logged no "reconciled" line`);
+  const sum = first.record as unknown as ReconciledSummary;
+  const inv = first.invocation;
+  const at = inv.endedAt;
+  const calls = s.sim.calls.log.filter((c) => c.time >= inv.startedAt && c.time <= inv.endedAt).length;
+  const cold = inv.initDurationMs !== undefined ? `, cold start (INIT ${Math.round(inv.initDurationMs)} ms)` : "";
+  p.line("reconcile", `${onDeploy.logicalName}: full discovery: ${sum.namespaces} namespaces, ${sum.services} opted-in services, ${calls} AWS calls, ${sum.durationMs} ms${cold}`, at);
   for (const k of sum.skippedEndpoints) p.line("reconcile", p.red(`skipped ${k.namespaceName}/${k.serviceName}: ${k.tag}=${JSON.stringify(k.value)}: ${k.reason} (the other services go on)`), at);
-  const { doc } = await n.refreshDocument("full reconcile", at);
-  p.line("document", `${p.green(`generation ${sum.generation}`)}: ${sum.targets} targets in s3://${s.config.bucket}/${s.config.key} (one target group per target)`, at);
-  const first = doc?.text.split("\n")[1] ?? "";
-  p.say(p.dim(`             ${first.length > 150 ? `${first.slice(0, 147)}...` : first}`));
-  p.line("document", `manifest ssm:${s.config.manifestParameter}: generation ${sum.generation}, sha256 ${sum.sha256.slice(0, 12)}…, ${sum.targets} targets`, at);
+  if (!sum.written) {
+    p.line("reconcile", p.red(`nothing published${sum.withheld ? `: ${sum.withheld}` : ""}; the schedule will try again`), at);
+  } else {
+    const { doc } = await n.refreshDocument("the deploy's full reconcile", at);
+    p.line("document", `${p.green(`generation ${sum.generation}`)}: ${sum.targets} targets in s3://${s.config.bucket}/${s.config.key} (one target group per target)`, at);
+    const line = doc?.text.split("\n")[1] ?? "";
+    p.say(p.dim(`             ${line.length > 150 ? `${line.slice(0, 147)}...` : line}`));
+    p.line("document", `manifest ssm:${s.config.manifestParameter}: generation ${sum.generation}, sha256 ${sum.sha256.slice(0, 12)}…, ${sum.targets} targets`, at);
+  }
   s.pipeline.start();
+
+  // An operator's manual reconcile, a synchronous invoke of the deployed function.
+  const r = await emulation.invoke(s.reconcileFn, MANUAL_RECONCILE);
+  if (!r.ok) {
+    p.line("reconcile", p.red(`manual invoke failed: ${r.error?.errorType}: ${r.error?.errorMessage}`));
+  } else {
+    const m = r.result as ReconciledSummary;
+    const what = m.written ? `published ${p.green(`generation ${m.generation}`)} (+${m.added} -${m.removed})` : `the account is unchanged: no write (same sha256), generation stays ${m.generation}`;
+    p.line("reconcile", `manual invoke ${JSON.stringify(MANUAL_RECONCILE)} (scrape-reconciler invoke --stage ${s.model.stage}): ${what} · ${Math.round(r.durationMs)} ms${r.coldStart ? " (cold start)" : ", warm"}`);
+  }
   await settle(ctx);
-  actResult(ctx, started, "the start of the reconcile");
+  actResult(ctx, started, "the start of the deploy");
 }
 
 export async function rollingDeployment(ctx: ActContext): Promise<void> {

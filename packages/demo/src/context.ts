@@ -1,7 +1,8 @@
 // What every act of the demo script shares: the running stack, the narrator, the printer,
 // an abortable sleep (Ctrl-C and --duration end the demo mid-act), waiting until the
-// pipeline has settled (queue empty, sidecar file and Prometheus caught up with the
-// document), the act's delay summary, and the choice of services to act on.
+// pipeline has settled (the deployed queue empty and no batch running, sidecar file and
+// Prometheus caught up with the document), the act's delay summary, and the choice of
+// services to act on.
 import type { Scenario } from "@scrape-reconciler/sim";
 import type { Narrator } from "./narrator";
 import { delaySummary, type Printer } from "./output";
@@ -45,10 +46,11 @@ export async function until(ctx: ActContext, check: () => boolean, timeoutMs: nu
 }
 
 /**
- * Waits until nothing is moving: no task step pending, the queue and handler idle, the
- * sidecar's file equal to the document and Prometheus' active targets equal to the file.
+ * Waits until nothing is moving: no task step pending, the stack's queue empty and no batch
+ * running (each reported), the sidecar's file equal to the document and Prometheus' active
+ * targets equal to the file. The deployed batching window alone keeps a change 5 s in the queue.
  */
-export async function settle(ctx: ActContext, timeoutMs = 30_000): Promise<boolean> {
+export async function settle(ctx: ActContext, timeoutMs = 45_000): Promise<boolean> {
   const { s, n } = ctx;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,16 +1,18 @@
 // Tells what happens, live, one line per step of the pipeline: tasks starting and stopping
-// in the account, event batches handled by the reconcile function and the document
-// generation they published, the sidecar's file catching up, and Prometheus' active
-// targets changing. It also feeds the delay tracker with each stage's current targets and
-// keeps the list of published generations (to show that the document never shrinks).
+// in the account, event batches the deployed reconcile function handled (as the emulation
+// recorded them and the function logged them) and the document generation they
+// published, the functions' warnings and errors, the sidecar's file catching up, and
+// Prometheus' active targets changing. It also feeds the delay tracker with each stage's
+// current targets and keeps the list of published generations (the document never shrinks).
 import { readPublished, type PublishedDocument } from "@scrape-reconciler/aws";
 import { parseDocument } from "@scrape-reconciler/core";
 import type { SyncOutcome } from "@scrape-reconciler/sidecar";
 import type { TaskChange } from "@scrape-reconciler/sim";
 import { seconds, type Printer } from "./output";
-import type { BatchReport, PipelineHooks } from "./pipeline";
+import type { InvocationRecord } from "./function-logs";
+import type { BatchReport } from "./pipeline";
 import { activeTargets } from "./prometheus";
-import { FILE_SD_JOB, type DemoStack } from "./stack";
+import { FILE_SD_JOB, type DemoStack, type StackHooks } from "./stack";
 import { documentTargets, type StageDiff, type TargetInfo } from "./tracker";
 
 export interface Generation {
@@ -52,9 +54,10 @@ export class Narrator {
     private readonly promPollMs = 500,
   ) {}
 
-  hooks(): PipelineHooks {
+  hooks(): StackHooks {
     return {
       onBatch: (r) => this.enqueue(() => this.batch(r)),
+      onInvocation: (r) => this.warnings(r),
     };
   }
 
@@ -88,7 +91,7 @@ export class Narrator {
   async refreshDocument(by: string, publishedAt = Date.now()): Promise<{ doc?: PublishedDocument; diff?: StageDiff; before: Map<string, TargetInfo> }> {
     const s = this.stack!;
     const before = s.tracker.targets("document");
-    const doc = await readPublished({ s3: s.clients.s3, bucket: s.config.bucket, key: s.config.key });
+    const doc = await readPublished({ s3: s.s3, bucket: s.config.bucket, key: s.config.key });
     if (!doc) return { before };
     const last = this.generations[this.generations.length - 1];
     if (!last || doc.generation > last.generation) {
@@ -99,23 +102,49 @@ export class Narrator {
     return { doc, diff, before };
   }
 
+  /** The reconcile function's warnings and errors, once per message and invocation (with a count). The acts print the audit's. */
+  private warnings(r: InvocationRecord): void {
+    const s = this.stack;
+    if (!s || r.fn !== s.reconcileFn) return;
+    const seen = new Map<string, number>();
+    for (const rec of r.records) {
+      if (rec.level !== "WARN" && rec.level !== "ERROR") continue;
+      const reason = typeof rec.reason === "string" ? `: ${rec.reason}` : "";
+      const text = `${rec.level.toLowerCase()}: ${rec.message}${reason}`;
+      seen.set(text, (seen.get(text) ?? 0) + 1);
+    }
+    for (const [text, n] of seen) this.p.line("reconcile", this.p.dim(`${text}${n > 1 ? ` (x${n})` : ""}`), r.endedAt);
+  }
+
   private async batch(r: BatchReport): Promise<void> {
+    const events = r.ecs + r.cloudMap;
     const again = r.redelivered > 0 ? `, ${r.redelivered} delivered again` : "";
-    const head = `batch ${r.seq} · ${r.ecs + r.cloudMap} events (${r.ecs} ECS, ${r.cloudMap} Cloud Map${again})`;
-    if (r.error) {
-      this.p.line("reconcile", this.p.red(`${head} failed: ${r.error} → SQS delivers them again`));
+    const parts = [
+      ...(events > 0 || !r.schedule ? [`${events} events (${r.ecs} ECS, ${r.cloudMap} Cloud Map${again})`] : []),
+      ...(r.schedule ? [`the schedule's event${events > 0 ? "" : again}`] : []),
+    ];
+    const head = `batch ${r.seq} · ${parts.join(" + ")}`;
+    const cold = r.initDurationMs !== undefined ? ` · cold start (INIT ${r.initDurationMs} ms)` : "";
+    const at = r.startedAt + r.durationMs;
+    if (r.error || !r.summary) {
+      this.p.line("reconcile", this.p.red(`batch ${r.seq} · ${r.messages} messages: the invocation failed (${r.error ?? "no summary"}) → SQS delivers them again after the visibility timeout${cold}`), at);
       return;
     }
-    const sum = r.summary!;
+    const sum = r.summary;
     const dup = (sum.outcomes.duplicate ?? 0) + (sum.outcomes.stale ?? 0);
-    const tail = `${sum.awsReads} AWS reads · ${r.durationMs} ms${dup ? ` · ${dup} duplicate/stale ignored` : ""}${r.failed ? ` · ${r.failed} failed, delivered again later` : ""}`;
+    const full = sum.fullReconcile;
+    const fullText = !full
+      ? ""
+      : "error" in full
+        ? ` · ${this.p.red(`full reconcile (${full.trigger}) failed: ${full.error} → the events alone applied; the schedule's record comes back`)}`
+        : ` · full reconcile (${full.trigger}): drift ${full.drift}${full.failed ? `, ${this.p.red(`${full.failed} failed parts kept their last targets`)}` : ""}, ${full.durationMs} ms`;
+    const tail = `${sum.awsReads} AWS reads · ${r.durationMs} ms${cold}${dup ? ` · ${dup} duplicate/stale ignored` : ""}${r.failed ? ` · ${r.failed} failed, delivered again later` : ""}${fullText}`;
     if (!sum.documentWritten) {
       const why = sum.withheld ? `nothing published: ${sum.withheld}` : "no target changed, nothing published";
-      this.p.line("reconcile", `${head} → ${why} · ${tail}`, r.startedAt + r.durationMs);
+      this.p.line("reconcile", `${head} → ${why} · ${tail}`, at);
       return;
     }
-    const at = r.startedAt + r.durationMs;
-    const { diff, before } = await this.refreshDocument(`event batch ${r.seq}`, at);
+    const { diff, before } = await this.refreshDocument(r.schedule ? `full reconcile (the schedule, batch ${r.seq})` : `event batch ${r.seq}`, at);
     const now = this.stack!.tracker.targets("document");
     const change = diff ? `+${diff.added.length} -${diff.removed.length} = ${diff.size} targets${describeDiff(diff, before, now)}` : "";
     this.p.line("reconcile", `${head} → ${this.p.green(`generation ${sum.generation}`)}: ${change} · ${tail}`, at);

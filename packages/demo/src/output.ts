@@ -1,16 +1,17 @@
 // The demo's terminal output: act headings, one line per thing that happened, each with
-// the seconds since the demo started and the stage it happened in (aws, rules, reconcile,
-// sidecar, prometheus...). On a TTY the stages are coloured and headings stand out; without
-// one (a pipe, a log, a test) every line is plain text.
+// the seconds since the demo started and the stage it happened in (aws, stack, rules,
+// reconcile, sidecar, prometheus...). On a TTY the stages are coloured and headings stand
+// out; without one (a pipe, a log, a test) every line is plain text.
 
 export interface DemoIo {
   out: (text: string) => void;
 }
 
-export type Stage = "aws" | "rules" | "reconcile" | "document" | "sidecar" | "prometheus" | "audit" | "alarm" | "metrics" | "demo";
+export type Stage = "aws" | "stack" | "rules" | "reconcile" | "document" | "sidecar" | "prometheus" | "audit" | "alarm" | "metrics" | "demo";
 
 const STAGE_COLOUR: Record<Stage, number> = {
   aws: 33, // yellow
+  stack: 90,
   rules: 90, // grey
   reconcile: 36, // cyan
   document: 32, // green

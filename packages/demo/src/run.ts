@@ -1,15 +1,15 @@
-// runDemo: the offline demo of the whole pipeline. Starts the stack, plays the script (the
-// account, a first full reconcile, a rolling deployment, a scale-out, a crash, a throttling
-// storm, lost events with the audit and the safety net, a summary), then stays up for a
-// while so the Prometheus UI can be explored. Ends at the end of that idle time, at
-// --duration, or on SIGINT/SIGTERM, and always stops everything it started.
-import { firstReconcile, rollingDeployment, scaleOut, crashingTask, tourAccount } from "./acts-changes";
+// runDemo: the offline demo of the whole pipeline. Starts the parts (simulator, /metrics
+// servers, the synthesised stack, sidecar, Prometheus), plays the script (the account, the
+// deploy of the stack with its first full reconcile, a rolling deployment, a scale-out, a
+// crash, a throttling storm, lost events with the audit and the safety net, a summary),
+// then stays up for a while so the Prometheus UI can be explored. Ends at the end of that
+// idle time, at --duration, or on SIGINT/SIGTERM, and always stops everything it started.
+import { crashingTask, deployStack, rollingDeployment, scaleOut, tourAccount } from "./acts-changes";
 import { lostEvents, throttlingStorm } from "./acts-safety";
 import { DemoAborted, sleep, type ActContext } from "./context";
 import { Narrator } from "./narrator";
 import { Printer, type DemoIo } from "./output";
-import { DEMO_QUEUE } from "./pipeline";
-import { startStack, type DemoStack } from "./stack";
+import { DEMO_STAGE, startStack, type DemoStack } from "./stack";
 import { printSummary } from "./summary";
 
 export interface DemoOptions {
@@ -37,7 +37,13 @@ function banner(p: Printer, s: DemoStack, scenario: string): void {
   const services = s.sim.scenario.services.length + s.sim.scenario.extraCloudMapServices.length;
   p.say(`  AWS (simulated)   ${s.sim.url}  (${scenario}): ${s.sim.scenario.clusters.length} clusters, ${services} services, ${tasks} tasks, task IPs from ${s.sim.scenario.ipBase}`);
   p.say(`  /metrics servers  ${s.fleet.size} real endpoints on the task IPs, started and stopped with the tasks${s.fleet.failures.length ? ` (${s.fleet.failures.length} could not open: ${s.fleet.failures.slice(0, 3).join(", ")})` : ""}`);
-  p.say(`  event path        the deployed rules (infra/patterns.ts) → queue: batch window ${DEMO_QUEUE.batchWindowMs / 1000} s (deployed: 5 s), ≤${DEMO_QUEUE.batchSize} events, ${DEMO_QUEUE.maxConcurrency} at once → handleInput`);
+  const d = s.settings;
+  const scaled = Math.round(d.visibilityTimeoutSeconds * s.visibilityScale);
+  const visibility = `visibility timeout ${d.visibilityTimeoutSeconds} s${scaled === d.visibilityTimeoutSeconds ? "" : ` (${scaled} s here, the function's timeout ${d.reconcileTimeoutSeconds} s: a failed batch comes back sooner)`}`;
+  p.say(`  stack             sst.config.ts, stage ${s.model.stage}, synthesised and run by the emulator: ${s.model.functions.map((f) => f.name).join(", ")} (SST's bundles, Node 24)`);
+  p.say(`  event path        rules ${d.eventRules.join(", ")} → queue ${d.queue}: batch window ${d.batchWindowSeconds} s, ≤${d.batchSize} events, ${d.maxConcurrency ?? "unlimited"} at once → ${d.reconcileFn}`);
+  p.say(`                    ${visibility}${d.maxReceiveCount !== undefined ? `, dead-letter queue ${d.deadLetterQueue} after ${d.maxReceiveCount} receives` : ""}`);
+  p.say(`  schedules         ${d.reconcileSchedule.rule} ${d.reconcileSchedule.expression} → the queue (safety net); ${d.auditSchedule.rule} ${d.auditSchedule.expression} → ${d.auditFn} (${s.scheduleScale === 0 ? "fired by hand only" : s.scheduleScale === 1 ? "real time; the script also fires them" : `x${s.scheduleScale} time`})`);
   p.say(`  published         s3://${s.config.bucket}/${s.config.key} + ssm:${s.config.manifestParameter}`);
   p.say(`  sidecar           ${s.sidecarCommand}`);
   if (s.prometheus) {
@@ -75,12 +81,13 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<number> {
   const narrator = new Narrator(p);
   let stack: DemoStack | undefined;
   try {
+    p.line("stack", `synthesising sst.config.ts (stage ${DEMO_STAGE}) while the simulator, the /metrics servers and Prometheus start…`);
     stack = await startStack({ scenario: opts.scenario, printer: p, env: opts.env ?? process.env, hooks: narrator.hooks(), onSync: narrator.onSync });
     narrator.attach(stack);
     banner(p, stack, opts.scenario);
     const ctx: ActContext = { p, s: stack, n: narrator, signal: ac.signal };
     tourAccount(ctx);
-    await firstReconcile(ctx);
+    await deployStack(ctx);
     const eventsSince = Date.now();
     await rollingDeployment(ctx);
     await scaleOut(ctx);
@@ -106,7 +113,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<number> {
       process.off("SIGTERM", onSignal);
     }
     const gone = pid === undefined ? "" : `, prometheus pid ${pid} ${alive(pid) ? "STILL RUNNING" : "exited"}`;
-    p.line("demo", `stopped: simulator, /metrics servers, sidecar and queue closed${gone}${dir ? `, ${dir} removed` : ""}`);
+    p.line("demo", `stopped: the stack (its functions' processes), simulator, /metrics servers and sidecar closed${gone}${dir ? `, ${dir} removed` : ""}`);
   }
   return 0;
 }

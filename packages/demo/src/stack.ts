@@ -1,141 +1,267 @@
-// Starts the demo's whole pipeline on this machine and stops all of it: the local AWS
-// simulator (with the targets bucket), real /metrics servers on the task IPs, the event
-// path (rules -> queue -> reconcile handler), the sidecar syncing from SSM/S3 to a file and
-// serving /targets, and Prometheus reading that file (skipped, with one line, when the
-// binary is missing). The scenario's 127.x addresses move to a loopback range no other
-// run on this machine holds. Every start is registered for close(), which undoes them in reverse
-// order: Prometheus killed by PID, servers closed, clients destroyed, temp folder removed.
+// The demo's running parts: the local AWS simulator seeded from the scenario (on a
+// loopback range of its own), real /metrics servers on the task IPs, the stack as
+// `sst deploy --stage demo` would create it (the real sst.config.ts synthesised, then run
+// whole by the emulator against the simulator: its rules, queue, event source, schedules,
+// alarms, and its functions from SST's bundles on Node 24), the event pipeline that puts
+// the account's EventBridge events on the stack's bus, the sidecar reading the stack's
+// own manifest parameter, and a real Prometheus on the sidecar's file. `start` prepares
+// everything but the deploy; `deploy()` is the demo's first act. `close` stops all of it.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { createReconcilerClients, parseReconcileConfig, TaskDefinitionCache, type ReconcileConfig, type ReconcilerClients } from "@scrape-reconciler/aws";
-import type { HandleDeps } from "@scrape-reconciler/events";
+import { fileURLToPath } from "node:url";
+import { S3Client } from "@aws-sdk/client-s3";
+import { parseReconcileConfig, type ReconcileConfig } from "@scrape-reconciler/aws";
+import { EmulatedStack, platformAvailable, stackModel, synthesize, type StackModel, type Synthesis } from "@scrape-reconciler/emulator";
 import { parseConfig, silentLogger, startSidecar, type SidecarHandle, type SyncOutcome } from "@scrape-reconciler/sidecar";
 import { loadScenarioFile, simClientConfig, startSimulator, type Simulator } from "@scrape-reconciler/sim";
 import { MetricsFleet } from "./fleet";
+import { FunctionLogs, type InvocationRecord } from "./function-logs";
 import { Lifecycle } from "./lifecycle";
 import { claimLoopback } from "./loopback";
 import type { Printer } from "./output";
 import { EventPipeline, type PipelineHooks, type PipelineOptions } from "./pipeline";
-import { findPrometheus, prometheusConfig, startPrometheus, type PrometheusProcess } from "./prometheus";
+import { findPrometheus, freePort, prometheusConfig, startPrometheus, type PrometheusProcess } from "./prometheus";
+import { deployedSettings, type DeployedSettings } from "./settings";
 import { DelayTracker } from "./tracker";
 
 export const FILE_SD_JOB = "ecs-services";
-export const DEMO_BUCKET = "scrape-reconciler-demo";
+/** The repository root: sst.config.ts and infra/ are what the demo deploys. */
+export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const DEMO_STAGE = "demo";
+/**
+ * The demo's stage (infra/config.ts's schema): the whole account, every Cloud Map
+ * namespace and every cluster (so the hand-registered Cloud Map instances count too), the
+ * default tags, schedules and alarms, no AMP (so no forwarder), a throwaway stage. The
+ * account and region are the simulator's (the scenario's).
+ */
+export const DEMO_STAGE_CONFIG = { removal: "remove", protect: false, namespaces: [], clusters: [] } as const;
+
+export class DemoStackError extends Error {
+  override name = "DemoStackError";
+}
+
+export interface StackHooks extends PipelineHooks {
+  /** Every finished invocation of the stack's functions, read from their logs. */
+  onInvocation?: (r: InvocationRecord) => void;
+}
 
 export interface StackOptions {
   scenario: string;
   printer: Printer;
   env: Record<string, string | undefined>;
   pipeline?: PipelineOptions;
-  /** Hooks of the event path (the narrator's). */
-  hooks?: PipelineHooks;
+  hooks?: StackHooks;
   /** Called with each sidecar sync outcome. */
   onSync?: (outcome: SyncOutcome) => void;
   drainMs?: number;
   /** The sidecar's --interval (default 1s). */
   sidecarInterval?: string;
+  /** Time scale of the stack's schedules: 1 = real time, as deployed (default); 0 = fired by hand only. */
+  scheduleScale?: number;
+  /**
+   * Scale of the queue's visibility timeout. Default: down to the reconcile function's
+   * timeout (360 s -> 60 s), so a failed batch comes back within the demo, while a running
+   * batch still can never reappear (AWS asks for at least the timeout; the stack sets 6x).
+   */
+  visibilityScale?: number;
 }
 
-export interface DemoStack {
+type Undo = () => Promise<void> | void;
+
+/** Runs the undo steps, newest first; one that fails does not stop the others. */
+async function undoAll(undo: Undo[]): Promise<void> {
+  for (const u of undo.splice(0).reverse()) {
+    try {
+      await u();
+    } catch {
+      // keep undoing the rest
+    }
+  }
+}
+
+/** What `start` brings up, before the deploy. */
+export interface DemoParts {
   sim: Simulator;
+  synthesis: Synthesis;
+  /** The stack as synthesised: what the deploy creates. */
+  model: StackModel;
+  settings: DeployedSettings;
+  /** The simulator's endpoints and credentials plus the reconcile function's environment. */
   env: Record<string, string>;
   config: ReconcileConfig;
-  clients: ReconcilerClients;
-  deps: HandleDeps;
+  s3: S3Client;
+  logs: FunctionLogs;
   fleet: MetricsFleet;
   lifecycle: Lifecycle;
   pipeline: EventPipeline;
   tracker: DelayTracker;
   sidecar: SidecarHandle;
   sidecarCommand: string;
+  dir: string;
+  outputFile: string;
   prometheus?: PrometheusProcess;
   /** Why Prometheus is not running, when it is not. */
   prometheusMissing?: string;
-  dir: string;
-  outputFile: string;
-  close(): Promise<void>;
 }
 
-/** The demo's reconcile clients: 3 attempts with standard backoff, so a throttling storm shows within seconds. */
-export const DEMO_CLIENT_OPTIONS = { maxAttempts: 3, retryMode: "standard" as const };
+// The class carries the parts as its own fields (declaration merging).
+export interface DemoStack extends Readonly<DemoParts> {}
 
-export async function startStack(opts: StackOptions): Promise<DemoStack> {
-  const undo: (() => Promise<void> | void)[] = [];
-  const close = async () => {
-    for (const u of undo.splice(0).reverse()) {
-      try {
-        await u();
-      } catch {
-        // keep undoing the rest
-      }
-    }
-  };
-  try {
-    const dir = mkdtempSync(join(tmpdir(), "scrape-reconciler-demo-"));
-    undo.push(() => rmSync(dir, { recursive: true, force: true }));
-    const sdDir = join(dir, "file_sd");
-    mkdirSync(sdDir);
-    const outputFile = join(sdDir, "ecs-services.json");
+export class DemoStack {
+  private emulated: EmulatedStack | undefined;
+  /** When the deploy started and ended (ms), once deployed. */
+  deployedAt: { started: number; ended: number } | undefined;
 
-    const claim = await claimLoopback(loadScenarioFile(opts.scenario));
-    undo.push(() => claim.release());
-    const sim = await startSimulator({ scenario: claim.scenario });
-    undo.push(() => sim.close());
-    const s3 = new S3Client(simClientConfig(sim));
-    await s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET })).catch((err: Error) => {
-      if (err.name !== "BucketAlreadyOwnedByYou" && err.name !== "BucketAlreadyExists") throw err;
-    });
-    s3.destroy();
-    const env = { ...sim.endpointEnv(), TARGETS_BUCKET: DEMO_BUCKET };
-    const config = parseReconcileConfig(env);
-    const clients = createReconcilerClients(env, DEMO_CLIENT_OPTIONS);
-    undo.push(() => Object.values(clients).forEach((c) => c.destroy()));
-    const logger = {
-      info: () => undefined,
-      warn: (message: string, data?: { reason?: string }) => opts.printer.line("reconcile", opts.printer.dim(`warn: ${message}${data?.reason ? `: ${data.reason}` : ""}`)),
-      error: () => undefined,
-    } as unknown as HandleDeps["logger"];
-    const deps: HandleDeps = { clients, config, logger, taskDefinitions: new TaskDefinitionCache(), now: () => new Date() };
-
-    const tracker = new DelayTracker(sim);
-    undo.push(() => tracker.close());
-    const fleet = new MetricsFleet(sim);
-    await fleet.start();
-    undo.push(() => fleet.close());
-    const lifecycle = new Lifecycle(sim, fleet, { drainMs: opts.drainMs ?? 6000 });
-    undo.push(() => lifecycle.close());
-
-    const pipeline = new EventPipeline(sim, deps, opts.hooks ?? {}, opts.pipeline ?? {});
-    undo.push(() => pipeline.close());
-
-    const argv = ["--source", `ssm:${config.manifestParameter}`, "--output", outputFile, "--listen", "127.0.0.1:0", "--interval", opts.sidecarInterval ?? "1s"];
-    const parsed = parseConfig(argv, {});
-    if (parsed.help) throw new Error("unexpected help");
-    const sidecar = await startSidecar(parsed.config, { env, log: silentLogger, defaultMetrics: false, ...(opts.onSync ? { onSync: opts.onSync } : {}) });
-    undo.push(() => sidecar.stop());
-    const sidecarAddress = sidecar.url!.replace(/^http:\/\//, "");
-    const sidecarCommand = `scrape-reconciler sidecar ${argv.map((a) => (a === "127.0.0.1:0" ? sidecarAddress : a)).join(" ")}`;
-
-    let prometheus: PrometheusProcess | undefined;
-    let prometheusMissing: string | undefined;
-    const bin = findPrometheus(opts.env);
-    if (!bin) {
-      prometheusMissing = "prometheus is not installed (Debian: apt-get install prometheus); the demo continues without the Prometheus stage";
-    } else {
-      try {
-        prometheus = await startPrometheus(bin, prometheusConfig({ job: FILE_SD_JOB, fileGlob: join(sdDir, "*.json"), sidecarAddress }), join(dir, "prometheus"));
-        const p = prometheus;
-        undo.push(() => p.stop());
-      } catch (err) {
-        prometheusMissing = `prometheus could not start (${(err as Error).message.split("\n")[0]}); the demo continues without the Prometheus stage`;
-      }
-    }
-
-    return { sim, env, config, clients, deps, fleet, lifecycle, pipeline, tracker, sidecar, sidecarCommand, prometheus, prometheusMissing, dir, outputFile, close };
-  } catch (err) {
-    await close();
-    throw err;
+  private constructor(
+    private readonly opts: StackOptions,
+    private readonly undo: Undo[],
+    parts: DemoParts,
+  ) {
+    Object.assign(this, parts);
   }
+
+  /** The schedules' time scale (1: real time). */
+  get scheduleScale(): number {
+    return this.opts.scheduleScale ?? 1;
+  }
+
+  /** The scale of the queue's visibility timeout. */
+  get visibilityScale(): number {
+    const { reconcileTimeoutSeconds, visibilityTimeoutSeconds } = this.settings;
+    return this.opts.visibilityScale ?? Math.min(1, reconcileTimeoutSeconds / visibilityTimeoutSeconds);
+  }
+
+  get reconcileFn(): string {
+    return this.settings.reconcileFn;
+  }
+
+  get auditFn(): string {
+    return this.settings.auditFn;
+  }
+
+  /** The deployed stack; only after deploy(). */
+  get emulation(): EmulatedStack {
+    if (!this.emulated) throw new DemoStackError("the stack is not deployed yet");
+    return this.emulated;
+  }
+
+  get deployed(): boolean {
+    return this.emulated !== undefined;
+  }
+
+  /** `sst deploy`: brings the synthesised stack up on the simulator, deploy-time invocations included. */
+  async deploy(): Promise<EmulatedStack> {
+    if (this.emulated) return this.emulated;
+    const started = Date.now();
+    const stack = await EmulatedStack.deploy({
+      root: ROOT,
+      stage: DEMO_STAGE,
+      aws: this.sim,
+      synthesis: this.synthesis,
+      scheduleScale: this.scheduleScale,
+      visibilityScale: this.visibilityScale,
+      onLog: this.logs.onLog,
+    });
+    this.undo.push(() => stack.close());
+    this.emulated = stack;
+    this.deployedAt = { started, ended: Date.now() };
+    this.pipeline.connect(stack, this.reconcileFn);
+    return stack;
+  }
+
+  /** Stops everything start() and deploy() brought up, and removes the demo's folder. */
+  close(): Promise<void> {
+    return undoAll(this.undo);
+  }
+
+  static async start(opts: StackOptions): Promise<DemoStack> {
+    const undo: Undo[] = [];
+    try {
+      if (!platformAvailable(ROOT)) {
+        throw new DemoStackError("SST's platform (.sst/platform) is missing, so sst.config.ts cannot be synthesised: run `npm run demo` once (it installs it)");
+      }
+      const dir = mkdtempSync(join(tmpdir(), "scrape-reconciler-demo-"));
+      undo.push(() => rmSync(dir, { recursive: true, force: true }));
+      const sdDir = join(dir, "file_sd");
+      mkdirSync(sdDir);
+      const outputFile = join(sdDir, "ecs-services.json");
+
+      const claim = await claimLoopback(loadScenarioFile(opts.scenario));
+      undo.push(() => claim.release());
+      const sim = await startSimulator({ scenario: claim.scenario });
+      undo.push(() => sim.close());
+
+      // The synthesis (several seconds) runs while the /metrics servers and Prometheus start.
+      const sidecarPort = await freePort();
+      const sidecarAddress = `127.0.0.1:${sidecarPort}`;
+      const fleet = new MetricsFleet(sim);
+      undo.push(() => fleet.close());
+      const parts = [
+        synthesize({ root: ROOT, stage: DEMO_STAGE, config: DEMO_STAGE_CONFIG, account: sim.state.accountId, region: sim.state.region, outDir: join(dir, "synth") }),
+        fleet.start(),
+        startPrometheusIfAny(opts.env, sdDir, sidecarAddress, join(dir, "prometheus"), undo),
+      ] as const;
+      await Promise.allSettled(parts); // each part has registered its undo before a failure is thrown
+      const [synthesis, , prom] = await Promise.all(parts);
+      const model = stackModel(synthesis);
+      const settings = deployedSettings(model);
+      const fnEnv = model.functions.find((f) => f.name === settings.reconcileFn)!.environment;
+      const env = { ...sim.endpointEnv(), ...fnEnv };
+      const config = parseReconcileConfig(env);
+      const s3 = new S3Client(simClientConfig(sim));
+      undo.push(() => s3.destroy());
+
+      const tracker = new DelayTracker(sim);
+      undo.push(() => tracker.close());
+      const lifecycle = new Lifecycle(sim, fleet, { drainMs: opts.drainMs ?? 6000 });
+      undo.push(() => lifecycle.close());
+      const pipeline = new EventPipeline(sim, opts.hooks ?? {}, opts.pipeline ?? {});
+      undo.push(() => pipeline.close());
+      const logs = new FunctionLogs((r) => {
+        pipeline.onInvocation(r);
+        opts.hooks?.onInvocation?.(r);
+      });
+
+      // The sidecar reads the stack's own manifest parameter, as its task definition would.
+      const argv = ["--source", `ssm:${config.manifestParameter}`, "--output", outputFile, "--listen", sidecarAddress, "--interval", opts.sidecarInterval ?? "1s"];
+      const parsed = parseConfig(argv, {});
+      if (parsed.help) throw new DemoStackError("the sidecar's arguments asked for help");
+      const sidecar = await startSidecar(parsed.config, { env: sim.endpointEnv(), log: silentLogger, defaultMetrics: false, ...(opts.onSync ? { onSync: opts.onSync } : {}) });
+      undo.push(() => sidecar.stop());
+      const sidecarCommand = `scrape-reconciler sidecar ${argv.join(" ")}`;
+
+      return new DemoStack(opts, undo, {
+        sim, synthesis, model, settings, env, config, s3, logs, fleet, lifecycle, pipeline, tracker, sidecar, sidecarCommand, dir, outputFile,
+        ...(prom.process ? { prometheus: prom.process } : {}),
+        ...(prom.missing ? { prometheusMissing: prom.missing } : {}),
+      });
+    } catch (err) {
+      await undoAll(undo);
+      throw err;
+    }
+  }
+}
+
+async function startPrometheusIfAny(
+  env: Record<string, string | undefined>,
+  sdDir: string,
+  sidecarAddress: string,
+  dataDir: string,
+  undo: Undo[],
+): Promise<{ process?: PrometheusProcess; missing?: string }> {
+  const bin = findPrometheus(env);
+  if (!bin) return { missing: "prometheus is not installed (Debian: apt-get install prometheus); the demo continues without the Prometheus stage" };
+  try {
+    const p = await startPrometheus(bin, prometheusConfig({ job: FILE_SD_JOB, fileGlob: join(sdDir, "*.json"), sidecarAddress }), dataDir);
+    undo.push(() => p.stop());
+    return { process: p };
+  } catch (err) {
+    return { missing: `prometheus could not start (${(err as Error).message.split("\n")[0]}); the demo continues without the Prometheus stage` };
+  }
+}
+
+/** Starts everything but the deploy (see DemoStack.deploy). */
+export function startStack(opts: StackOptions): Promise<DemoStack> {
+  return DemoStack.start(opts);
 }

@@ -1,6 +1,6 @@
 // The end of the demo script: what the whole run did (generations, batches, events through
-// the rules), the delay distributions per stage for the event-driven changes, what
-// Prometheus scraped, and where to look in its UI.
+// the stack's rules, the functions' invocations), the delay distributions per stage for
+// the event-driven changes, what Prometheus scraped, and where to look in its UI.
 import { sleep, type ActContext } from "./context";
 import { percentiles, seconds } from "./output";
 import { query } from "./prometheus";
@@ -13,9 +13,15 @@ export async function printSummary(ctx: ActContext, eventsSince: number): Promis
   const byEvents = n.generations.filter((g) => g.by.startsWith("event")).length;
   const batches = s.pipeline.reports;
   const quiet = batches.filter((b) => b.summary && !b.summary.documentWritten).length;
+  const failed = batches.filter((b) => b.error).length;
+  const dlq = s.settings.deadLetterQueue ? s.emulation.queue(s.settings.deadLetterQueue).size() : 0;
   p.say(`  document generations published: ${n.generations.length} (${byEvents} by event batches, ${n.generations.length - byEvents} by full reconciles)`);
-  p.say(`  event batches: ${batches.length} (${quiet} changed no target and wrote no document); dead letters: ${s.pipeline.queue.deadLetters.length}`);
-  p.say(`  EventBridge events: ${s.pipeline.routed} passed the rules, ${s.pipeline.dropped} dropped by them (PROVISIONING/PENDING), ${s.pipeline.lost} lost while a rule was disabled`);
+  p.say(`  batches from the queue: ${batches.length} (${quiet} changed no target and wrote no document, ${failed} failed); dead letters: ${dlq}`);
+  p.say(`  EventBridge events: ${s.pipeline.routed} passed the stack's rules, ${s.pipeline.dropped} dropped by them (PROVISIONING/PENDING), ${s.pipeline.lost} lost while the rules were disabled`);
+  for (const fn of [s.reconcileFn, s.auditFn]) {
+    const st = s.emulation.lambda.stats(fn);
+    p.say(`  ${fn}: ${st.invocations} invocations (${st.coldStarts} cold starts), ${st.errors} errors, ${st.timeouts} timeouts, ${st.throttles} throttles`);
+  }
 
   const changes = s.tracker.changesSince(eventsSince);
   const stages: [TrackedStage, string][] = [
@@ -23,14 +29,15 @@ export async function printSummary(ctx: ActContext, eventsSince: number): Promis
     ["file", "sidecar's file (file_sd)"],
     ["prometheus", "Prometheus' active targets"],
   ];
-  p.say(`  delay from a task's RUNNING or first stop sign to:    median      p90      max   (${changes.length} target changes)`);
+  const head = ["median", "p90", "p99", "max"].map((h) => h.padStart(8)).join(" ");
+  p.say(`  ${"delay from a task's RUNNING or first stop sign to:".padEnd(52)} ${head}   (${changes.length} target changes)`);
   for (const [stage, label] of stages) {
     if (stage === "prometheus" && !s.prometheus) continue;
     const d = percentiles(delays(changes, stage));
-    const cols = d ? [d.median, d.p90, d.max].map((v) => seconds(v).padStart(8)).join(" ") : "       -";
+    const cols = d ? [d.median, d.p90, d.p99, d.max].map((v) => seconds(v).padStart(8)).join(" ") : "       -";
     p.say(`    ${label.padEnd(50)} ${cols}`);
   }
-  p.say(p.dim("  (our part ends at the sidecar's file; Prometheus adds its own file_sd batching of about 5 s; the old sidecar polled every 30 s)"));
+  p.say(p.dim(`  (the deployed batching window is ${s.settings.batchWindowSeconds} s; our part ends at the sidecar's file; Prometheus adds its own file_sd batching of about 5 s; the old sidecar polled every 30 s)`));
 
   if (s.prometheus) {
     await sleep(ctx, 5000); // one scrape interval, so the newest targets have an `up` sample

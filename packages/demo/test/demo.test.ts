@@ -1,9 +1,11 @@
 // The demo as a user runs it (`scrape-reconciler demo`, a child process, no TTY): it
-// publishes generations, the sidecar's file and Prometheus follow, it stops at --duration
-// or on SIGINT leaving no Prometheus process and no temporary folder behind, and without
-// Prometheus it says so in one line and goes on.
+// deploys the stack synthesised from sst.config.ts on the emulator and states the deployed
+// event-source settings, the deploy's own invocation publishes generation 1, the events go
+// through the stack's queue and publish later generations, the sidecar's file and
+// Prometheus follow, it stops at --duration or on SIGINT leaving no Prometheus process and
+// no temporary folder behind, and without Prometheus it says so in one line and goes on.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -58,13 +60,29 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The Prometheus PID and temp folder the demo reported, checked gone. */
+/** PIDs of processes whose working directory is under `dir` (the functions' execution environments run in their bundle folders). */
+function processesIn(dir: string): number[] {
+  if (!existsSync("/proc/self/cwd")) return [];
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+/** The Prometheus PID and temp folder the demo reported, checked gone, and no function process left in it. */
 function assertCleanedUp(out: string): void {
   const stopped = /stopped: .*?(?:prometheus pid (\d+) (exited|STILL RUNNING))?(?:, (\/\S+) removed)?$/m.exec(out);
   expect(stopped, out.slice(-2000)).not.toBeNull();
   const dir = /(\S*scrape-reconciler-demo-\w+) removed/.exec(out)?.[1];
   expect(dir).toBeDefined();
   expect(existsSync(dir!)).toBe(false);
+  expect(processesIn(dir!)).toEqual([]);
   if (hasPrometheus) {
     const pid = Number(/Prometheus\s+\S+, pid (\d+)/.exec(out)?.[1]);
     expect(pid).toBeGreaterThan(0);
@@ -78,46 +96,52 @@ afterEach(() => {
 });
 
 describe("scrape-reconciler demo", () => {
-  it("publishes generations that reach the sidecar's file and Prometheus, then stops at --duration", async () => {
-    const run = demo(["--scenario", scenario, "--duration", "22s"]);
+  it("deploys the stack, publishes generations that reach the sidecar's file and Prometheus, then stops at --duration", async () => {
+    const run = demo(["--scenario", scenario, "--duration", "40s"]);
     expect(await run.exited).toBe(0);
     const out = run.out();
     expect(out).not.toMatch(/\x1b\[/); // no TTY: plain lines
     expect(out).toMatch(/\/metrics servers\s+[1-9]\d* real endpoints on the task IPs/);
-    expect(out).toMatch(/document\s+generation 1: (\d+) targets in s3:\/\/scrape-reconciler-demo\/targets\/ecs-services\.json/);
+    // The deployed settings, read from the synthesised stack (infra/reconcile.ts).
+    expect(out).toMatch(/event path\s+rules \S+, \S+ → queue ReconcileEvents: batch window 5 s, ≤1000 events, 2 at once → scrape-reconciler-demo-reconcile/);
+    expect(out).toMatch(/stack\s+deployed: 2 functions/);
+    // The deploy's own invocation is the first reconcile; the manual invoke after it writes nothing.
+    expect(out).toMatch(/reconcile\s+ReconcileOnDeploy: full discovery: 3 namespaces/);
+    expect(out).toMatch(/document\s+generation 1: (\d+) targets in s3:\/\/scrape-reconciler-demo-\S+\/targets\/ecs-services\.json/);
     const targets = Number(/generation 1: (\d+) targets/.exec(out)![1]);
     expect(targets).toBeGreaterThan(10);
     expect(out).toMatch(/skipped internal\.demo\.local\/admin: METRICS_PORT="80800"/);
+    expect(out).toMatch(/manual invoke \{"action":"reconcile","dryRun":false\} .*no write \(same sha256\), generation stays 1/);
     expect(out).toMatch(/sidecar\s+file → generation 1 \(\d+ targets\)/);
-    // the rolling deployment's events publish later generations through the queue
+    // the rolling deployment's events publish later generations through the stack's queue
     expect(out).toMatch(/reconcile\s+batch \d+ · \d+ events .*→ generation [2-9]/);
     if (hasPrometheus) {
       expect(out).toMatch(new RegExp(`prometheus\\s+active targets \\+${targets} -0 = ${targets}`));
       expect(out).toMatch(/Open the Prometheus UI: http:\/\/127\.0\.0\.1:\d+\/targets/);
     }
-    expect(out).toContain("stopping (--duration 22s reached)");
+    expect(out).toContain("stopping (--duration 40s reached)");
     assertCleanedUp(out);
-  }, 90_000);
+  }, 120_000);
 
   it("stops everything on SIGINT in the middle of an act", async () => {
     const run = demo(["--scenario", scenario]);
-    await run.waitFor(/Act 2 · a rolling deployment/, 60_000);
+    await run.waitFor(/Act 2 · a rolling deployment/, 90_000);
     await run.waitFor(/aws\s+\S+ task \S+ RUNNING/, 20_000);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(0);
     expect(run.out()).toContain("stopping (SIGINT)");
     assertCleanedUp(run.out());
-  }, 90_000);
+  }, 150_000);
 
   it("says in one line that Prometheus is missing and goes on without it", async () => {
-    const run = demo(["--duration", "6s"], { PROMETHEUS_BIN: join(root, "no-such-prometheus") });
+    const run = demo(["--duration", "25s"], { PROMETHEUS_BIN: join(root, "no-such-prometheus") });
     expect(await run.exited).toBe(0);
     const out = run.out();
     expect(out.match(/prometheus is not installed/g)).toHaveLength(1);
     expect(out).toMatch(/sidecar\s+file → generation 1/);
     expect(out).not.toMatch(/prometheus\s+active targets/);
     expect(out).toMatch(/stopped: .*removed/);
-  }, 60_000);
+  }, 90_000);
 
   it("rejects a bad --duration with exit code 2", async () => {
     const run = demo(["--duration", "soon"]);
