@@ -4,7 +4,8 @@
 // EventBridge events put on the emulated bus, and readers for what the stack published.
 // Nothing of the wiring is typed here: it all comes from the synthesis.
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll } from "vitest";
+import { rmSync } from "node:fs";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { createReconcilerClients, discover, parseReconcileConfig } from "@scrape-reconciler/aws";
@@ -39,7 +40,7 @@ export interface ScenarioOptions extends Partial<Pick<EmulationOptions, "schedul
 }
 
 /** One synthesis per test file (about 10 s); deployments reuse it. */
-export function synthesizeFor(sim: { region: string; accountId: string }): Promise<Synthesis> {
+export function synthesizeFor(sim: { region: string; accountId: string }): Promise<Synthesis & { outDir: string }> {
   return synthesize({ root: ROOT, stage: STAGE, config: STAGE_CONFIG, account: sim.accountId, region: sim.region });
 }
 
@@ -115,11 +116,14 @@ export async function startScenario(o: ScenarioOptions): Promise<ScenarioStack> 
  * own stack with `deploy(...)`, closed after it.
  */
 export function scenarioSuite(account: { region: string; accountId: string }) {
-  let synthesis: Synthesis | undefined;
+  let synthesis: (Synthesis & { outDir: string }) | undefined;
   let current: ScenarioStack | undefined;
   beforeAll(async () => {
     synthesis = await synthesizeFor(account);
   }, 120_000);
+  afterAll(() => {
+    if (synthesis) rmSync(synthesis.outDir, { recursive: true, force: true });
+  });
   afterEach(async () => {
     await current?.close();
     current = undefined;

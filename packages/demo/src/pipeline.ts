@@ -49,22 +49,10 @@ export interface PipelineHooks {
   onBatch?: (r: BatchReport) => void;
 }
 
-/** How far apart an invocation's REPORT and its batch record's end may be (they happen in the same tick). */
-const PAIR_TOLERANCE_MS = 250;
-
-/** The index of the unpaired batch record that ended closest to `endedAt`, within the tolerance. */
-export function pairBatch(endedAt: number, records: readonly BatchRecord[], taken: ReadonlySet<number>, toleranceMs = PAIR_TOLERANCE_MS): number | undefined {
-  let best: number | undefined;
-  let bestGap = Infinity;
-  records.forEach((r, i) => {
-    if (taken.has(i)) return;
-    const gap = Math.abs(r.startedAt + r.durationMs - endedAt);
-    if (gap <= toleranceMs && gap < bestGap) {
-      best = i;
-      bestGap = gap;
-    }
-  });
-  return best;
+/** The index of the batch record of invocation `requestId` (the event source records it), if any. */
+export function pairBatch(requestId: string, records: readonly BatchRecord[]): number | undefined {
+  const i = records.findIndex((r) => r.requestId === requestId);
+  return i < 0 ? undefined : i;
 }
 
 export class PipelineError extends Error {
@@ -100,7 +88,6 @@ export class EventPipeline {
   private stack: EmulatedStack | undefined;
   private reconcileFn: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly taken = new Set<number>();
   private pairing = 0;
   private disabledRules: string[] = [];
   /** Events that matched one of the stack's rules / matched none / matched only a disabled one. */
@@ -178,9 +165,8 @@ export class EventPipeline {
     setImmediate(() => {
       this.pairing -= 1;
       const records = this.stack?.batches() ?? [];
-      const i = pairBatch(inv.endedAt, records, this.taken);
+      const i = pairBatch(inv.requestId, records);
       if (i === undefined && !inv.records.some((r) => r.message === "events applied")) return; // a failed synchronous invoke
-      if (i !== undefined) this.taken.add(i);
       const report = batchReport(i === undefined ? this.reports.length + 1 : i + 1, inv, i === undefined ? undefined : records[i]);
       this.reports.push(report);
       this.hooks.onBatch?.(report);

@@ -63,12 +63,11 @@ const batch = (startedAt: number, durationMs: number, over: Partial<BatchRecord>
 });
 
 describe("pairing an invocation with its batch record", () => {
-  it("takes the untaken record that ended closest to the REPORT, within the tolerance", () => {
-    const records = [batch(0, 1000), batch(500, 510), batch(900, 100)];
-    expect(pairBatch(1001, records, new Set())).toBe(0);
-    expect(pairBatch(1001, records, new Set([0]))).toBe(2);
-    expect(pairBatch(1001, records, new Set([0, 2]))).toBe(1); // 9 ms away
-    expect(pairBatch(5000, records, new Set())).toBeUndefined();
+  it("takes the record of the same request id", () => {
+    const records = [batch(0, 1000, { requestId: "a" }), batch(500, 510, { requestId: "b" }), batch(900, 100)];
+    expect(pairBatch("b", records)).toBe(1);
+    expect(pairBatch("a", records)).toBe(0);
+    expect(pairBatch("c", records)).toBeUndefined();
   });
 
   it("builds the report from the function's summary and the record", () => {

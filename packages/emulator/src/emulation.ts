@@ -6,6 +6,7 @@
 // rules and schedules (eventbridge.ts), then its deploy-time invocations, as a deploy
 // runs them. Events put on the bus then travel exactly the way the stack routes them.
 // Change a rule's target in infra/ and the emulation follows.
+import { rmSync } from "node:fs";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { EventBus, type BusEvent } from "./eventbridge";
 import { LambdaService, type InvokeResult } from "./lambda";
@@ -64,7 +65,10 @@ export class EmulatedStack {
   readonly datapoints: Datapoint[] = [];
   readonly asyncInvocations: AsyncRecord[] = [];
   readonly refused: string[] = [];
+  /** Results of the deploy-time invocations, in order. */
+  readonly deployInvocations: InvokeResult[] = [];
   private readonly pendingAsync = new Set<Promise<void>>();
+  private readonly cleanups: (() => void)[] = [];
   private closed = false;
 
   private constructor(
@@ -86,8 +90,8 @@ export class EmulatedStack {
   }
 
   static async deploy(o: EmulationOptions): Promise<EmulatedStack> {
-    const synthesis =
-      o.synthesis ?? (await synthesize({ root: o.root, stage: o.stage, config: o.config, account: o.aws.state.accountId, region: o.aws.state.region }));
+    const own = o.synthesis ? undefined : await synthesize({ root: o.root, stage: o.stage, config: o.config, account: o.aws.state.accountId, region: o.aws.state.region });
+    const synthesis = o.synthesis ?? own!;
     if (synthesis.region !== o.aws.state.region || synthesis.account !== o.aws.state.accountId) {
       throw new DeployError(`the synthesis is for ${synthesis.account}/${synthesis.region}, the endpoint is ${o.aws.state.accountId}/${o.aws.state.region}`);
     }
@@ -104,6 +108,8 @@ export class EmulatedStack {
       onLog: (fn, line) => stack?.log(fn, line),
     });
     stack = new EmulatedStack(model, lambda, o);
+    // A synthesis made here (bundles and stack.json) goes with the stack.
+    if (own) stack.cleanups.push(() => rmSync(own.outDir, { recursive: true, force: true }));
     try {
       await stack.createBuckets();
       for (const f of model.functions) lambda.register({ ...f });
@@ -133,6 +139,7 @@ export class EmulatedStack {
       const r = await this.lambda.invoke(inv.functionName, JSON.parse(inv.input));
       if (!r.ok) throw new DeployError(`${inv.logicalName}: ${inv.functionName} failed: ${r.error?.errorType}: ${r.error?.errorMessage}`);
       results.push(r);
+      this.deployInvocations.push(r);
     }
     return results;
   }
@@ -197,11 +204,22 @@ export class EmulatedStack {
     return points.at(-1)?.value;
   }
 
+  /**
+   * An alarm's state: ALARM when its last `evaluationPeriods` values all breach. Custom
+   * metrics give one value per datapoint the functions logged; queue depths and Lambda
+   * counts are read now, as one value.
+   */
   alarm(logicalName: string): { state: AlarmState; value: number | undefined } {
     const a = this.model.alarms.find((x) => x.logicalName === logicalName || x.name === logicalName);
     if (!a) throw new DeployError(`no alarm ${logicalName} in the stack`);
     const value = this.metric(a.namespace, a.metricName, a.dimensions);
-    return { state: alarmState(a, value), value };
+    const custom = !a.namespace.startsWith("AWS/");
+    const values = custom
+      ? this.datapoints.filter((d) => d.namespace === a.namespace && d.name === a.metricName && sameDimensions(d.dimensions, a.dimensions)).map((d) => d.value)
+      : value === undefined
+        ? []
+        : [value];
+    return { state: alarmState(a, values), value };
   }
 
   /** Resolves once every queue (dead-letter queues aside) is empty and nothing runs. */
@@ -223,6 +241,7 @@ export class EmulatedStack {
     await Promise.all(this.sources.map((s) => s.stop()));
     await Promise.allSettled([...this.pendingAsync]);
     await this.lambda.close();
+    for (const c of this.cleanups.splice(0)) c();
   }
 
   private log(fn: string, line: string): void {
@@ -234,7 +253,7 @@ export class EmulatedStack {
   }
 
   private outcome(r: InvokeResult) {
-    return { ok: r.ok && !r.timedOut && !r.throttled, result: r.result, throttled: r.throttled };
+    return { ok: r.ok && !r.timedOut && !r.throttled, result: r.result, throttled: r.throttled, requestId: r.requestId };
   }
 
   /** Lambda's asynchronous invocation: on a function error, two retries after a delay (AWS's defaults). */

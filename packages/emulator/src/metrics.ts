@@ -48,19 +48,29 @@ export function sameDimensions(a: Record<string, string>, b: Record<string, stri
 
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
-export function alarmState(alarm: AlarmModel, value: number | undefined): AlarmState {
-  if (value === undefined) return "INSUFFICIENT_DATA";
+function breaches(alarm: AlarmModel, value: number): boolean | undefined {
   const t = alarm.threshold;
   switch (alarm.comparisonOperator) {
     case "GreaterThanThreshold":
-      return value > t ? "ALARM" : "OK";
+      return value > t;
     case "GreaterThanOrEqualToThreshold":
-      return value >= t ? "ALARM" : "OK";
+      return value >= t;
     case "LessThanThreshold":
-      return value < t ? "ALARM" : "OK";
+      return value < t;
     case "LessThanOrEqualToThreshold":
-      return value <= t ? "ALARM" : "OK";
+      return value <= t;
     default:
-      return "INSUFFICIENT_DATA";
+      return undefined;
   }
+}
+
+/**
+ * An alarm's state from its metric's values, oldest first (one value stands for one
+ * period): ALARM when the last `evaluationPeriods` values all breach, OK otherwise,
+ * INSUFFICIENT_DATA with no value or an operator it does not know.
+ */
+export function alarmState(alarm: AlarmModel, values: readonly number[]): AlarmState {
+  if (values.length === 0 || breaches(alarm, values.at(-1)!) === undefined) return "INSUFFICIENT_DATA";
+  const n = Math.max(1, alarm.evaluationPeriods);
+  return values.length >= n && values.slice(-n).every((v) => breaches(alarm, v)) ? "ALARM" : "OK";
 }

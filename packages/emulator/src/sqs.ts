@@ -6,8 +6,9 @@
 // batching window, runs at most maximumConcurrency batches at once, deletes what the
 // function processed and, with ReportBatchItemFailures, keeps only the records the
 // function names (an empty or unknown identifier fails the whole batch; so does an
-// error, a timeout or a throttle). Visibility delays can be scaled for tests; the batching
-// window, which sets the delivery latency, is never scaled.
+// error, a timeout or a throttle). Visibility delays can be scaled for tests (a batch's
+// messages stay hidden while it runs, as the stack's 6x timeout guarantees); the
+// batching window, which sets the delivery latency, is never scaled.
 import { createHash, randomUUID } from "node:crypto";
 import type { EventSourceMappingModel, QueueModel } from "./stack-model";
 
@@ -69,10 +70,11 @@ export class EmulatedQueue {
   }
 
   /**
-   * ReceiveMessage: up to `max` visible messages, each hidden for `visibilityMs`. A message
-   * received more than maxReceiveCount times moves to the dead-letter queue instead.
+   * ReceiveMessage: up to `max` visible messages, each hidden for `visibilityMs` (with
+   * `hold`, until `release`: see SqsEventSource). A message received more than
+   * maxReceiveCount times moves to the dead-letter queue instead.
    */
-  receive(max: number, visibilityMs: number): Message[] {
+  receive(max: number, visibilityMs: number, hold = false): Message[] {
     const t = this.now();
     const out: Message[] = [];
     for (const m of this.messages) {
@@ -88,11 +90,17 @@ export class EmulatedQueue {
         this.stats.movedToDlq += 1;
         continue;
       }
-      m.visibleAt = t + visibilityMs;
-      out.push({ ...m });
+      m.visibleAt = hold ? Number.MAX_SAFE_INTEGER : t + visibilityMs;
+      out.push({ ...m, visibleAt: t + visibilityMs });
       this.stats.received += 1;
     }
     return out;
+  }
+
+  /** Ends a hold: the message becomes visible at `visibleAt` (its visibility timeout's end). */
+  release(receiptHandle: string, visibleAt: number): void {
+    const m = this.messages.find((x) => x.receiptHandle === receiptHandle);
+    if (m) m.visibleAt = visibleAt;
   }
 
   delete(receiptHandle: string): boolean {
@@ -143,6 +151,8 @@ export function sqsEvent(queue: QueueModel, region: string, messages: Message[])
 
 export interface InvokeOutcome {
   ok: boolean;
+  /** The invocation's request id (pairs a batch with the function's log lines). */
+  requestId?: string;
   result?: unknown;
   /** A throttle (429): Lambda retries later; the messages come back after the visibility timeout. */
   throttled?: boolean;
@@ -150,6 +160,7 @@ export interface InvokeOutcome {
 
 export interface BatchRecord {
   mapping: string;
+  requestId?: string;
   size: number;
   /** Records the function reported failed (or all, when the invocation failed). */
   failed: number;
@@ -234,7 +245,9 @@ export class SqsEventSource {
         const waited = now - this.windowStart >= this.mapping.batchingWindowSeconds * 1000;
         if (!full && !waited) break;
         const visibilityMs = this.queue.model.visibilityTimeoutSeconds * 1000 * this.opts.visibilityScale;
-        const messages = this.queue.receive(this.mapping.batchSize, visibilityMs);
+        // Held while the batch runs: the stack's visibility timeout (6x the function's
+        // timeout) never ends during a run, whatever the scale set for redelivery.
+        const messages = this.queue.receive(this.mapping.batchSize, visibilityMs, true);
         this.windowStart = undefined;
         if (messages.length === 0) continue;
         this.run(messages);
@@ -255,9 +268,14 @@ export class SqsEventSource {
         outcome = { ok: false };
       }
       const failed = failedIds(messages, outcome, this.mapping.reportBatchItemFailures);
-      for (const m of messages) if (!failed.has(m.messageId)) this.queue.delete(m.receiptHandle);
+      const now = Date.now();
+      for (const m of messages) {
+        if (failed.has(m.messageId)) this.queue.release(m.receiptHandle, Math.max(m.visibleAt, now));
+        else this.queue.delete(m.receiptHandle);
+      }
       this.batches.push({
         mapping: this.mapping.logicalName,
+        ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
         size: messages.length,
         failed: failed.size,
         ok: outcome.ok,

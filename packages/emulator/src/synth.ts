@@ -3,7 +3,7 @@
 // come from infra/stages/<stage>.json, or from `config` (passed as SCRAPE_RECONCILER_CONFIG,
 // the variable infra/config.ts reads), so a demo or a test can deploy its own stage.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,7 @@ export interface SynthOptions {
   region: string;
   /** The stage configuration (infra/stages/<stage>.json's content); default: that file. */
   config?: unknown;
-  /** Where bundles and stack.json go (default: a new temporary folder). */
+  /** Where bundles and stack.json go (default: a new temporary folder, the caller's to remove). */
   outDir?: string;
 }
 
@@ -48,6 +48,7 @@ export async function synthesize(o: SynthOptions): Promise<Synthesis & { outDir:
     child.on("exit", (c) => resolve(c));
   });
   if (code !== 0) {
+    if (!o.outDir) rmSync(outDir, { recursive: true, force: true });
     const lines = stderr.join("").trim().split("\n");
     throw new SynthError(lines.find((l) => l.startsWith("synth: "))?.slice(7) ?? `synth exited ${code}: ${lines.slice(-3).join(" / ")}`);
   }

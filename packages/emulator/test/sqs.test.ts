@@ -93,3 +93,31 @@ describe("SqsEventSource", () => {
     expect(peak).toBeLessThanOrEqual(2);
   });
 });
+
+describe("a batch that runs longer than the (scaled) visibility timeout", () => {
+  it("is not delivered again while it runs; a failure comes back after the timeout", async () => {
+    const q = new EmulatedQueue(queueModel({ visibilityTimeoutSeconds: 1 }));
+    let calls = 0;
+    const source = new SqsEventSource(
+      { logicalName: "M", queueArn: q.model.arn, functionName: "f", batchSize: 10, batchingWindowSeconds: 0, reportBatchItemFailures: true, enabled: true },
+      q,
+      async () => {
+        calls += 1;
+        if (calls === 1) await new Promise((r) => setTimeout(r, 300)); // longer than 1 s x 0.1
+        return calls === 1 ? { ok: false } : { ok: true, result: { batchItemFailures: [] } };
+      },
+      { region: "eu-west-1", visibilityScale: 0.1, pollMs: 5 },
+    );
+    q.send("slow");
+    source.start();
+    await new Promise((r) => setTimeout(r, 250));
+    expect(calls).toBe(1); // still running: held
+    while (q.size() > 0) await new Promise((r) => setTimeout(r, 10));
+    await source.stop();
+    expect(calls).toBe(2);
+    expect(source.batches.map((b) => [b.ok, b.redelivered])).toEqual([
+      [false, 0],
+      [true, 1],
+    ]);
+  });
+});
