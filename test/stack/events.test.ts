@@ -1,9 +1,8 @@
 // Events through the deployed path (rule -> queue -> event source -> reconcile bundle on
 // Node 24): deployments converge and the audit, on its own schedule, finds nothing stale
 // or missing; malformed, unknown and ignored events are logged once and never fail; a
-// throttling storm is delivered again and converges with an empty dead-letter queue, a
-// poison record reaches it after maxReceiveCount and the DLQ alarm sees it; a stale
-// delivery after a full reconcile never brings back a stopping task.
+// stale delivery after a full reconcile never brings back a stopping task. (Throttling
+// and poison records: failures.test.ts.)
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { scenarioSuite, type ScenarioStack } from "../support/emulated-stack";
@@ -79,38 +78,6 @@ describe("malformed, unknown and ignored events", () => {
       expect(r.ok, `${e.id}: ${r.error?.errorMessage}`).toBe(true);
     }
   });
-});
-
-describe("a throttling storm and a poison record", () => {
-  it("failed records come back after the visibility timeout and converge; the dead-letter queue stays empty", async () => {
-    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
-    s.sim.setFaults({ rate: 0.6, services: ["ecs", "ec2"], errors: ["ThrottlingException"] });
-    const st = s.sim.state;
-    st.deployService("workers", "celery", 3);
-    st.setDesiredCount("web", "frontend", 5);
-    s.flush();
-    await new Promise((r) => setTimeout(r, 8_000));
-    s.sim.setFaults(null);
-    await s.stack.settle(120_000);
-    expect((await s.published())!.bytes).toBe(await s.expectedBytes());
-    expect(s.stack.queue("ReconcileDeadLetters").size()).toBe(0);
-    expect(s.stack.alarm("DeadLetterAlarm").state).toBe("OK");
-  }, 180_000);
-
-  it("a record that always fails reaches the DLQ after maxReceiveCount, and the DLQ alarm's metric shows it", async () => {
-    s = await suite.deploy({ sim: { scenario: ACCOUNT_SCENARIO } });
-    const events = s.stack.queue("ReconcileEvents");
-    const maxReceiveCount = events.model.redrive!.maxReceiveCount;
-    // A new ECS service the state has never seen: its lookup is denied for good.
-    s.sim.setFaults({ deny: { "ecs:DescribeServices": "AccessDeniedException" } });
-    s.sim.state.startTask("workers", "batch");
-    s.flush();
-    await s.stack.settle(180_000);
-    const dead = s.stack.queue("ReconcileDeadLetters").list();
-    expect(dead.length).toBeGreaterThan(0);
-    expect(dead.every((m) => m.receiveCount === maxReceiveCount + 1)).toBe(true);
-    expect(s.stack.alarm("DeadLetterAlarm")).toEqual({ state: "ALARM", value: dead.length });
-  }, 240_000);
 });
 
 describe("a stale delivery after a full reconcile", () => {

@@ -97,7 +97,7 @@ afterEach(() => {
 
 describe("scrape-reconciler demo", () => {
   it("deploys the stack, publishes generations that reach the sidecar's file and Prometheus, then stops at --duration", async () => {
-    const run = demo(["--scenario", scenario, "--duration", "40s"]);
+    const run = demo(["--scenario", scenario, "--duration", "80s"]);
     expect(await run.exited).toBe(0);
     const out = run.out();
     expect(out).not.toMatch(/\x1b\[/); // no TTY: plain lines
@@ -119,9 +119,9 @@ describe("scrape-reconciler demo", () => {
       expect(out).toMatch(new RegExp(`prometheus\\s+active targets \\+${targets} -0 = ${targets}`));
       expect(out).toMatch(/Open the Prometheus UI: http:\/\/127\.0\.0\.1:\d+\/targets/);
     }
-    expect(out).toContain("stopping (--duration 40s reached)");
+    expect(out).toContain("stopping (--duration 80s reached)");
     assertCleanedUp(out);
-  }, 120_000);
+  }, 180_000);
 
   it("stops everything on SIGINT in the middle of an act", async () => {
     const run = demo(["--scenario", scenario]);
