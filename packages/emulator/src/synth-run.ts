@@ -22,6 +22,7 @@ export interface SynthResource {
 
 export interface SynthBuild extends BuildOutput {
   functionID: string;
+  runtime: string;
   /** The handler as declared in infra/ (`functions/reconcile.handler`). */
   source: string;
   properties: BuildInput["properties"];
@@ -52,8 +53,11 @@ export function platformAvailable(root: string): boolean {
   return existsSync(join(p, "config.d.ts")) && existsSync(join(p, "node_modules", "@pulumi", "aws", "package.json"));
 }
 
+/** How a function is built: SST's esbuild options by default (a test may stand in a stub). */
+export type Builder = (root: string, input: BuildInput, outRoot: string) => Promise<BuildOutput>;
+
 /** The binary's side of SST's RPC: bootstrap data and function builds. */
-function startRpc(root: string, outDir: string, builds: SynthBuild[], at: MockAt): Promise<Server> {
+function startRpc(root: string, outDir: string, builds: SynthBuild[], at: MockAt, builder: Builder): Promise<Server> {
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
@@ -69,8 +73,8 @@ function startRpc(root: string, outDir: string, builds: SynthBuild[], at: MockAt
           return reply({ asset: `sst-asset-${at.account}`, assetEcrRegistryId: at.account, assetEcrUrl: "emulated", state: `sst-state-${at.account}`, appsyncHttp: "", appsyncRealtime: "" });
         }
         if (method === "Runtime.Build") {
-          const out = await buildFunction(root, args as BuildInput, join(outDir, "functions"));
-          builds.push({ ...out, functionID: args.functionID, source: args.handler, properties: args.properties });
+          const out = await builder(root, args as BuildInput, join(outDir, "functions"));
+          builds.push({ ...out, functionID: args.functionID, runtime: args.runtime, source: args.handler, properties: args.properties });
           return reply(out);
         }
         return reply(null, `rpc: can't find method ${method}`);
@@ -87,13 +91,13 @@ async function settle(pulumi: any, v: unknown): Promise<unknown> {
   return new Promise((resolve) => (v as { apply(f: (x: unknown) => void): void }).apply((x) => resolve(x)));
 }
 
-export async function runSynth(opts: { root: string; stage: string; outDir: string; at: MockAt }): Promise<Synthesis> {
+export async function runSynth(opts: { root: string; stage: string; outDir: string; at: MockAt; builder?: Builder }): Promise<Synthesis> {
   const { root, stage, outDir, at } = opts;
   if (!platformAvailable(root)) throw new SynthError(`.sst/platform is missing: run \`npx sst install\` (scripts/sst-check.sh does it)`);
   const platform = platformDir(root);
   const resources: SynthResource[] = [];
   const builds: SynthBuild[] = [];
-  const rpc = await startRpc(root, outDir, builds, at);
+  const rpc = await startRpc(root, outDir, builds, at, opts.builder ?? buildFunction);
   process.env.SST_SERVER = `http://127.0.0.1:${(rpc.address() as { port: number }).port}`;
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);
