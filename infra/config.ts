@@ -1,13 +1,17 @@
 // Per-stage configuration, in one typed and validated place. A stage reads
 // `infra/stages/<stage>.json`, or the JSON in SCRAPE_RECONCILER_CONFIG when that
 // variable is set (it wins over the file); a stage with neither gets the
-// defaults (removal: the stage's data is retained and the stage protected). A
-// bad value fails the deploy with one line naming the field.
+// defaults (removal: the stage's data is retained and the stage protected). Bad
+// values fail the deploy with one ConfigError listing them all, one line per field.
 // Pure: no SST or Pulumi imports, so it unit-tests in milliseconds and
-// sst.config.ts's app() can use it.
+// sst.config.ts's app() can use it. The error class comes from the core package's
+// errors module by relative path (no workspace resolution in SST's config bundle).
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { ConfigError, ConfigProblems } from "../packages/core/src/errors";
+
+export { ConfigError };
 
 export const CONFIG_ENV = "SCRAPE_RECONCILER_CONFIG";
 
@@ -187,27 +191,30 @@ export const stageConfigSchema = z.strictObject({
 export type StageConfigInput = z.input<typeof stageConfigSchema>;
 export type StageConfig = z.output<typeof stageConfigSchema> & { manifestParameter: string; stage: string; app: string };
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 const STAGE = /^[a-z0-9][a-z0-9-]{0,29}$/;
 
-/** Validates raw JSON for one stage; throws a one-line ConfigError naming the field. */
+/**
+ * Validates raw JSON for one stage; throws a ConfigError with one problem per bad field
+ * (variable: the field's path), each line `SOURCE: FIELD: message`.
+ */
 export function parseStageConfig(raw: unknown, opts: { app: string; stage: string; source: string }): StageConfig {
+  const problems = new ConfigProblems();
   if (!STAGE.test(opts.stage)) {
-    throw new ConfigError(`${opts.source}: stage: "${opts.stage}" must match ${STAGE.source} (it is part of function names)`);
+    problems.add("stage", `${opts.source}: stage: "${opts.stage}" must match ${STAGE.source} (it is part of function names)`);
   }
   const res = stageConfigSchema.safeParse(raw ?? {});
   if (!res.success) {
-    const issues = res.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`);
-    throw new ConfigError(`${opts.source}: ${issues.join("; ")}`);
+    for (const issue of res.error.issues) {
+      const field = formatPath(issue.path) || "(root)";
+      problems.add(field, `${opts.source}: ${field}: ${issue.message}`);
+    }
   }
+  const { data } = problems.finish({ data: res.data });
   return {
-    ...res.data,
+    ...data,
     app: opts.app,
     stage: opts.stage,
-    manifestParameter: res.data.manifestParameter ?? `/${opts.app}/${opts.stage}/targets/manifest`,
+    manifestParameter: data.manifestParameter ?? `/${opts.app}/${opts.stage}/targets/manifest`,
   };
 }
 
@@ -251,7 +258,7 @@ function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${source}: not valid JSON (${(err as Error).message.split("\n")[0]})`);
+    throw new ConfigError(source, `${source}: not valid JSON (${(err as Error).message.split("\n")[0]})`);
   }
 }
 

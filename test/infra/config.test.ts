@@ -1,5 +1,5 @@
-// Stage configuration: defaults, the file/env sources, and one-line errors
-// that name the offending field.
+// Stage configuration: defaults, the file/env sources, and errors with one line
+// per offending field, naming it.
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +76,26 @@ describe("stage configuration", () => {
     const msg = errorOf(raw);
     expect(msg).toMatch(expected);
     expect(msg).not.toContain("\n");
+  });
+
+  it("reports every bad field (and a bad stage name) in one error, one line each", () => {
+    let err: unknown;
+    try {
+      parseStageConfig(
+        { clusters: ["bad name!"], schedules: { forward: "rate(1 minutes)" }, alarms: { evaluationPeriods: 0 }, removal: "delete" },
+        { ...at, stage: "Prod_1" },
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const { problems, message } = err as ConfigError;
+    expect(problems.map((p) => p.variable).sort()).toEqual(["alarms.evaluationPeriods", "clusters[0]", "removal", "schedules.forward", "stage"]);
+    expect(problems[0]?.message).toMatch(/^infra\/stages\/prod\.json: stage: "Prod_1" must match/);
+    const lines = message.split("\n");
+    expect(lines).toHaveLength(5);
+    expect(lines).toEqual(problems.map((p) => p.message));
+    for (const p of problems) expect(p.message.startsWith(`infra/stages/prod.json: ${p.variable}: `)).toBe(true);
   });
 
   it("removal and protection: safe by default, per stage, whatever its name", () => {

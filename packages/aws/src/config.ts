@@ -1,7 +1,8 @@
 // The reconcile settings, parsed once from the environment into a typed object. Shared by
-// the CLI and the functions. A missing or bad variable raises ConfigError naming it. The
-// variable names come from @scrape-reconciler/core's ENV, which the stack also sets from.
-import { ConfigError, DEFAULT_TAG_NAMES, ENV, type TagNames } from "@scrape-reconciler/core";
+// the CLI and the functions. Every variable is read; missing or bad ones raise one
+// ConfigError listing each problem, naming its variable. The variable names come from
+// @scrape-reconciler/core's ENV, which the stack also sets from.
+import { ConfigError, ConfigProblems, DEFAULT_TAG_NAMES, ENV, type TagNames } from "@scrape-reconciler/core";
 
 export interface ReconcileConfig {
   bucket: string;
@@ -51,39 +52,59 @@ function tagName(env: Env, name: string, fallback: string): string {
   return v;
 }
 
-export function parseReconcileConfig(env: Env): ReconcileConfig {
+function targetsBucket(env: Env): string {
   const bucket = env[ENV.TARGETS_BUCKET]?.trim();
   if (!bucket) throw new ConfigError(ENV.TARGETS_BUCKET, `${ENV.TARGETS_BUCKET} is required: the S3 bucket of the targets document`);
   if (!BUCKET.test(bucket)) throw new ConfigError(ENV.TARGETS_BUCKET, `${ENV.TARGETS_BUCKET}=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
-  const manifestParameter = env[ENV.MANIFEST_PARAMETER]?.trim() || DEFAULTS.manifestParameter;
-  if (!/^[a-zA-Z0-9_.\-/]{1,1011}$/.test(manifestParameter) || (manifestParameter.includes("/") && !manifestParameter.startsWith("/"))) {
+  return bucket;
+}
+
+function manifestParameterName(env: Env): string {
+  const name = env[ENV.MANIFEST_PARAMETER]?.trim() || DEFAULTS.manifestParameter;
+  if (!/^[a-zA-Z0-9_.\-/]{1,1011}$/.test(name) || (name.includes("/") && !name.startsWith("/"))) {
     throw new ConfigError(
       ENV.MANIFEST_PARAMETER,
-      `${ENV.MANIFEST_PARAMETER}=${JSON.stringify(manifestParameter)} is not a valid SSM parameter name (a path like /app/stage/targets/manifest)`,
+      `${ENV.MANIFEST_PARAMETER}=${JSON.stringify(name)} is not a valid SSM parameter name (a path like /app/stage/targets/manifest)`,
     );
   }
-  const rawConcurrency = env[ENV.DISCOVERY_CONCURRENCY]?.trim();
-  const concurrency = rawConcurrency ? Number(rawConcurrency) : DEFAULTS.concurrency;
+  return name;
+}
+
+function discoveryConcurrency(env: Env): number {
+  const raw = env[ENV.DISCOVERY_CONCURRENCY]?.trim();
+  const concurrency = raw ? Number(raw) : DEFAULTS.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ConfigError(ENV.DISCOVERY_CONCURRENCY, `${ENV.DISCOVERY_CONCURRENCY}=${JSON.stringify(rawConcurrency)} must be an integer from 1 to 64`);
+    throw new ConfigError(ENV.DISCOVERY_CONCURRENCY, `${ENV.DISCOVERY_CONCURRENCY}=${JSON.stringify(raw)} must be an integer from 1 to 64`);
   }
-  const key = s3Key(env, ENV.TARGETS_KEY, DEFAULTS.key);
-  const stateKey = s3Key(env, ENV.STATE_KEY, DEFAULTS.stateKey);
-  if (stateKey === key) throw new ConfigError(ENV.STATE_KEY, `${ENV.STATE_KEY} must differ from ${ENV.TARGETS_KEY} (${key})`);
+  return concurrency;
+}
+
+export function parseReconcileConfig(env: Env): ReconcileConfig {
+  const problems = new ConfigProblems();
+  const bucket = problems.check(() => targetsBucket(env));
+  const manifestParameter = problems.check(() => manifestParameterName(env));
+  const concurrency = problems.check(() => discoveryConcurrency(env));
+  const key = problems.check(() => s3Key(env, ENV.TARGETS_KEY, DEFAULTS.key));
+  const stateKey = problems.check(() => s3Key(env, ENV.STATE_KEY, DEFAULTS.stateKey));
+  if (key !== undefined && stateKey === key) problems.add(ENV.STATE_KEY, `${ENV.STATE_KEY} must differ from ${ENV.TARGETS_KEY} (${key})`);
+  const namespaces = problems.check(() => list(env, ENV.NAMESPACES));
+  const clusters = problems.check(() => list(env, ENV.CLUSTERS));
+  const tagNames = {
+    port: problems.check(() => tagName(env, ENV.TAG_METRICS_PORT, DEFAULT_TAG_NAMES.port)),
+    path: problems.check(() => tagName(env, ENV.TAG_METRICS_PATH, DEFAULT_TAG_NAMES.path)),
+    infraPort: problems.check(() => tagName(env, ENV.TAG_ECS_METRICS_PORT, DEFAULT_TAG_NAMES.infraPort)),
+    infraPath: problems.check(() => tagName(env, ENV.TAG_ECS_METRICS_PATH, DEFAULT_TAG_NAMES.infraPath)),
+    scheme: problems.check(() => tagName(env, ENV.TAG_METRICS_SCHEME, DEFAULT_TAG_NAMES.scheme)),
+  };
+  const valid = problems.finish({ bucket, key, manifestParameter, stateKey, concurrency, ...tagNames });
   return {
-    bucket,
-    key,
-    manifestParameter,
-    namespaces: list(env, ENV.NAMESPACES),
-    clusters: list(env, ENV.CLUSTERS),
-    stateKey,
-    concurrency,
-    tagNames: {
-      port: tagName(env, ENV.TAG_METRICS_PORT, DEFAULT_TAG_NAMES.port),
-      path: tagName(env, ENV.TAG_METRICS_PATH, DEFAULT_TAG_NAMES.path),
-      infraPort: tagName(env, ENV.TAG_ECS_METRICS_PORT, DEFAULT_TAG_NAMES.infraPort),
-      infraPath: tagName(env, ENV.TAG_ECS_METRICS_PATH, DEFAULT_TAG_NAMES.infraPath),
-      scheme: tagName(env, ENV.TAG_METRICS_SCHEME, DEFAULT_TAG_NAMES.scheme),
-    },
+    bucket: valid.bucket,
+    key: valid.key,
+    manifestParameter: valid.manifestParameter,
+    namespaces,
+    clusters,
+    stateKey: valid.stateKey,
+    concurrency: valid.concurrency,
+    tagNames: { port: valid.port, path: valid.path, infraPort: valid.infraPort, infraPath: valid.infraPath, scheme: valid.scheme },
   };
 }

@@ -2,7 +2,8 @@
 // services and instances, service tags, then ECS enrichment of the ECS-registered
 // instances. Calls run with bounded concurrency; the SDK retries throttling with backoff.
 // A failed listing of namespaces throws (publish nothing); a failure inside one namespace
-// or service is recorded as a FailedScope so that its last targets are kept (invariant 1).
+// or service is recorded as a FailedScope so that its last targets are kept.
+// README guarantee G1.
 import {
   ListTagsForResourceCommand,
   paginateListInstances,

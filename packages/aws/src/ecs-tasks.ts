@@ -1,5 +1,6 @@
 // ECS enrichment: DescribeTasks in batches of 100 per cluster, and task definitions
-// (immutable, so cached for the life of the process: a warm Lambda reuses the cache).
+// (immutable, so cached for the life of the process: a warm Lambda reuses the cache:
+// README guarantee G6).
 // Turns the API's Task shape into the core's EcsTaskFacts.
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import type { EcsTaskFacts, PortBinding } from "@scrape-reconciler/core";

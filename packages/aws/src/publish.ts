@@ -1,9 +1,10 @@
 // Publication of the targets document (S3) and its manifest (SSM), as the design fixes
-// them: skip when the sha256 is unchanged; conditional writes so a concurrent writer can
-// never replace a newer document; generation strictly increasing; on a lost race re-read,
-// rebuild and retry a bounded number of times. The manifest is written after the document
-// and checked against the document's metadata afterwards, so a manifest overwritten by a
-// slower writer is repaired (sidecars also ignore a manifest that goes back).
+// them: skip when the sha256 is unchanged (README guarantee G8); conditional writes so a
+// concurrent writer can never replace a newer document, generation strictly increasing
+// (README guarantee G9); on a lost race re-read, rebuild and retry a bounded number of
+// times. The manifest is written after the document and checked against the document's
+// metadata afterwards, so a manifest overwritten by a slower writer is repaired (sidecars
+// also ignore a manifest that goes back).
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import type { S3Client } from "@aws-sdk/client-s3";
 import {

@@ -3,9 +3,9 @@
 // read state -> change it -> write it (If-Match) -> publish the document built from it.
 // Two writers racing: the loser re-reads and re-applies its change, so no update is lost;
 // the document records the state generation it was built from and is never replaced by a
-// document built from an older state. A state never completed by a full discovery
-// publishes nothing (decidePublication); a state created again after it was lost goes on
-// from the published document's state generation.
+// document built from an older state (README guarantee G9). A state never completed by a
+// full discovery publishes nothing (decidePublication, README guarantee G7); a state
+// created again after it was lost goes on from the published document's state generation.
 import {
   buildDocument,
   ConflictError,

@@ -68,4 +68,43 @@ describe("parseReconcileConfig", () => {
       expect((err as ConfigError).message).toContain(variable);
     }
   });
+  it("reports every bad or missing variable in one error, one line each", () => {
+    const env = {
+      TARGETS_KEY: "/abs",
+      MANIFEST_PARAMETER: "a/b",
+      NAMESPACES: " , ",
+      DISCOVERY_CONCURRENCY: "many",
+      TAG_METRICS_PORT: "bad tag!",
+    };
+    let err: unknown;
+    try {
+      parseReconcileConfig(env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const { problems, message } = err as ConfigError;
+    expect(problems.map((p) => p.variable).sort()).toEqual(["DISCOVERY_CONCURRENCY", "MANIFEST_PARAMETER", "NAMESPACES", "TAG_METRICS_PORT", "TARGETS_BUCKET", "TARGETS_KEY"]);
+    expect(problems[0]).toEqual({ variable: "TARGETS_BUCKET", message: "TARGETS_BUCKET is required: the S3 bucket of the targets document" });
+    const lines = message.split("\n");
+    expect(lines).toHaveLength(problems.length);
+    for (const p of problems) expect(lines).toContain(p.message);
+    for (const p of problems) expect(p.message).toContain(p.variable);
+  });
+  it("compares STATE_KEY with TARGETS_KEY only when both are valid keys", () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseReconcileConfig(env);
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    };
+    const bothBad = problems({ TARGETS_BUCKET: "ok-bucket", TARGETS_KEY: "same/", STATE_KEY: "same/" });
+    expect(bothBad.map((p) => p.variable)).toEqual(["TARGETS_KEY", "STATE_KEY"]);
+    expect(bothBad.map((p) => p.message).join("\n")).not.toMatch(/differ/);
+    const equal = problems({ TARGETS_BUCKET: "ok-bucket", TARGETS_KEY: "k.json", STATE_KEY: "k.json", CLUSTERS: "," });
+    expect(equal.map((p) => p.variable)).toEqual(["STATE_KEY", "CLUSTERS"]);
+    expect(equal[0]?.message).toMatch(/must differ/);
+  });
 });

@@ -107,7 +107,7 @@ describe("full reconcile on the simulator", () => {
     expect(env.sim.calls.get("ssm:PutParameter")).toBe(0);
   });
 
-  it("withholds an empty document when discovery failed and nothing is known yet (invariant 2)", async () => {
+  it("withholds an empty document when discovery failed and nothing is known yet (README guarantee G2)", async () => {
     env = await startSimEnv({ scenario: generateScenario({ services: 3, namespaces: 1 }) });
     env.sim.setFaults({ deny: { "servicediscovery:ListInstances": "ThrottlingException" } });
     const s = await reconcile({ clients: env.clientsWith({ maxAttempts: 1 }), config: env.config, now });

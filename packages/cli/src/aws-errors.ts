@@ -1,6 +1,7 @@
 // One clear line for the AWS failures people hit from a terminal: no credentials, no
 // region, rejected credentials, denied permissions, an unreachable endpoint. Anything
-// else keeps its own one-line message. Never a stack trace.
+// else keeps its own one-line message; a configuration error gives one line per problem.
+// Never a stack trace.
 import { ConfigError, DiscoveryError, errorLine, PublishError } from "@scrape-reconciler/core";
 import { UsageError } from "./io";
 
@@ -21,8 +22,25 @@ function rootCause(err: unknown): unknown {
   return e;
 }
 
-export function describeFailure(err: unknown): { line: string; code: number } {
-  if (err instanceof ConfigError) return { line: `configuration: ${err.message}`, code: 2 };
+/** What to print for a failure: `lines` (one per configuration problem, else one) and the exit code. */
+export interface Failure {
+  /** The whole failure on one line. */
+  line: string;
+  /** One line per problem, to print each on its own line. */
+  lines: string[];
+  code: number;
+}
+
+export function describeFailure(err: unknown): Failure {
+  if (err instanceof ConfigError) {
+    const lines = err.problems.map((p) => `configuration: ${p.message}`);
+    return { line: `configuration: ${err.problems.map((p) => p.message).join("; ")}`, lines, code: 2 };
+  }
+  const { line, code } = describeOther(err);
+  return { line, lines: [line], code };
+}
+
+function describeOther(err: unknown): { line: string; code: number } {
   if (err instanceof UsageError) return { line: err.message, code: 2 };
   const cause = rootCause(err);
   const name = (cause as Error)?.name ?? "";

@@ -1,7 +1,7 @@
 // The `scrape-reconciler` command line: dispatches to one command per file under
 // commands/ (loaded lazily so `sidecar` does not load the reconciler and vice versa),
-// turns every failure into one line on stderr and an exit code (2 for bad usage or
-// configuration, 1 for anything else).
+// turns every failure into one line on stderr (one per problem for a configuration
+// error) and an exit code (2 for bad usage or configuration, 1 for anything else).
 import { describeFailure } from "./aws-errors";
 import { processIo, UsageError, type Command, type Env, type Io } from "./io";
 
@@ -50,8 +50,8 @@ export async function main(argv: string[], env: Env = process.env, io: Io = proc
     }
     return await (await entry.load())(rest, env, io);
   } catch (err) {
-    const { line, code } = describeFailure(err);
-    io.err(`scrape-reconciler ${name}: ${line}`);
+    const { lines, code } = describeFailure(err);
+    for (const line of lines) io.err(`scrape-reconciler ${name}: ${line}`);
     if (env.SCRAPE_RECONCILER_DEBUG) io.err(String((err as Error)?.stack ?? err));
     return code;
   }

@@ -1,8 +1,9 @@
 // Whether the reconciler state may be published. A state that no full discovery has ever
 // completed publishes nothing, by any path: events applied to a fresh or lost state, or a
 // first discovery that failed in parts no earlier document covers, would otherwise publish
-// `[]` or a partial document (README guarantees; DESIGN, 2026-12-05). This module owns that
-// decision; the adapters only read its inputs and act on its answer. Pure.
+// `[]` or a partial document (README guarantee G7; and `[]` only after a discovery that
+// fully succeeded, README guarantee G2). This module owns that decision; the adapters only
+// read its inputs and act on its answer. Pure.
 import type { ReconcilerState } from "./state";
 import type { FailedScope } from "./types";
 
@@ -54,6 +55,7 @@ function describeFailed(f: FailedScope): string {
 /**
  * Publish, or withhold with a one-line reason. `[]` is published only from a complete
  * state with no failed part; a state never completed publishes nothing at all.
+ * README guarantees G2 and G7.
  */
 export function decidePublication(input: PublicationInput): PublishDecision {
   const n = input.failed.length;

@@ -1,6 +1,7 @@
 // From discovery facts to the file_sd document: one target group per target, sorted,
-// with deterministic bytes and their sha256. Pure: the previous document is passed in
-// (to keep the targets of services whose discovery failed, invariant 1), nothing is read.
+// with deterministic bytes and their sha256. Pure: the previous document is passed in (to
+// keep the targets of services whose discovery failed: README guarantee G1), nothing is
+// read.
 import { createHash } from "node:crypto";
 import { isEcsInstance, resolveAddress } from "./address";
 import { buildLabels, NAMESPACE_ID_LABEL, SERVICE_ID_LABEL } from "./labels";

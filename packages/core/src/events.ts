@@ -1,10 +1,11 @@
 // Applying change events to the state, without AWS reads. Pure.
 // ECS "Task State Change": ordered per task by `version` (a duplicate or an older version
 // is ignored, so a stopped task is never resurrected and a running one never dropped by a
-// late event); the task's facts come from the event itself. Its Cloud Map registration is
-// derived from the state's ECS service -> Cloud Map service lookup, so a RUNNING task of a
-// registered service appears at once (ECS registers it during ACTIVATING). A task stops
-// being scraped at the first sign of stopping (see isScraped).
+// late event: README guarantee G3, in applyTask); the task's facts come from the event
+// itself. Its Cloud Map registration is derived from the state's ECS service -> Cloud Map
+// service lookup, so a RUNNING task of a registered service appears at once (ECS registers
+// it during ACTIVATING). A task stops being scraped at the first sign of stopping (see
+// isScraped).
 // Cloud Map RegisterInstance / DeregisterInstance (via CloudTrail) update instances.
 import type { EcsTaskFacts } from "./types";
 import { TOMBSTONE_MS, type ReconcilerState } from "./state";
@@ -81,6 +82,10 @@ function instanceAttributes(f: EcsTaskFacts, region: string | undefined): Record
   return a;
 }
 
+/**
+ * README guarantee G3: an event whose version is not higher than the last one applied for
+ * its task changes nothing (a duplicate or stale copy).
+ */
 function applyTask(state: ReconcilerState, ev: TaskEvent): Outcome {
   const f = { ...ev.facts };
   const known = state.tasks[f.taskId];

@@ -141,10 +141,11 @@ export function mayFollow(time: string | undefined, instant: Date): boolean {
  * Merges a full discovery into the state. Discovered facts replace the state's, except
  * where the state holds a newer observation: a task with a higher version, or an instance
  * an event added after the discovery started. Failed services and namespaces keep their
- * state entries (invariant 1). A task the discovery no longer lists (stopped, stopping,
- * or vanished while its events were missed) becomes a tombstone for TOMBSTONE_MS: its last
- * version stays, so a stale event delivered again (a RUNNING after a DEACTIVATING) is
- * ignored; a newer version (event) or a discovery at least as new brings it back.
+ * state entries (README guarantee G1). A task the discovery no longer lists (stopped,
+ * stopping, or vanished while its events were missed) becomes a tombstone for
+ * TOMBSTONE_MS: its last version stays, so a stale event delivered again (a RUNNING after a
+ * DEACTIVATING) is ignored (README guarantee G3); a newer version (event) or a discovery
+ * at least as new brings it back.
  * The merged state is complete when completedByDiscovery says so; `publishedBefore` tells
  * whether a valid document was published before (it covers failed parts the state lacks).
  */

@@ -146,7 +146,7 @@ describe("buildDocument", () => {
     expect(r.skipped).toEqual([expect.objectContaining({ serviceName: "bad", tag: "METRICS_PORT", value: "abc" })]);
   });
 
-  it("keeps the previous targets of a failed service or namespace (invariant 1)", () => {
+  it("keeps the previous targets of a failed service or namespace (README guarantee G1)", () => {
     const other = service("other", { METRICS_PORT: "8080" }, [instance("aaa", "10.0.0.1")], tasks, { id: "ns-2", name: "other.local", type: "HTTP" });
     const previous = buildDocument(discovery([web, other]), undefined).document;
     const r = buildDocument(

@@ -2,8 +2,10 @@
 // made (a failed read fails only its own event, which SQS delivers again), then all events
 // are applied to the state in one conditional write and the document built from the new
 // state is published: one state write and at most one document write per batch, whatever
-// the batch size. That is how a deployment's burst of events coalesces. (settle.ts decides
-// when a batch goes through a full reconcile instead.)
+// the batch size. That is how a deployment's burst of events coalesces, and since the
+// document is built from the state by the same code as a full reconcile's, the final
+// document equals a full reconcile of the final state (README guarantee G5). (settle.ts
+// decides when a batch goes through a full reconcile instead.)
 import type { ReconcilerClients, ReconcileConfig } from "@scrape-reconciler/aws";
 import { readState, updateStateAndPublish, type StoredState } from "@scrape-reconciler/aws";
 import {

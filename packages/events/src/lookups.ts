@@ -4,6 +4,7 @@
 // Cloud Map registries (DescribeServices), container instance -> EC2 instance and IP
 // (DescribeContainerInstances + DescribeInstances), task definition -> network mode, and
 // the refresh of one Cloud Map service after a service-level API call.
+// README guarantee G6, with the task definition cache of @scrape-reconciler/aws.
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import {

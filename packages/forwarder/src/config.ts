@@ -1,5 +1,6 @@
 // The forwarder's settings, read once from the environment into a typed object (shared
-// by the CLI and the function). A missing or bad variable raises ConfigError naming it.
+// by the CLI and the function). Every variable is read; missing or bad ones raise one
+// ConfigError listing each problem, naming its variable.
 //
 //   AMP_REMOTE_WRITE_URL | REMOTE_WRITE_URL   required; the remote-write endpoint
 //   REMOTE_WRITE_AUTH     sigv4 | none (default: sigv4 for an AMP URL, none otherwise)
@@ -21,7 +22,7 @@
 //
 // The names are @scrape-reconciler/core's ENV constants, which the stack also sets from.
 import { readFileSync } from "node:fs";
-import { ConfigError, ENV } from "@scrape-reconciler/core";
+import { ConfigError, ConfigProblems, ENV } from "@scrape-reconciler/core";
 import type { TagFilter } from "./discovery";
 import { DEFAULT_METRIC_SET, parseMetricSet, type MetricSet } from "./metric-sets";
 import { tagLabel } from "./naming";
@@ -135,7 +136,7 @@ function metricSet(env: Env): MetricSet {
   }
 }
 
-export function parseForwardConfig(env: Env): ForwardConfig {
+function remoteWriteUrl(env: Env): URL {
   const urlVar = get(env, ENV.AMP_REMOTE_WRITE_URL) ? ENV.AMP_REMOTE_WRITE_URL : ENV.REMOTE_WRITE_URL;
   const rawUrl = get(env, urlVar);
   if (!rawUrl) throw new ConfigError(ENV.AMP_REMOTE_WRITE_URL, `${ENV.AMP_REMOTE_WRITE_URL} (or ${ENV.REMOTE_WRITE_URL}) is required: the remote-write endpoint`);
@@ -146,83 +147,123 @@ export function parseForwardConfig(env: Env): ForwardConfig {
     throw new ConfigError(urlVar, `${urlVar}=${JSON.stringify(rawUrl)} is not a URL`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(urlVar, `${urlVar} must be an http(s) URL, got ${url.protocol}`);
-  const ampRegion = AMP_HOST.exec(url.hostname)?.[1];
+  return url;
+}
 
-  const authRaw = get(env, ENV.REMOTE_WRITE_AUTH)?.toLowerCase() ?? (ampRegion ? "sigv4" : "none");
-  if (authRaw !== "sigv4" && authRaw !== "none") throw new ConfigError(ENV.REMOTE_WRITE_AUTH, `${ENV.REMOTE_WRITE_AUTH}=${JSON.stringify(authRaw)} must be sigv4 or none`);
-  let auth: ForwardConfig["remoteWrite"]["auth"] = { type: "none" };
-  if (authRaw === "sigv4") {
-    const region = get(env, ENV.AMP_REGION) ?? ampRegion ?? get(env, "AWS_REGION") ?? get(env, "AWS_DEFAULT_REGION");
-    if (!region) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION} is required for SigV4 when the remote-write URL is not an AMP URL`);
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION}=${JSON.stringify(region)} is not an AWS region`);
-    if (ampRegion && region !== ampRegion) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION}=${region} does not match the AMP URL's region ${ampRegion}`);
-    const roleArn = get(env, ENV.AMP_ROLE_ARN);
-    if (roleArn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/.test(roleArn)) {
-      throw new ConfigError(ENV.AMP_ROLE_ARN, `${ENV.AMP_ROLE_ARN}=${JSON.stringify(roleArn)} is not an IAM role ARN`);
-    }
-    auth = { type: "sigv4", region, ...(roleArn ? { roleArn } : {}) };
+type Auth = ForwardConfig["remoteWrite"]["auth"];
+
+/** The signing settings; undefined when a problem was recorded or the URL (which decides the default) is unusable. */
+function remoteWriteAuth(env: Env, url: URL | undefined, problems: ConfigProblems): Auth | undefined {
+  const explicit = get(env, ENV.REMOTE_WRITE_AUTH)?.toLowerCase();
+  if (explicit !== undefined && explicit !== "sigv4" && explicit !== "none") {
+    problems.add(ENV.REMOTE_WRITE_AUTH, `${ENV.REMOTE_WRITE_AUTH}=${JSON.stringify(explicit)} must be sigv4 or none`);
+    return undefined;
   }
+  if (!url) return undefined;
+  const ampRegion = AMP_HOST.exec(url.hostname)?.[1];
+  if ((explicit ?? (ampRegion ? "sigv4" : "none")) === "none") return { type: "none" };
+  const region = problems.check(() => {
+    const r = get(env, ENV.AMP_REGION) ?? ampRegion ?? get(env, "AWS_REGION") ?? get(env, "AWS_DEFAULT_REGION");
+    if (!r) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION} is required for SigV4 when the remote-write URL is not an AMP URL`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(r)) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION}=${JSON.stringify(r)} is not an AWS region`);
+    if (ampRegion && r !== ampRegion) throw new ConfigError(ENV.AMP_REGION, `${ENV.AMP_REGION}=${r} does not match the AMP URL's region ${ampRegion}`);
+    return r;
+  });
+  const roleArn = get(env, ENV.AMP_ROLE_ARN);
+  if (roleArn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/.test(roleArn)) {
+    problems.add(ENV.AMP_ROLE_ARN, `${ENV.AMP_ROLE_ARN}=${JSON.stringify(roleArn)} is not an IAM role ARN`);
+    return undefined;
+  }
+  return region === undefined ? undefined : { type: "sigv4", region, ...(roleArn ? { roleArn } : {}) };
+}
 
+function stateBucket(env: Env): string {
   const bucketVar = get(env, ENV.FORWARD_STATE_BUCKET) ? ENV.FORWARD_STATE_BUCKET : ENV.TARGETS_BUCKET;
   const bucket = get(env, bucketVar);
   if (!bucket) throw new ConfigError(ENV.FORWARD_STATE_BUCKET, `${ENV.FORWARD_STATE_BUCKET} (or ${ENV.TARGETS_BUCKET}) is required: the S3 bucket of the high-water marks`);
   if (!BUCKET.test(bucket)) throw new ConfigError(bucketVar, `${bucketVar}=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+  return bucket;
+}
+
+function stateKey(env: Env): string {
   const key = get(env, ENV.FORWARD_STATE_KEY) ?? FORWARD_DEFAULTS.stateKey;
   if (key.startsWith("/") || key.endsWith("/") || key.length > 1024) {
     throw new ConfigError(ENV.FORWARD_STATE_KEY, `${ENV.FORWARD_STATE_KEY}=${JSON.stringify(key)} is not a valid S3 key (no leading or trailing "/")`);
   }
+  return key;
+}
 
-  const set = metricSet(env);
-  const lookbackMs = parseDuration(ENV.FORWARD_LOOKBACK, get(env, ENV.FORWARD_LOOKBACK) ?? FORWARD_DEFAULTS.lookback);
-  const delayMs = parseDuration(ENV.FORWARD_DELAY, get(env, ENV.FORWARD_DELAY) ?? FORWARD_DEFAULTS.delay);
-  const intervalMs = parseDuration(ENV.FORWARD_INTERVAL, get(env, ENV.FORWARD_INTERVAL) ?? FORWARD_DEFAULTS.interval);
-  const periodMs = set.period * 1000;
-  if (delayMs > 3_600_000) throw new ConfigError(ENV.FORWARD_DELAY, `${ENV.FORWARD_DELAY} must be at most 1h`);
-  if (lookbackMs < delayMs + 2 * periodMs) {
-    throw new ConfigError(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} (${lookbackMs / 1000} s) must cover ${ENV.FORWARD_DELAY} plus two periods (${(delayMs + 2 * periodMs) / 1000} s)`);
-  }
-  if (lookbackMs > 24 * 3_600_000) throw new ConfigError(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} must be at most 24h`);
-  if (intervalMs < 1000) throw new ConfigError(ENV.FORWARD_INTERVAL, `${ENV.FORWARD_INTERVAL} must be at least 1s`);
-
-  const sources = list(env, ENV.FORWARD_SOURCES) ?? ["rds", "elasticache"];
-  const unknown = sources.find((s) => s !== "rds" && s !== "elasticache");
-  if (unknown) throw new ConfigError(ENV.FORWARD_SOURCES, `${ENV.FORWARD_SOURCES}: unknown source ${JSON.stringify(unknown)} (rds, elasticache)`);
-
-  const tagLabels = list(env, ENV.FORWARD_TAG_LABELS) ?? [];
-  const badTag = tagLabels.find((t) => !tagLabel(t));
-  if (badTag) throw new ConfigError(ENV.FORWARD_TAG_LABELS, `${ENV.FORWARD_TAG_LABELS}: tag key ${JSON.stringify(badTag)} does not make a valid label name`);
-
-  const job = get(env, ENV.FORWARD_JOB) ?? FORWARD_DEFAULTS.job;
+function maxSeries(env: Env): number {
   const rawMax = get(env, ENV.FORWARD_MAX_SERIES_PER_WRITE);
-  const maxSeriesPerWrite = rawMax ? Number(rawMax) : FORWARD_DEFAULTS.maxSeriesPerWrite;
-  if (!Number.isInteger(maxSeriesPerWrite) || maxSeriesPerWrite < 1 || maxSeriesPerWrite > 2000) {
+  const max = rawMax ? Number(rawMax) : FORWARD_DEFAULTS.maxSeriesPerWrite;
+  if (!Number.isInteger(max) || max < 1 || max > 2000) {
     throw new ConfigError(ENV.FORWARD_MAX_SERIES_PER_WRITE, `${ENV.FORWARD_MAX_SERIES_PER_WRITE}=${JSON.stringify(rawMax)} must be an integer from 1 to 2000`);
   }
+  return max;
+}
 
-  const rdsInstances = list(env, ENV.RDS_INSTANCES);
-  const cacheClusters = list(env, ENV.ELASTICACHE_CLUSTERS);
-  const rdsFilter = tagFilter(env, ENV.RDS_TAG_FILTER, ENV.RDS_TAG);
-  const cacheFilter = tagFilter(env, ENV.ELASTICACHE_TAG_FILTER, ENV.ELASTICACHE_TAG);
+export function parseForwardConfig(env: Env): ForwardConfig {
+  const problems = new ConfigProblems();
+  const url = problems.check(() => remoteWriteUrl(env));
+  const auth = remoteWriteAuth(env, url, problems);
+  const bucket = problems.check(() => stateBucket(env));
+  const key = problems.check(() => stateKey(env));
+
+  const set = problems.check(() => metricSet(env));
+  const duration = (name: string, fallback: string) => problems.check(() => parseDuration(name, get(env, name) ?? fallback));
+  const lookbackMs = duration(ENV.FORWARD_LOOKBACK, FORWARD_DEFAULTS.lookback);
+  const delayMs = duration(ENV.FORWARD_DELAY, FORWARD_DEFAULTS.delay);
+  const intervalMs = duration(ENV.FORWARD_INTERVAL, FORWARD_DEFAULTS.interval);
+  const delayOk = delayMs !== undefined && delayMs <= 3_600_000;
+  if (delayMs !== undefined && !delayOk) problems.add(ENV.FORWARD_DELAY, `${ENV.FORWARD_DELAY} must be at most 1h`);
+  if (lookbackMs !== undefined) {
+    // The coverage check needs a valid delay and metric set; a problem with either is already recorded.
+    const cover = delayOk && set ? delayMs + 2 * set.period * 1000 : undefined;
+    if (cover !== undefined && lookbackMs < cover) {
+      problems.add(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} (${lookbackMs / 1000} s) must cover ${ENV.FORWARD_DELAY} plus two periods (${cover / 1000} s)`);
+    } else if (lookbackMs > 24 * 3_600_000) {
+      problems.add(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} must be at most 24h`);
+    }
+  }
+  if (intervalMs !== undefined && intervalMs < 1000) problems.add(ENV.FORWARD_INTERVAL, `${ENV.FORWARD_INTERVAL} must be at least 1s`);
+
+  const sources = problems.check(() => list(env, ENV.FORWARD_SOURCES)) ?? ["rds", "elasticache"];
+  const unknown = sources.find((s) => s !== "rds" && s !== "elasticache");
+  if (unknown) problems.add(ENV.FORWARD_SOURCES, `${ENV.FORWARD_SOURCES}: unknown source ${JSON.stringify(unknown)} (rds, elasticache)`);
+
+  const tagLabels = problems.check(() => list(env, ENV.FORWARD_TAG_LABELS)) ?? [];
+  const badTag = tagLabels.find((t) => !tagLabel(t));
+  if (badTag) problems.add(ENV.FORWARD_TAG_LABELS, `${ENV.FORWARD_TAG_LABELS}: tag key ${JSON.stringify(badTag)} does not make a valid label name`);
+
+  const job = get(env, ENV.FORWARD_JOB) ?? FORWARD_DEFAULTS.job;
+  const maxSeriesPerWrite = problems.check(() => maxSeries(env));
+  const rdsInstances = problems.check(() => list(env, ENV.RDS_INSTANCES));
+  const cacheClusters = problems.check(() => list(env, ENV.ELASTICACHE_CLUSTERS));
+  const rdsFilter = problems.check(() => tagFilter(env, ENV.RDS_TAG_FILTER, ENV.RDS_TAG));
+  const cacheFilter = problems.check(() => tagFilter(env, ENV.ELASTICACHE_TAG_FILTER, ENV.ELASTICACHE_TAG));
+  const auroraClusters = problems.check(() => bool(env, ENV.FORWARD_AURORA_CLUSTERS, true));
+
+  const v = problems.finish({ url, auth, bucket, key, set, lookbackMs, delayMs, intervalMs, maxSeriesPerWrite, auroraClusters });
   return {
-    remoteWrite: { url: url.toString(), auth },
-    state: { bucket, key },
-    lookbackMs,
-    delayMs,
-    intervalMs,
+    remoteWrite: { url: v.url.toString(), auth: v.auth },
+    state: { bucket: v.bucket, key: v.key },
+    lookbackMs: v.lookbackMs,
+    delayMs: v.delayMs,
+    intervalMs: v.intervalMs,
     rds: {
       enabled: sources.includes("rds"),
       ...(rdsInstances ? { instances: rdsInstances } : {}),
       ...(rdsFilter ? { tagFilter: rdsFilter } : {}),
-      clusters: bool(env, ENV.FORWARD_AURORA_CLUSTERS, true),
+      clusters: v.auroraClusters,
     },
     elastiCache: {
       enabled: sources.includes("elasticache"),
       ...(cacheClusters ? { clusters: cacheClusters } : {}),
       ...(cacheFilter ? { tagFilter: cacheFilter } : {}),
     },
-    metricSet: set,
+    metricSet: v.set,
     tagLabels,
     job,
-    maxSeriesPerWrite,
+    maxSeriesPerWrite: v.maxSeriesPerWrite,
   };
 }

@@ -122,6 +122,47 @@ describe("parseForwardConfig", () => {
     expect(err.message).toContain(variable.startsWith("AMP_REMOTE") ? "AMP_REMOTE_WRITE_URL" : variable);
   });
 
+  it("reports every bad or missing variable in one error, one line each", () => {
+    const err = configError({
+      REMOTE_WRITE_AUTH: "basic",
+      FORWARD_STATE_KEY: "/abs",
+      FORWARD_INTERVAL: "10ms",
+      FORWARD_SOURCES: "rds,dynamodb",
+      FORWARD_AURORA_CLUSTERS: "maybe",
+      FORWARD_MAX_SERIES_PER_WRITE: "0",
+      RDS_TAG_FILTER: "=prod",
+      FORWARD_METRIC_SET: "{not json",
+    });
+    const variables = err.problems.map((p) => p.variable);
+    expect(variables.sort()).toEqual(
+      [
+        "AMP_REMOTE_WRITE_URL",
+        "REMOTE_WRITE_AUTH",
+        "FORWARD_STATE_BUCKET",
+        "FORWARD_STATE_KEY",
+        "FORWARD_METRIC_SET",
+        "FORWARD_INTERVAL",
+        "FORWARD_SOURCES",
+        "FORWARD_MAX_SERIES_PER_WRITE",
+        "RDS_TAG_FILTER",
+        "FORWARD_AURORA_CLUSTERS",
+      ].sort(),
+    );
+    const lines = err.message.split("\n");
+    expect(lines).toEqual(err.problems.map((p) => p.message));
+    for (const p of err.problems) expect(p.message).toContain(p.variable);
+  });
+
+  it("reports SigV4 region and role problems together, and no lookback problem caused by a bad delay", () => {
+    const sigv4 = configError({ REMOTE_WRITE_URL: "https://x.example/w", REMOTE_WRITE_AUTH: "sigv4", AMP_ROLE_ARN: "role/amp", TARGETS_BUCKET: "bucket" });
+    expect(sigv4.problems.map((p) => p.variable)).toEqual(["AMP_REGION", "AMP_ROLE_ARN"]);
+    const delay = configError({ ...base, FORWARD_DELAY: "2h", FORWARD_LOOKBACK: "1m", FORWARD_JOB: "x" });
+    expect(delay.problems.map((p) => p.variable)).toEqual(["FORWARD_DELAY"]);
+    const both = configError({ ...base, FORWARD_DELAY: "soon", FORWARD_LOOKBACK: "48h" });
+    expect(both.problems.map((p) => p.variable)).toEqual(["FORWARD_DELAY", "FORWARD_LOOKBACK"]);
+    expect(both.problems[1]?.message).toMatch(/at most 24h/);
+  });
+
   it("takes a metric-set override inline or from a file, other kinds keeping the defaults", () => {
     const inline = parseForwardConfig({ ...base, FORWARD_METRIC_SET: '{"period":300,"elastiCacheNode":[{"name":"CurrItems","statistics":["Maximum"]}]}' });
     expect(inline.metricSet.period).toBe(300);

@@ -3,7 +3,8 @@
 // fsync the folder. A reader sees the old bytes or the new bytes, never a mix, and a
 // failure at any step leaves the current file as it was (the temporary file is removed).
 // The temporary name `.NAME.tmp-XXXXXXXX` is hidden and does not end in `.json`, so it
-// never matches the `*.json` glob Prometheus watches.
+// never matches the `*.json` glob Prometheus watches. With the validation before it
+// (sync.ts), this is README guarantee G4.
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";

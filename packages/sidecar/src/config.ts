@@ -1,6 +1,10 @@
 // Sidecar configuration: command-line flags and SIDECAR_* environment variables into one
-// typed, validated config. Flags win over the environment. Every mistake is a ConfigError
-// whose message is one line naming the flag or variable; the entry point prints it and exits 2.
+// typed, validated config. Flags win over the environment. Every flag and variable is read;
+// the mistakes raise one ConfigError (@scrape-reconciler/core's) with a one-line problem
+// naming each flag or variable; the entry point prints one line per problem and exits 2.
+import { ConfigError, ConfigProblems } from "@scrape-reconciler/core";
+
+export { ConfigError };
 
 export type SourceSpec =
   | { kind: "s3"; bucket: string; key: string }
@@ -26,10 +30,6 @@ export interface SidecarConfig {
 }
 
 export type ParsedArgs = { help: true } | { help: false; config: SidecarConfig };
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 export const MIN_INTERVAL_MS = 1000;
 export const DEFAULT_INTERVAL_MS = 5000;
@@ -122,26 +122,34 @@ function parseLogLevel(text: string): LogLevel {
 
 /** Reads flags (`--name value` or `--name=value`) and SIDECAR_* variables into a config. */
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedArgs {
+  if (argv.some((a) => a === "-h" || a === "--help")) return { help: true };
+  const problems = new ConfigProblems();
   const byFlag = new Map<string, Key>(Object.entries(SETTINGS).map(([k, s]) => [s.flag, k as Key]));
   const fromFlags = new Map<Key, string>();
-  if (argv.some((a) => a === "-h" || a === "--help")) return { help: true };
+  /** Settings given but unusable (no value, or a bad one): not reported again as missing. */
+  const bad = new Set<Key>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
     const key = byFlag.get(name);
     if (!key) {
-      throw new ConfigError(arg.startsWith("-") ? `unknown flag ${name}` : `unexpected argument "${arg}"`);
+      problems.add(name, arg.startsWith("-") ? `unknown flag ${name}` : `unexpected argument "${arg}"`);
+      continue;
     }
     let value: string | undefined;
     if (eq > 0 && arg.startsWith("--")) value = arg.slice(eq + 1);
     else {
       value = argv[i + 1];
-      if (value === undefined || (value.startsWith("--") && value.length > 2)) throw new ConfigError(`${name} needs a value`);
+      if (value === undefined || (value.startsWith("--") && value.length > 2)) {
+        problems.add(name, `${name} needs a value`);
+        bad.add(key);
+        continue;
+      }
       i++;
     }
-    if (fromFlags.has(key)) throw new ConfigError(`${name} given more than once`);
-    fromFlags.set(key, value);
+    if (fromFlags.has(key)) problems.add(name, `${name} given more than once`);
+    else fromFlags.set(key, value);
   }
 
   const get = (key: Key): { value: string; origin: string } | undefined => {
@@ -154,42 +162,43 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   };
   const parse = <T>(key: Key, fn: (v: string) => T): T | undefined => {
     const got = get(key);
-    if (!got) return undefined;
-    if (got.value.trim() === "") throw new ConfigError(`${got.origin} is empty`);
+    if (!got || bad.has(key)) return undefined;
+    const fail = (message: string): undefined => {
+      problems.add(got.origin, message);
+      bad.add(key);
+      return undefined;
+    };
+    if (got.value.trim() === "") return fail(`${got.origin} is empty`);
     try {
       return fn(got.value);
     } catch (err) {
-      throw new ConfigError(`${got.origin} "${got.value}": ${(err as Error).message}`);
+      return fail(`${got.origin} "${got.value}": ${(err as Error).message}`);
     }
+  };
+  const atLeastOneSecond = (v: string): number => {
+    const ms = parseDuration(v);
+    if (ms < MIN_INTERVAL_MS) throw new Error(`must be at least 1s`);
+    return ms;
   };
 
   const source = parse("source", parseSource);
-  if (!source) throw new ConfigError(`--source (or SIDECAR_SOURCE) is required`);
+  if (!source && !bad.has("source")) problems.add(SETTINGS.source.flag, `--source (or SIDECAR_SOURCE) is required`);
   const output = parse("output", (v) => v.trim());
   const listen = parse("listen", parseListen);
-  if (output === undefined && listen === undefined) {
-    throw new ConfigError(`give --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN), or both`);
+  if (output === undefined && listen === undefined && !bad.has("output") && !bad.has("listen")) {
+    problems.add(SETTINGS.output.flag, `give --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN), or both`);
   }
-  if (output !== undefined && source.kind === "file" && source.path === output) {
-    throw new ConfigError(`--output "${output}" is the same file as the source`);
+  if (output !== undefined && source?.kind === "file" && source.path === output) {
+    problems.add(SETTINGS.output.flag, `--output "${output}" is the same file as the source`);
   }
-  const intervalMs =
-    parse("interval", (v) => {
-      const ms = parseDuration(v);
-      if (ms < MIN_INTERVAL_MS) throw new Error(`must be at least 1s`);
-      return ms;
-    }) ?? DEFAULT_INTERVAL_MS;
-  const maxBackoffMs =
-    parse("maxBackoff", (v) => {
-      const ms = parseDuration(v);
-      if (ms < MIN_INTERVAL_MS) throw new Error(`must be at least 1s`);
-      return ms;
-    }) ?? DEFAULT_MAX_BACKOFF_MS;
+  const intervalMs = parse("interval", atLeastOneSecond) ?? DEFAULT_INTERVAL_MS;
+  const maxBackoffMs = parse("maxBackoff", atLeastOneSecond) ?? DEFAULT_MAX_BACKOFF_MS;
   const logLevel = parse("logLevel", parseLogLevel) ?? "info";
+  const v = problems.finish({ source });
   return {
     help: false,
     config: {
-      source,
+      source: v.source,
       ...(output !== undefined ? { output } : {}),
       ...(listen !== undefined ? { listen } : {}),
       intervalMs,

@@ -1,6 +1,6 @@
 // Entry point: argv + env -> config -> source, sync loop and HTTP server; runs until
 // SIGTERM/SIGINT, then stops the timer, closes the server and returns exit code 0.
-// A bad flag or value prints one line on stderr and returns 2. `startSidecar` is the
+// Bad flags or values print one line each on stderr and return 2. `startSidecar` is the
 // same thing without signals or process exit, for embedding and tests.
 import { ConfigError, USAGE, describeSource, parseConfig, type SidecarConfig } from "./config";
 import type { AtomicFs } from "./atomic-write";
@@ -132,7 +132,7 @@ export async function runSidecar(argv: readonly string[], env: Readonly<Record<s
     config = parsed.config;
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(`${prog}: ${e.message}\n`);
+      for (const problem of e.problems) err(`${prog}: ${problem.message}\n`);
       return 2;
     }
     throw e;

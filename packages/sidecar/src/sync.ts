@@ -2,6 +2,7 @@
 // exponential backoff and full jitter after errors. Only a verified document is ever
 // written or served: a fetch, validation, verification or write error leaves the current
 // file and the served document as they are, and is logged and counted by reason.
+// README guarantee G4, with atomic-write.ts.
 import { readFile, stat } from "node:fs/promises";
 import { DocumentValidationError, countTargets, parseDocument } from "@scrape-reconciler/core";
 import { AtomicWriteError, writeFileAtomic, type AtomicFs } from "./atomic-write";

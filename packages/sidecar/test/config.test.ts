@@ -1,4 +1,8 @@
-// Flags and SIDECAR_* variables into a typed config; every mistake is one line naming it.
+// Flags and SIDECAR_* variables into a typed config; every mistake is one line naming it,
+// and every mistake is reported at once (in-process and by the bin as a child process).
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, parseDuration, parseListen, parseSource, runSidecar } from "../src/index";
 
@@ -18,6 +22,18 @@ const fails = (argv: string[], env: Record<string, string> = {}) => {
   }
   throw new Error("expected a ConfigError");
 };
+const problemsOf = (argv: string[], env: Record<string, string> = {}) => {
+  try {
+    parseConfig(argv, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const { problems, message } = err as ConfigError;
+    expect(message.split("\n")).toEqual(problems.map((p) => p.message));
+    return problems;
+  }
+  throw new Error("expected a ConfigError");
+};
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "sidecar.mjs");
 
 describe("durations", () => {
   it("parses Go-style durations", () => {
@@ -96,6 +112,31 @@ describe("parseConfig", () => {
     expect(fails(["--source", "file:a", "--output", "o", "--log-level", "loud"])).toMatch(/^--log-level "loud"/);
   });
 
+  it("reports every bad flag, variable and missing setting at once", () => {
+    const problems = problemsOf(["--bogus", "--interval", "soon", "stray", "--interval", "2s"], { SIDECAR_LOG_LEVEL: "loud", SIDECAR_MAX_BACKOFF: "10ms" });
+    expect(problems.map((p) => p.variable)).toEqual(["--bogus", "stray", "--interval", "--source", "--output", "--interval", "SIDECAR_MAX_BACKOFF", "SIDECAR_LOG_LEVEL"]);
+    expect(problems.map((p) => p.message)).toEqual([
+      "unknown flag --bogus",
+      'unexpected argument "stray"',
+      "--interval given more than once",
+      "--source (or SIDECAR_SOURCE) is required",
+      "give --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN), or both",
+      '--interval "soon": not a duration (want e.g. 1s, 30s, 2m)',
+      'SIDECAR_MAX_BACKOFF "10ms": must be at least 1s',
+      'SIDECAR_LOG_LEVEL "loud": not a log level (want debug, info, warn or error)',
+    ]);
+  });
+
+  it("does not also call a setting missing when it was given but bad", () => {
+    expect(problemsOf(["--source", "ftp://x", "--listen", "9099"]).map((p) => p.variable)).toEqual(["--source", "--listen"]);
+    expect(problemsOf(["--output"], { SIDECAR_SOURCE: "s3://b" }).map((p) => p.message)).toEqual([
+      "--output needs a value",
+      'SIDECAR_SOURCE "s3://b": missing object key (want s3://BUCKET/KEY)',
+    ]);
+    // A flag without its value is one problem, even when the variable would give one.
+    expect(problemsOf(["--source", "file:a", "--listen"], { SIDECAR_LISTEN: ":1" }).map((p) => p.message)).toEqual(["--listen needs a value"]);
+  });
+
   it("--help wins", () => {
     expect(parseConfig(["--bogus", "--help"], {})).toEqual({ help: true });
   });
@@ -110,5 +151,20 @@ describe("runSidecar exit codes", () => {
     expect(err).toEqual(['scrape-reconciler-sidecar: --interval "0": not a duration (want e.g. 1s, 30s, 2m)\n']);
     expect(await runSidecar(["--help"], {}, io)).toBe(0);
     expect(out.join("")).toMatch(/^Usage: scrape-reconciler-sidecar /);
+  });
+});
+
+describe("the bin with several mistakes", () => {
+  it("prints one line per problem, each with the program name, and exits 2", () => {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "", SIDECAR_LOG_LEVEL: "loud" };
+    const r = spawnSync(process.execPath, [BIN, "--source", "ftp://x", "--listen", "9099", "--interval", "0"], { env, encoding: "utf8", timeout: 30_000 });
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      'scrape-reconciler-sidecar: --source "ftp://x": unknown source (want s3://BUCKET/KEY, ssm:/PARAMETER or file:PATH)',
+      'scrape-reconciler-sidecar: --listen "9099": not a listen address (want :PORT or HOST:PORT)',
+      'scrape-reconciler-sidecar: --interval "0": not a duration (want e.g. 1s, 30s, 2m)',
+      'scrape-reconciler-sidecar: SIDECAR_LOG_LEVEL "loud": not a log level (want debug, info, warn or error)',
+    ]);
+    expect(r.status).toBe(2);
   });
 });

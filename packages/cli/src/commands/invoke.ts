@@ -88,8 +88,8 @@ export async function invokeCommand(args: string[], env: Env, io: Io, deps: Invo
     io.out(JSON.stringify(summary, null, 2));
     return 0;
   } catch (err) {
-    const { line, code } = describeFailure(err);
-    io.err(`scrape-reconciler invoke: ${line}`);
+    const { lines, code } = describeFailure(err);
+    for (const line of lines) io.err(`scrape-reconciler invoke: ${line}`);
     return code;
   }
 }
