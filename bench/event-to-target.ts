@@ -14,11 +14,11 @@
 //   npx tsx bench/event-to-target.ts [--events 200] [--interval 5s]
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { Narrator, percentiles, Printer, startStack, type DemoStack } from "@scrape-reconciler/demo";
+import { DEMO_SCENARIO, Narrator, percentiles, Printer, startStack, type DemoStack } from "@scrape-reconciler/demo";
 import { simClientConfig } from "@scrape-reconciler/sim";
 import { NAMESPACES_PARAMETER, OLD_INTERVAL_SECONDS, oldClients, oldReload } from "./old-sidecar";
 
-const SCENARIO = new URL("../packages/demo/scenarios/demo.json", import.meta.url).pathname;
+const SCENARIO = DEMO_SCENARIO;
 
 export interface EventToTargetOptions {
   events: number;

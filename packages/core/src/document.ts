@@ -82,8 +82,9 @@ export function serializeDocument(doc: TargetDocument): string {
   return `[\n${normalized.map((g) => JSON.stringify({ labels: g.labels, targets: g.targets })).join(",\n")}\n]\n`;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+/** Hex sha256 of a text (as UTF-8) or of raw bytes: the one digest of documents and manifests. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return typeof data === "string" ? createHash("sha256").update(data, "utf8").digest("hex") : createHash("sha256").update(data).digest("hex");
 }
 
 export function buildDocument(discovery: Discovery, previous: TargetDocument | undefined, options: BuildOptions = {}): BuildResult {

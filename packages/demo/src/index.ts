@@ -2,7 +2,7 @@
 // /metrics servers on the task IPs, the stack deployed on the emulator (its rules, queue,
 // schedules and functions), the sidecar and a real Prometheus, playing a script of everyday
 // changes and failures. Also the pieces the benchmarks reuse.
-export { runDemo, type DemoOptions } from "./run";
+export { runDemo, DEMO_SCENARIO, type DemoOptions } from "./run";
 export { Printer, percentiles, seconds, type DemoIo } from "./output";
 export { startStack, DemoStack, DemoStackError, FILE_SD_JOB, DEMO_STAGE, DEMO_STAGE_CONFIG, type StackOptions, type StackHooks, type DemoParts } from "./stack";
 export { deployedSettings, functionOf, StackSettingsError, type DeployedSettings } from "./settings";

@@ -4,6 +4,7 @@
 // crash, a throttling storm, lost events with the audit and the safety net, a summary),
 // then stays up for a while so the Prometheus UI can be explored. Ends at the end of that
 // idle time, at --duration, or on SIGINT/SIGTERM, and always stops everything it started.
+import { fileURLToPath } from "node:url";
 import { crashingTask, deployStack, rollingDeployment, scaleOut, tourAccount } from "./acts-changes";
 import { lostEvents, throttlingStorm } from "./acts-safety";
 import { DemoAborted, sleep, type ActContext } from "./context";
@@ -11,6 +12,9 @@ import { Narrator } from "./narrator";
 import { Printer, type DemoIo } from "./output";
 import { DEMO_STAGE, startStack, type DemoStack } from "./stack";
 import { printSummary } from "./summary";
+
+/** The demo's own account, shipped with the package: what `scrape-reconciler demo` plays by default. */
+export const DEMO_SCENARIO = fileURLToPath(new URL("../scenarios/demo.json", import.meta.url));
 
 export interface DemoOptions {
   scenario: string;

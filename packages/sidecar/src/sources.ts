@@ -5,11 +5,10 @@
 // steady state), SSM by the manifest's generation (the S3 document is fetched only when
 // it changes, and its sha256 is checked against the manifest), a local file by its stat.
 // Failures are SourceErrors with a short machine-readable reason for the metrics.
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
-import type { Manifest } from "@scrape-reconciler/core";
+import { sha256Hex, type Manifest } from "@scrape-reconciler/core";
 import type { SourceSpec } from "./config";
 
 /** What was last applied; sources compare against it. */
@@ -46,9 +45,7 @@ export interface SendClient<In, Out> {
 export type S3Like = SendClient<GetObjectCommand, GetObjectCommandOutput>;
 export type SsmLike = SendClient<GetParameterCommand, GetParameterCommandOutput>;
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
+export { sha256Hex };
 
 interface AwsErrorLike {
   name?: string;

@@ -1,13 +1,13 @@
 // `scrape-reconciler demo [--scenario FILE] [--duration DURATION]`: the offline demo of the
 // whole pipeline (local AWS simulator, event path, sidecar, Prometheus). Runs until its
-// script and idle time end, the duration passes, or SIGINT/SIGTERM.
-import { fileURLToPath } from "node:url";
-import { runDemo } from "@scrape-reconciler/demo";
+// script and idle time end, the duration passes, or SIGINT/SIGTERM. The demo package (and
+// through it the simulator and the emulator) is loaded only when this command runs
+// (main.ts imports this module lazily), through its public entry.
+import { DEMO_SCENARIO, runDemo } from "@scrape-reconciler/demo";
 import { parseDuration } from "@scrape-reconciler/sidecar";
 import { parseFlags } from "../flags";
 import { UsageError, type Command } from "../io";
 
-export const DEMO_SCENARIO = fileURLToPath(new URL("../../../demo/scenarios/demo.json", import.meta.url));
 const USAGE = "demo [--scenario FILE] [--duration DURATION]";
 
 export const demoCommand: Command = async (args, env, io) => {
