@@ -8,11 +8,20 @@ export interface ReconcileConfig {
   bucket: string;
   key: string;
   manifestParameter: string;
-  /** Cloud Map namespace names or ids to include; undefined = all. */
+  /** Cloud Map namespaces to include, each by name, id or ARN; undefined = all. */
   namespaces?: string[];
-  /** ECS cluster names or ARNs to include; undefined = all. */
+  /**
+   * ECS clusters to include, by name or ARN (an ARN is matched by its cluster name);
+   * undefined = all. When set, Cloud Map instances of other clusters are dropped, and so
+   * are those without `ECS_CLUSTER_NAME` (registrations that did not come from ECS).
+   */
   clusters?: string[];
-  /** S3 key of the event-path state (per-task versions), beside the document. */
+  /**
+   * S3 key of the reconciler state, beside the document: what the last full discovery and
+   * the events since found (namespaces, services, tasks with their versions and
+   * tombstones, task definitions, failed parts), read and written by the full reconcile
+   * and the event path alike; must differ from `key`.
+   */
   stateKey: string;
   tagNames: TagNames;
   /** Parallel Cloud Map / ECS calls. */

@@ -25,7 +25,11 @@ export function clusterNameOf(clusterArn: string): string {
   return clusterArn.includes(":cluster/") ? arnName(clusterArn) : clusterArn;
 }
 
-/** Task definitions never change: one DescribeTaskDefinition per ARN per process. */
+/**
+ * Task definitions never change: at most one successful DescribeTaskDefinition per ARN for
+ * the life of a cache (concurrent asks share the call; a failed call is not cached and the
+ * next ask tries again), none for an ARN primed from the state.
+ */
 export class TaskDefinitionCache {
   private readonly entries = new Map<string, Promise<string | undefined>>();
   /** DescribeTaskDefinition's throttle bucket is 50, refilled at 20/s: a few calls at a time. */
@@ -52,7 +56,12 @@ export class TaskDefinitionCache {
     return p;
   }
 
-  /** Records a network mode known from elsewhere (an event, the simulator) without a call. */
+  /**
+   * Records a network mode already known without a call: the callers (full reconcile,
+   * audit, event lookups) prime the cache with the state's `taskDefinitions` (and the
+   * lookups of the same batch), so a task definition the state knows is never described
+   * again (README guarantee G6). An entry already cached or in flight is kept.
+   */
   prime(arn: string, networkMode: string): void {
     if (!this.entries.has(arn)) this.entries.set(arn, Promise.resolve(networkMode));
   }

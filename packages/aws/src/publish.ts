@@ -16,8 +16,8 @@ import {
   serializeDocument,
   sha256Hex,
   type Manifest,
-  type SourceHealth,
   type TargetDocument,
+  type WrittenSourceHealth,
 } from "@scrape-reconciler/core";
 import { headObject, putConditional, readObject } from "./s3-object";
 
@@ -96,7 +96,7 @@ async function putManifest(t: PublishTarget, m: Manifest): Promise<void> {
 export interface BuiltDocument {
   document: TargetDocument | undefined;
   services: number;
-  sources: Record<string, SourceHealth>;
+  sources: Record<string, WrittenSourceHealth>;
   failedServices: string[];
   skippedEndpoints: number;
   /** Why nothing is published, when document is undefined. */
@@ -132,6 +132,39 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /**
  * Reads the current document, builds the next one from it, and writes it conditionally.
  * `build` may run more than once (after a lost race) and must be pure over its input.
+ *
+ * The steps, each with the failure it prevents (marked `// (n)` in the code):
+ *
+ *  1. Read the published document with its ETag and metadata (generation, state
+ *     generation). An object that does not parse is kept as `invalid`: it is replaced by
+ *     the next write and never counts as unchanged. The ETag read here is the version the
+ *     write of step 7 must replace, so nothing written in between is overwritten unseen.
+ *  2. Build the next document from it. No document (a state never completed, a failed
+ *     discovery: README guarantees G1, G7, decided by the builder) returns the published
+ *     one untouched with the reason: nothing, and no `[]`, is written.
+ *  3. If the published document was built from a newer state generation than this one,
+ *     stop without writing: a slow writer holding an older state never replaces the
+ *     document of a newer one (README guarantee G9).
+ *  4. Serialize, hash and parse the text back: a document a sidecar would reject is
+ *     never published (the parse throws before any write).
+ *  5. Same sha256 as a valid published document: write no document (README guarantee G8);
+ *     only repair the manifest when it is missing or describes another version (a crash
+ *     or a failed SSM write between the two writes of an earlier run). Not in a dry run.
+ *  6. The new generation is the published one + 1, so generations strictly increase. A
+ *     dry run stops here and reports what would be written.
+ *  7. Put the document conditionally: `If-Match` the ETag of step 1, `If-None-Match: *`
+ *     when there was none (README guarantee G9), with generation, sha256, target count,
+ *     time and state generation as metadata (what step 1, step 9 and the manifest repair
+ *     read back).
+ *  8. Write the manifest after the document, so a sidecar following the manifest is never
+ *     sent to a document that is not there yet. A failed manifest write throws; step 5 of
+ *     the next run repairs it.
+ *  9. HEAD the document: if a newer generation was written meanwhile and the manifest does
+ *     not describe it (our slower manifest write overwrote the newer writer's), rewrite
+ *     the manifest from the document's metadata (README guarantee G9).
+ * 10. A lost race in step 7 (ConflictError) waits a random backoff (up to 50 ms x 2^attempt,
+ *     at most 2 s) and starts again at step 1 with the newer document, at most
+ *     `maxAttempts` (default 5) times; any other error, or the last conflict, is thrown.
  */
 export async function publishDocument(
   t: PublishTarget,
@@ -141,28 +174,32 @@ export async function publishDocument(
   const maxAttempts = options.maxAttempts ?? 5;
   const sleep = options.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
-    const previous = await readPublished(t);
-    const built = build(previous);
+    const previous = await readPublished(t); // (1)
+    const built = build(previous); // (2)
     const prevGeneration = previous?.generation ?? 0;
     const base = { previousGeneration: prevGeneration, previous: previous?.document ?? [], attempts: attempt, manifestRepaired: false };
     if (!built.document) {
+      // (2) nothing to publish: the published document stays
       return { ...base, written: false, withheld: built.withheld ?? "nothing to publish", generation: prevGeneration, sha256: previous?.sha256 ?? "", etag: previous?.etag ?? "", text: previous?.text ?? "", document: previous?.document ?? [] };
     }
+    // (3)
     if (previous && built.stateGeneration !== undefined && previous.stateGeneration > built.stateGeneration) {
       return { ...base, written: false, withheld: `the published document is built from a newer state (${previous.stateGeneration} > ${built.stateGeneration})`, generation: prevGeneration, sha256: previous.sha256, etag: previous.etag, text: previous.text, document: previous.document };
     }
-    const text = serializeDocument(built.document);
+    const text = serializeDocument(built.document); // (4)
     const sha256 = sha256Hex(text);
     const document = parseDocument(text); // self-check: never publish what a sidecar would reject
+    // (5)
     if (previous && !previous.invalid && previous.sha256 === sha256) {
       const repaired = options.dryRun ? false : await repairManifest(t, previous, built, options.now);
       return { ...base, written: false, generation: prevGeneration, sha256, etag: previous.etag, text, document, manifestRepaired: repaired };
     }
-    const generation = prevGeneration + 1;
+    const generation = prevGeneration + 1; // (6)
     if (options.dryRun) return { ...base, written: false, generation, sha256, etag: "", text, document };
     const generatedAt = options.now().toISOString();
     const targets = countTargets(document);
     try {
+      // (7)
       const etag = await putConditional(t.s3, t.bucket, t.key, text, {
         ifMatch: previous?.etag,
         metadata: {
@@ -173,6 +210,7 @@ export async function publishDocument(
           ...(built.stateGeneration !== undefined ? { [META.stateGeneration]: String(built.stateGeneration) } : {}),
         },
       });
+      // (8)
       const manifest: Manifest = {
         schemaVersion: 1,
         generation,
@@ -189,9 +227,10 @@ export async function publishDocument(
         skippedEndpoints: built.skippedEndpoints,
       };
       await putManifest(t, manifest);
-      const repaired = await verifyManifest(t, generation);
+      const repaired = await verifyManifest(t, generation); // (9)
       return { ...base, written: true, generation, sha256, etag, text, document, manifestRepaired: repaired };
     } catch (err) {
+      // (10)
       if (!(err instanceof ConflictError) || attempt >= maxAttempts) throw err;
       await sleep(Math.min(2000, 50 * 2 ** attempt) * Math.random());
     }

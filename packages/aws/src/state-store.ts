@@ -106,6 +106,32 @@ export function documentBuilder(state: ReconcilerState, tagNames: TagNames, fail
 /**
  * Applies `change` to the current state, writes it conditionally (retrying a lost race by
  * re-reading and re-applying), then publishes the document built from the written state.
+ *
+ * The steps, each with the failure it prevents (marked `// (n)` in the code):
+ *
+ *  1. Read the state object and its ETag (on the first attempt, the caller's copy when it
+ *     passed one, saving a GET). No object gives an empty state and no ETag; an unknown
+ *     schemaVersion throws rather than being overwritten.
+ *  2. Apply `change` to a deep copy: `before` stays as read, and the change can be applied
+ *     again to a newer state after a lost race. `undefined` (nothing changed) writes no
+ *     state (README guarantee G5).
+ *  3. Number the new state: one above the state read, or, when the state object did not
+ *     exist (first run, or a lost state), one above the state generation recorded on the
+ *     published document. A state created again is then not refused as older than the
+ *     document it once produced (step 3 of publishDocument).
+ *  4. Write the state conditionally: `If-Match` the ETag of step 1, `If-None-Match: *` for
+ *     a new object (README guarantee G9). A lost race waits a random backoff (up to
+ *     20 ms x 2^attempt, at most 1 s) and starts again at step 1, so the change is
+ *     re-applied to the winner's state and no update is lost; at most `maxAttempts`
+ *     (default 8) times, then the conflict is thrown, as is any other error. A dry run
+ *     writes nothing and goes on with the changed state, generation unchanged.
+ *  5. Publish the document built from the state of step 4 (or the unchanged state) with
+ *     publishDocument, which re-reads the document and writes it only if it changed. It
+ *     runs even when the state did not change, so a document left behind by a run that
+ *     wrote the state and then failed is brought up to date. The builder keeps the last
+ *     targets of failed parts (README guarantee G1), publishes nothing for a state never
+ *     completed (decidePublication, README guarantee G7), and records the state
+ *     generation the document is built from (README guarantee G9).
  */
 export async function updateStateAndPublish<R>(
   t: StateTarget,
@@ -115,13 +141,15 @@ export async function updateStateAndPublish<R>(
   const maxAttempts = options.maxAttempts ?? 8;
   const sleep = options.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
-    const { state: before, etag } = attempt === 1 && options.initial ? options.initial : await readState(t, options.now());
-    const { state: changed, result } = change(structuredClone(before));
+    const { state: before, etag } = attempt === 1 && options.initial ? options.initial : await readState(t, options.now()); // (1)
+    const { state: changed, result } = change(structuredClone(before)); // (2)
     let after = before;
     let stateWritten = false;
     if (changed && !options.dryRun) {
+      // (3)
       const floor = await generationFloor(t, etag);
       after = { ...changed, generation: Math.max(before.generation, floor) + 1, updatedAt: options.now().toISOString() };
+      // (4)
       try {
         await putConditional(t.s3, t.bucket, t.stateKey, JSON.stringify(after), { ifMatch: etag });
         stateWritten = true;
@@ -131,8 +159,9 @@ export async function updateStateAndPublish<R>(
         continue;
       }
     } else if (changed) {
-      after = changed;
+      after = changed; // (4) dry run: nothing written
     }
+    // (5)
     let build: BuildResult | undefined;
     const publish = await publishDocument(t, documentBuilder(after, options.tagNames, options.failed ?? [], (r) => (build = r)), {
       now: options.now,

@@ -61,10 +61,6 @@ export function diffDocuments(before: TargetDocument, after: TargetDocument): Do
   return { added: added.sort(byKey), removed: removed.sort(byKey), changed: changed.sort(byKey), before: a.size, after: b.size };
 }
 
-export function isEmptyDiff(d: DocumentDiff): boolean {
-  return d.added.length === 0 && d.removed.length === 0 && d.changed.length === 0;
-}
-
 function who(labels: Record<string, string>): string {
   return ["namespace", "service", "taskid"]
     .filter((n) => labels[n] !== undefined)

@@ -113,9 +113,21 @@ export interface SkippedEndpoint {
   reason: string;
 }
 
+/**
+ * The health of one source (cloudmap, ecs) in the manifest, as a reader sees it. This
+ * version writes only "ok" and "partial" (WrittenSourceHealth): a source whose calls all
+ * failed either makes the discovery fail (nothing is published, so no manifest is written:
+ * README guarantee G1) or leaves its parts with their last targets, which is "partial".
+ * "failed" stays in the manifest format so that a reader handling it keeps type-checking.
+ */
 export interface SourceHealth {
   status: "ok" | "partial" | "failed";
   errors: number;
+}
+
+/** What this version writes into the manifest: "ok", or "partial" with the failed calls counted. */
+export interface WrittenSourceHealth extends SourceHealth {
+  status: "ok" | "partial";
 }
 
 /** The SSM manifest. It never holds the target list. */

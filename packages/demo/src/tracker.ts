@@ -8,7 +8,6 @@ import { targetKey, type TargetDocument } from "@scrape-reconciler/core";
 import { TASK_STATUSES, type Simulator } from "@scrape-reconciler/sim";
 
 export type TrackedStage = "document" | "file" | "prometheus";
-export const STAGES: TrackedStage[] = ["document", "file", "prometheus"];
 
 export interface TargetInfo {
   taskid?: string;

@@ -76,6 +76,39 @@ interface Batch {
   items: { key: string; series: Series }[];
 }
 
+/**
+ * One forwarding cycle, summarised in the returned ForwardSummary.
+ *
+ * The steps, each with the failure it prevents (marked `// (n)` in the code):
+ *
+ *  1. Load the high-water marks (merged by max with those in memory, so marks a warm
+ *     process could not save are not lost). A failed load throws: without the marks the
+ *     run would send again what Prometheus already has.
+ *  2. Discover the RDS instances, Aurora clusters and ElastiCache nodes. A failed source is
+ *     an error and the others go on; explicit ids that do not exist are listed in `missing`.
+ *  3. Plan the series (resources x metric set) and the GetMetricData calls: a series is
+ *     due from the period after its mark (at most the lookback ago) to the last period
+ *     the publication delay has settled, so a datapoint CloudWatch may still fill in is
+ *     never sent; a series with nothing due is not queried.
+ *  4. Fetch every call, all pages. A failed call or query is an error; its series' marks
+ *     do not move, so the next run asks again. A call spans the earliest start of its
+ *     series, so only samples newer than each series' mark are kept (nothing is resent).
+ *  5. Sort by series key, so batches and previews are deterministic.
+ *  6. A dry run stops here with a preview: nothing written, no mark moved.
+ *  7. Remote write in batches of `maxSeriesPerWrite` series (series the client could not
+ *     isolate within its budget are written again, one per call, once). An error that
+ *     cannot be attributed per series (401/403/404, signing) leaves the whole batch pending
+ *     and stops the run: later batches would fail the same way.
+ *  8. Per series, move the mark to its newest sample taken or refused for good (counted in
+ *     `samplesDropped`, never retried); samples dropped for a retryable reason stay above
+ *     the mark and are sent by a later run, while the lookback covers them. Retries
+ *     exhausted is an error and stops the later batches (the receiver is failing).
+ *  9. Persist the marks after each batch, so a failure later in the run never resends the
+ *     batches already taken. A failed save is an error, stops the run, and keeps the marks
+ *     in memory for the next run.
+ * 10. If the run was not stopped and marks are still unsaved (a previous run's), save them.
+ * 11. Count the S3 calls of the marks, set `ok` and the duration.
+ */
 export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}): Promise<ForwardSummary> {
   const started = Date.now();
   const now = (deps.now ?? Date.now)();
@@ -109,8 +142,9 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
     return summary;
   };
 
-  await marks.load();
+  await marks.load(); // (1)
 
+  // (2)
   const found = await discoverResources(clients, {
     rds: config.rds,
     elastiCache: config.elastiCache,
@@ -121,10 +155,12 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
   summary.missing = found.missing;
   for (const kind of RESOURCE_KINDS) summary.resources[kind] = found.resources.filter((r) => r.kind === kind).length;
 
+  // (3)
   const plans = planSeries(found.resources, config.metricSet, { job: config.job, tagLabels: config.tagLabels });
   summary.seriesPlanned = plans.length;
   const { calls } = buildCalls(plans, (k) => marks.get(k), { now, lookbackMs: config.lookbackMs, delayMs: config.delayMs });
 
+  // (4)
   const toSend: { key: string; series: Series }[] = [];
   for (const call of calls) {
     summary.seriesQueried += call.queries.length;
@@ -142,14 +178,16 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
       summary.errors.push(`cloudwatch:GetMetricData (${call.queries.length} queries): ${errorLine(err)}`);
     }
   }
-  toSend.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  toSend.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)); // (5)
 
+  // (6)
   if (dryRun) {
     summary.series = toSend.length;
     summary.preview = toSend.map((s) => ({ key: s.key, labels: s.series.labels, samples: s.series.samples.map((x) => ({ timestamp: x.timestamp, value: x.value })) }));
     return finish();
   }
 
+  // (7)
   const batches: Batch[] = [];
   for (let i = 0; i < toSend.length; i += config.maxSeriesPerWrite) batches.push({ items: toSend.slice(i, i + config.maxSeriesPerWrite) });
   const sentKeys = new Set<string>();
@@ -162,7 +200,7 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
     }
     let result: WriteResult;
     try {
-      result = await writeBatch(deps.remoteWrite, batch.items.map((s) => s.series));
+      result = await writeBatch(deps.remoteWrite, batch.items.map((s) => s.series)); // (7)
     } catch (err) {
       // No answer we can attribute per series (401/403/404, signing): nothing of this
       // batch moves; the rest of the run is not attempted.
@@ -172,6 +210,7 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
       stopped = true;
       continue;
     }
+    // (8)
     addCalls("remote-write:POST", result.requests);
     summary.samplesSent += result.samplesSent;
     const pending = new Map<string, Set<number>>();
@@ -208,13 +247,14 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
       stopped = true; // the receiver is failing: later batches would fail the same way
     }
     try {
-      await marks.persist();
+      await marks.persist(); // (9)
     } catch (err) {
       summary.errors.push(`high-water marks not saved (kept in memory for the next run): ${errorLine(err)}`);
       stopped = true;
     }
   }
   summary.series = sentKeys.size;
+  // (10)
   if (!stopped && marks.pending) {
     try {
       await marks.persist(); // marks a previous run could not save
@@ -222,7 +262,7 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
       summary.errors.push(`high-water marks not saved (kept in memory for the next run): ${errorLine(err)}`);
     }
   }
-  return finish();
+  return finish(); // (11)
 }
 
 /**

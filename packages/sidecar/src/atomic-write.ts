@@ -50,12 +50,38 @@ export function tempPathFor(target: string, suffix = randomBytes(4).toString("he
   return join(dirname(target), `.${basename(target)}.tmp-${suffix}`);
 }
 
-/** Writes `data` to `target` atomically. Throws AtomicWriteError; the old file then stays. */
+/**
+ * Writes `data` to `target` atomically. Throws AtomicWriteError naming the step that failed.
+ * Together with the validation before it (sync.ts), this is README guarantee G4.
+ *
+ * The steps, each with the failure it prevents (marked `// (n)` in the code):
+ *
+ *  1. Unless `skipUnchanged` is false, read the current file: the same bytes write nothing
+ *     (no rename, so Prometheus sees no change). A missing or unreadable file is written.
+ *  2. Create the temporary file `.NAME.tmp-XXXXXXXX` (random suffix) in the target's folder,
+ *     exclusively (`wx`: an existing file of that name is never reused or followed). The
+ *     same folder keeps the rename of step 7 on one file system, hence atomic; the hidden
+ *     name without `.json` never matches the `*.json` glob Prometheus watches.
+ *  3. Write all the bytes to it.
+ *  4. chmod it to `mode` (default 0644): the umask may have narrowed the mode given to
+ *     open(), and Prometheus, often another user, must be able to read the file.
+ *  5. fsync it: the data is on disk before the rename makes it the file, so a crash
+ *     cannot leave an empty or partial file under the target's name.
+ *  6. Close it.
+ *  7. Rename it over the target: a reader sees the old bytes or the new bytes, never a mix,
+ *     and never a missing file.
+ *  8. fsync the folder, so the rename itself survives a crash. File systems that refuse
+ *     fsync on a directory (EINVAL, ENOTSUP, EISDIR) are tolerated.
+ *  9. On an error in steps 2-8: close the handle; before the rename, remove the temporary
+ *     file, so the target stays as it was and no temporary file is left behind. After the
+ *     rename (step 8 failed) the new file is in place but the error is still thrown.
+ */
 export async function writeFileAtomic(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const fs = options.fs ?? realFs;
   const mode = options.mode ?? 0o644;
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
+  // (1)
   if (options.skipUnchanged !== false) {
     try {
       const current = await fs.readFile(target);
@@ -70,23 +96,24 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string,
   let handle: fsp.FileHandle | undefined;
   let renamed = false;
   try {
-    handle = await fs.open(tmp, "wx", mode);
+    handle = await fs.open(tmp, "wx", mode); // (2)
     step = "write";
-    await handle.writeFile(bytes);
+    await handle.writeFile(bytes); // (3)
     step = "chmod";
-    await handle.chmod(mode); // the umask may have narrowed the mode given to open()
+    await handle.chmod(mode); // (4) the umask may have narrowed the mode given to open()
     step = "fsync";
-    await handle.sync();
+    await handle.sync(); // (5)
     step = "close";
-    await handle.close();
+    await handle.close(); // (6)
     handle = undefined;
     step = "rename";
-    await fs.rename(tmp, target);
+    await fs.rename(tmp, target); // (7)
     renamed = true;
     step = "fsync_dir";
-    await fsyncDir(fs, dirname(target));
+    await fsyncDir(fs, dirname(target)); // (8)
     return { written: true, tempPath: tmp };
   } catch (err) {
+    // (9)
     if (handle) await handle.close().catch(() => {});
     if (!renamed) await fs.unlink(tmp).catch(() => {});
     throw new AtomicWriteError(step, target, err);

@@ -16,5 +16,3 @@ export class AwsError extends Error {
     super(message);
   }
 }
-
-export const isAwsError = (e: unknown): e is AwsError => e instanceof AwsError;

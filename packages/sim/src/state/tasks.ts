@@ -164,10 +164,6 @@ export function applyStatus(rec: TaskRecord, status: TaskStatus, now: Date, stop
   return true;
 }
 
-export function statusRank(status: string | undefined): number {
-  return rank(status);
-}
-
 /** A deep copy of a task, Dates preserved. */
 export function cloneTask<T>(value: T): T {
   return structuredClone(value);
