@@ -81,7 +81,13 @@ async function bundle(dir: string, name: string, entry: { file: string } | { con
 function importTime(file: string): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-    env: { PATH: process.env.PATH ?? "", TARGETS_BUCKET: "bench-bucket", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", POWERTOOLS_DEV: "false" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      TARGETS_BUCKET: "bench-bucket",
+      AWS_REGION: "us-east-1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      POWERTOOLS_DEV: "false",
+    },
     encoding: "utf8",
   });
   return Number(out);
@@ -96,7 +102,12 @@ export async function runBundleBench(runs: number): Promise<BundleResult> {
     const bl = await bundle(dir, "baseline", { contents: BASELINE });
     const ours = o.file;
     const base = bl.file;
-    const info = (b: { file: string; breakdown: Breakdown }): BundleInfo => ({ breakdown: b.breakdown, bytes: statSync(b.file).size, gzipBytes: gzipSync(readFileSync(b.file)).length, initMs: [] });
+    const info = (b: { file: string; breakdown: Breakdown }): BundleInfo => ({
+      breakdown: b.breakdown,
+      bytes: statSync(b.file).size,
+      gzipBytes: gzipSync(readFileSync(b.file)).length,
+      initMs: [],
+    });
     const a = info(o);
     const b = info(bl);
     importTime(ours); // warm the file-system cache once for both

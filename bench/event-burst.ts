@@ -14,7 +14,9 @@ import { EventBridgeEmitter, generateScenario } from "@scrape-reconciler/sim";
 import { startSimEnv, type SimEnv } from "../test/support/sim-env";
 import { captureLogger, chunks, deliver, routed } from "../test/support/events";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "50" }, tasks: { type: "string", default: "4" }, batches: { type: "string", default: "4" } } });
+const { values } = parseArgs({
+  options: { services: { type: "string", default: "50" }, tasks: { type: "string", default: "4" }, batches: { type: "string", default: "4" } },
+});
 
 interface Run {
   events: number;
@@ -28,7 +30,9 @@ interface Run {
 }
 
 async function burst(perInvocation: number | "window", services: number): Promise<Run> {
-  const env: SimEnv = await startSimEnv({ scenario: generateScenario({ services, tasksPerService: Number(values.tasks), namespaces: 3, clusters: 3, ec2Every: 5 }) });
+  const env: SimEnv = await startSimEnv({
+    scenario: generateScenario({ services, tasksPerService: Number(values.tasks), namespaces: 3, clusters: 3, ec2Every: 5 }),
+  });
   const capture = captureLogger(); // the real Powertools Logger, its lines kept off the terminal
   try {
     const deps = { clients: env.clients, config: env.config, now: () => new Date(), logger: capture.logger };
@@ -79,6 +83,10 @@ const line = (name: string, r: Run) =>
 console.log(line("batched (5 s window, 2 conc.)", ours));
 console.log(line("baseline (1 event/invocation)", baseline));
 const writesPer2000 = (r: Run) => (r.documentWrites / r.events) * 2000;
-console.log(`document writes per 2,000 events: ${writesPer2000(ours).toFixed(1)} vs ${writesPer2000(baseline).toFixed(0)} (ratio ${(writesPer2000(baseline) / writesPer2000(ours)).toFixed(0)}x fewer)`);
-console.log(`handler time per event: ${(ours.ms / ours.events).toFixed(2)} ms vs ${(baseline.ms / baseline.events).toFixed(2)} ms (ratio ${(baseline.ms / baseline.events / (ours.ms / ours.events)).toFixed(1)}x)`);
+console.log(
+  `document writes per 2,000 events: ${writesPer2000(ours).toFixed(1)} vs ${writesPer2000(baseline).toFixed(0)} (ratio ${(writesPer2000(baseline) / writesPer2000(ours)).toFixed(0)}x fewer)`,
+);
+console.log(
+  `handler time per event: ${(ours.ms / ours.events).toFixed(2)} ms vs ${(baseline.ms / baseline.events).toFixed(2)} ms (ratio ${(baseline.ms / baseline.events / (ours.ms / ours.events)).toFixed(1)}x)`,
+);
 if (!ours.equal || !baseline.equal) process.exitCode = 1;

@@ -92,7 +92,14 @@ export async function runEventToTarget(o: EventToTargetOptions): Promise<EventTo
     await stack.deploy(); // its deploy-time invocation publishes the first document
     await narrator.refreshDocument("the deploy's full reconcile");
     stack.pipeline.start();
-    const services = stack.sim.scenario.services.filter((s) => s.launchType === "FARGATE" && /^\d+$/.test(s.tags.METRICS_PORT ?? "") && Number(s.tags.METRICS_PORT) <= 65535 && !s.tags.ECS_METRICS_PORT && s.namespace);
+    const services = stack.sim.scenario.services.filter(
+      (s) =>
+        s.launchType === "FARGATE" &&
+        /^\d+$/.test(s.tags.METRICS_PORT ?? "") &&
+        Number(s.tags.METRICS_PORT) <= 65535 &&
+        !s.tags.ECS_METRICS_PORT &&
+        s.namespace,
+    );
     const rnd = random(42);
     const since = Date.now();
     const started: string[] = [];
@@ -135,7 +142,8 @@ export async function runEventToTarget(o: EventToTargetOptions): Promise<EventTo
 }
 
 const s = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)} s`);
-const row = (label: string, st: Stats | undefined) => `  ${label.padEnd(44)} ${st ? `median ${s(st.median)}, p90 ${s(st.p90)}, p99 ${s(st.p99)}, max ${s(st.max)} (n=${st.n})` : "-"}`;
+const row = (label: string, st: Stats | undefined) =>
+  `  ${label.padEnd(44)} ${st ? `median ${s(st.median)}, p90 ${s(st.p90)}, p99 ${s(st.p99)}, max ${s(st.max)} (n=${st.n})` : "-"}`;
 
 export function report(r: EventToTargetResult): string {
   const o = r.options;

@@ -62,7 +62,18 @@ async function measure(scheduleMinutes: number): Promise<Run> {
     };
     const config = parseForwardConfig(env);
     const forwarder = createForwarder({ config, clients: createForwarderClients(env), now: () => clock.now, env });
-    const run: Run = { scheduleMinutes, cycles: 0, resources: {}, series: 0, metricsRequested: 0, getMetricDataRequests: 0, samplesSent: 0, s3Gets: 0, s3Puts: 0, errors: [] };
+    const run: Run = {
+      scheduleMinutes,
+      cycles: 0,
+      resources: {},
+      series: 0,
+      metricsRequested: 0,
+      getMetricDataRequests: 0,
+      samplesSent: 0,
+      s3Gets: 0,
+      s3Puts: 0,
+      errors: [],
+    };
     const cycles = Math.round((hours * 60) / scheduleMinutes);
     for (let i = 0; i < cycles; i++) {
       const s = await forwarder.run();

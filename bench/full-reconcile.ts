@@ -47,7 +47,14 @@ export interface FullReconcileResult {
 
 /** The account: services spread 60/20/20 over a private, an HTTP and a public namespace. */
 export function buildScenario(o: FullReconcileOptions): { scenario: ScenarioInput; expectedTargets: number; tasks: number } {
-  const sc = generateScenario({ services: o.services, tasksPerService: o.tasks, namespaces: 3, clusters: 4, ec2Every: o.ec2Every ?? 10, seed: "full-reconcile" });
+  const sc = generateScenario({
+    services: o.services,
+    tasksPerService: o.tasks,
+    namespaces: 3,
+    clusters: 4,
+    ec2Every: o.ec2Every ?? 10,
+    seed: "full-reconcile",
+  });
   const [priv, http, pub] = sc.namespaces!.map((n) => n.name);
   let expectedTargets = 0;
   let tasks = 0;
@@ -113,7 +120,14 @@ export async function runFullReconcileBench(o: FullReconcileOptions): Promise<Fu
       options: o,
       tasks,
       expectedTargets,
-      ours: { wallMs: oursMs, calls: total(oursCalls), byOperation: oursCalls, targets: summary.targets, collisions: instanceCollisions(groups), complete: summary.targets === expectedTargets && summary.failed.length === 0 },
+      ours: {
+        wallMs: oursMs,
+        calls: total(oursCalls),
+        byOperation: oursCalls,
+        targets: summary.targets,
+        collisions: instanceCollisions(groups),
+        complete: summary.targets === expectedTargets && summary.failed.length === 0,
+      },
       old: {
         wallMs: oldMs,
         calls: total(oldCalls),
@@ -162,7 +176,9 @@ export function report(r: FullReconcileResult): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({ options: { services: { type: "string", default: "200" }, tasks: { type: "string", default: "50" }, "latency-ms": { type: "string", default: "20" } } });
+  const { values } = parseArgs({
+    options: { services: { type: "string", default: "200" }, tasks: { type: "string", default: "50" }, "latency-ms": { type: "string", default: "20" } },
+  });
   const r = await runFullReconcileBench({ services: Number(values.services), tasks: Number(values.tasks), latencyMs: Number(values["latency-ms"]) });
   console.log(report(r));
   if (!r.ours.complete) process.exitCode = 1;

@@ -14,7 +14,13 @@
 // leaves no service at all, so it writes `[]`; a failed ListTagsForResource dereferences a
 // nil output and the process panics, and the restarted container writes `[]`; a failed
 // ListInstances drops that one service. The Go SDK v1 default retryer makes 4 attempts.
-import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand, ListTagsForResourceCommand, ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import {
+  ListInstancesCommand,
+  ListNamespacesCommand,
+  ListServicesCommand,
+  ListTagsForResourceCommand,
+  ServiceDiscoveryClient,
+} from "@aws-sdk/client-servicediscovery";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 
 export const OLD_INTERVAL_SECONDS = 30;
@@ -54,7 +60,10 @@ export function oldClients(config: { endpoint: string; region: string; credentia
 /** Go's json.MarshalIndent(x, "", "   ") of the groups (map keys sorted, empty targets omitted). */
 function marshal(groups: OldGroup[]): string {
   if (groups.length === 0) return "[]";
-  const sorted = groups.map((g) => ({ ...(g.targets.length ? { targets: g.targets } : {}), labels: Object.fromEntries(Object.entries(g.labels).sort(([a], [b]) => (a < b ? -1 : 1))) }));
+  const sorted = groups.map((g) => ({
+    ...(g.targets.length ? { targets: g.targets } : {}),
+    labels: Object.fromEntries(Object.entries(g.labels).sort(([a], [b]) => (a < b ? -1 : 1))),
+  }));
   return JSON.stringify(sorted, null, 3);
 }
 
@@ -149,7 +158,8 @@ export async function oldReload(clients: OldClients, parameterName = NAMESPACES_
 /** `instance` label values shared by more than one target (app and infra endpoints of a task, bridge tasks of a host). */
 export function instanceCollisions(groups: OldGroup[]): { labels: number; targets: number } {
   const by = new Map<string, Set<string>>();
-  for (const g of groups) for (const t of g.targets) by.set(g.labels.instance ?? "", (by.get(g.labels.instance ?? "") ?? new Set()).add(`${t}${g.labels.__metrics_path__ ?? ""}`));
+  for (const g of groups)
+    for (const t of g.targets) by.set(g.labels.instance ?? "", (by.get(g.labels.instance ?? "") ?? new Set()).add(`${t}${g.labels.__metrics_path__ ?? ""}`));
   const shared = [...by.values()].filter((s) => s.size > 1);
   return { labels: shared.length, targets: shared.reduce((a, s) => a + s.size, 0) };
 }

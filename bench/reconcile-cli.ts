@@ -7,10 +7,15 @@ import { parseArgs, promisify } from "node:util";
 import { generateScenario } from "@scrape-reconciler/sim";
 import { startSimEnv } from "../test/support/sim-env";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "200" }, tasks: { type: "string", default: "50" }, "latency-ms": { type: "string", default: "0" } } });
+const { values } = parseArgs({
+  options: { services: { type: "string", default: "200" }, tasks: { type: "string", default: "50" }, "latency-ms": { type: "string", default: "0" } },
+});
 const services = Number(values.services);
 const tasks = Number(values.tasks);
-const env = await startSimEnv({ scenario: generateScenario({ services, tasksPerService: tasks, namespaces: 4, clusters: 4, ec2Every: 10 }), latencyMs: Number(values["latency-ms"]) });
+const env = await startSimEnv({
+  scenario: generateScenario({ services, tasksPerService: tasks, namespaces: 4, clusters: 4, ec2Every: 10 }),
+  latencyMs: Number(values["latency-ms"]),
+});
 try {
   env.sim.calls.reset(); // count the CLI's calls only, not the set-up's CreateBucket
   const started = performance.now();

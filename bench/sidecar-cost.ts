@@ -64,7 +64,14 @@ async function measureSource(kind: "s3" | "ssm", o: CostOptions): Promise<Source
     const sim = pub.sim!;
     const h = await startSidecar(
       { source: pub.spec, output: join(dir, "ecs-services.json"), intervalMs: 1000, maxBackoffMs: 60_000, logLevel: "error" },
-      { ...pub.startOptions, log: silentLogger, defaultMetrics: false, onSync: () => void (polls += 1) },
+      {
+        ...pub.startOptions,
+        log: silentLogger,
+        defaultMetrics: false,
+        onSync: () => {
+          polls += 1;
+        },
+      },
     );
     try {
       await sleep(1500); // first sync done
@@ -148,9 +155,13 @@ export function report(r: CostResult): string {
     );
   }
   const best = Math.min(...r.sources.map((s) => s.perHour.s3Gets + s.perHour.ssmGets));
-  lines.push(`old sidecar, same account (${o.services} services, first pages only): ${r.old.callsPerReload} AWS calls per reload x ${3600 / OLD_INTERVAL_SECONDS}/hour = ${r.old.callsPerHour} calls/hour per replica`);
+  lines.push(
+    `old sidecar, same account (${o.services} services, first pages only): ${r.old.callsPerReload} AWS calls per reload x ${3600 / OLD_INTERVAL_SECONDS}/hour = ${r.old.callsPerHour} calls/hour per replica`,
+  );
   lines.push(`  (Cloud Map List* and SSM standard calls are not billed per call; they spend the account's API rate limits, shared with deployments)`);
-  lines.push(`ours, once per account (not per replica): a full reconcile every 5 min = ${r.ours.callsPerFullReconcile} calls x ${r.ours.fullReconcilesPerHour} = ${r.ours.callsPerFullReconcile * r.ours.fullReconcilesPerHour} calls/hour, plus the event batches' S3/SSM requests (bench/event-burst.ts)`);
+  lines.push(
+    `ours, once per account (not per replica): a full reconcile every 5 min = ${r.ours.callsPerFullReconcile} calls x ${r.ours.fullReconcilesPerHour} = ${r.ours.callsPerFullReconcile * r.ours.fullReconcilesPerHour} calls/hour, plus the event batches' S3/SSM requests (bench/event-burst.ts)`,
+  );
   lines.push(`ratio old/ours, AWS requests per replica and hour: ${(r.old.callsPerHour / best).toFixed(1)}x`);
   return lines.join("\n");
 }

@@ -54,24 +54,40 @@ async function once(timeoutMs: number): Promise<Run> {
   const r: Partial<Run> = {};
   const since = () => performance.now() - t0;
   await Promise.all([
-    waitFor(() => {
-      try {
-        return readFileSync(output, "utf8") === body && (r.file = since());
-      } catch {
-        return false;
-      }
-    }, timeoutMs, 5),
-    waitFor(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/targets`);
-      return res.status === 200 && (await res.text()) === body && (r.targets = since());
-    }, timeoutMs, 10),
-    waitFor(async () => {
-      const all = await activeTargets(prom.url);
-      const has = (job: string) => all.some((t) => t.scrapePool === job && t.labels.instance === extra);
-      if (r.promFile === undefined && has(FILE_JOB)) r.promFile = since();
-      if (r.promHttp === undefined && has(HTTP_JOB)) r.promHttp = since();
-      return r.promFile !== undefined && r.promHttp !== undefined;
-    }, timeoutMs, 25),
+    waitFor(
+      () => {
+        try {
+          if (readFileSync(output, "utf8") !== body) return false;
+          r.file = since();
+          return r.file;
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+      5,
+    ),
+    waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/targets`);
+        if (res.status !== 200 || (await res.text()) !== body) return false;
+        r.targets = since();
+        return r.targets;
+      },
+      timeoutMs,
+      10,
+    ),
+    waitFor(
+      async () => {
+        const all = await activeTargets(prom.url);
+        const has = (job: string) => all.some((t) => t.scrapePool === job && t.labels.instance === extra);
+        if (r.promFile === undefined && has(FILE_JOB)) r.promFile = since();
+        if (r.promHttp === undefined && has(HTTP_JOB)) r.promHttp = since();
+        return r.promFile !== undefined && r.promHttp !== undefined;
+      },
+      timeoutMs,
+      25,
+    ),
   ]);
   return r as Run;
 }

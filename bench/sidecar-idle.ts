@@ -22,7 +22,17 @@ const publisher = await simPublisher("s3");
 await publisher.publish(serialize(makeDocument(Array.from({ length: 200 }, (_, i) => `10.0.${i >> 8}.${i & 255}:9100`))));
 const port = await freePort();
 const sidecar = runNode(
-  [bundle, "--source", "s3://targets-bucket/targets/ecs-services.json", "--output", join(dir, "ecs-services.json"), "--listen", `127.0.0.1:${port}`, "--interval", "1s"],
+  [
+    bundle,
+    "--source",
+    "s3://targets-bucket/targets/ecs-services.json",
+    "--output",
+    join(dir, "ecs-services.json"),
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--interval",
+    "1s",
+  ],
   { ...publisher.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
 );
 const bare = runNode(["-e", "setInterval(() => {}, 1000)"]);

@@ -23,7 +23,13 @@ export const handler = async (_event: unknown, context: Context) => {
     const report = await audit({ clients, config, taskDefinitions, now: () => new Date() });
     for (const m of auditMetrics(report)) metrics.addMetric(m.name, m.unit, m.value);
     const summary = summarize(report);
-    const details = { ...summary, services: report.services, failures: report.errors, staleTargets: report.stale.slice(0, 50), missingTargets: report.missing.slice(0, 50) };
+    const details = {
+      ...summary,
+      services: report.services,
+      failures: report.errors,
+      staleTargets: report.stale.slice(0, 50),
+      missingTargets: report.missing.slice(0, 50),
+    };
     if (summary.ok) logger.info("audit clean", details);
     else logger.warn("audit findings", details);
     return summary;

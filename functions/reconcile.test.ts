@@ -10,7 +10,17 @@ import { routed, sqsBatch } from "../test/support/events";
 import type { Context } from "aws-lambda";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url), "utf8"));
-const schedule = (id: string) => ({ version: "0", id, "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: "2026-11-25T10:00:00Z", region: "us-east-1", resources: ["arn:aws:events:us-east-1:123456789012:rule/reconcile"], detail: {} });
+const schedule = (id: string) => ({
+  version: "0",
+  id,
+  "detail-type": "Scheduled Event",
+  source: "aws.events",
+  account: "123456789012",
+  time: "2026-11-25T10:00:00Z",
+  region: "us-east-1",
+  resources: ["arn:aws:events:us-east-1:123456789012:rule/reconcile"],
+  detail: {},
+});
 /** The JSON lines written since `from` (log records and EMF documents). */
 const jsonLines = (from = 0) =>
   written
@@ -20,9 +30,16 @@ const jsonLines = (from = 0) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 let env: SimEnv;
-let written: string[] = [];
+const written: string[] = [];
 let handler: (event: unknown, context: Context) => Promise<unknown>;
-const context = { functionName: "reconcile", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:reconcile", memoryLimitInMB: "512", functionVersion: "$LATEST", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = {
+  functionName: "reconcile",
+  awsRequestId: "req-1",
+  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:reconcile",
+  memoryLimitInMB: "512",
+  functionVersion: "$LATEST",
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 
 beforeAll(async () => {
   env = await startSimEnv({ scenario: generateScenario({ services: 4, tasksPerService: 2 }) });
@@ -48,7 +65,20 @@ describe("reconcile function", () => {
   });
 
   it("the scheduled event runs a full reconcile", async () => {
-    const r = (await handler({ version: "0", id: "s-1", "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: "2026-11-25T10:00:00Z", region: "us-east-1", resources: ["arn:aws:events:us-east-1:123456789012:rule/reconcile"], detail: {} }, context)) as Record<string, unknown>;
+    const r = (await handler(
+      {
+        version: "0",
+        id: "s-1",
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        account: "123456789012",
+        time: "2026-11-25T10:00:00Z",
+        region: "us-east-1",
+        resources: ["arn:aws:events:us-east-1:123456789012:rule/reconcile"],
+        detail: {},
+      },
+      context,
+    )) as Record<string, unknown>;
     expect(r).toMatchObject({ written: true, generation: 1, targets: 8 });
   });
 
@@ -87,7 +117,11 @@ describe("reconcile function", () => {
   });
 
   it("malformed and ignored events are logged once each and never fail, in a batch and delivered directly", async () => {
-    const unknownType = { ...fixture("aws-samples/ecs-task-state-change-fargate-awsvpc.json"), id: "bad-unknown-type", "detail-type": "ECS Container Instance State Change" };
+    const unknownType = {
+      ...fixture("aws-samples/ecs-task-state-change-fargate-awsvpc.json"),
+      id: "bad-unknown-type",
+      "detail-type": "ECS Container Instance State Change",
+    };
     const failedCall = fixture("eventbridge/servicediscovery-registerinstance.json");
     Object.assign(failedCall, { id: "bad-error-code" });
     failedCall.detail.errorCode = "ServiceNotFound";
@@ -98,8 +132,10 @@ describe("reconcile function", () => {
       else expect(r).toMatchObject({ events: 0 });
       const lines = jsonLines(from).filter((l) => l.level);
       const about = (id: string) => lines.filter((l) => String(l.reason ?? "").includes(id));
-      if ("Records" in input || input === unknownType) expect(about("bad-unknown-type")).toEqual([expect.objectContaining({ level: "WARN", message: "malformed event skipped" })]);
-      if ("Records" in input || input === failedCall) expect(about("bad-error-code")).toEqual([expect.objectContaining({ level: "INFO", message: "event ignored" })]);
+      if ("Records" in input || input === unknownType)
+        expect(about("bad-unknown-type")).toEqual([expect.objectContaining({ level: "WARN", message: "malformed event skipped" })]);
+      if ("Records" in input || input === failedCall)
+        expect(about("bad-error-code")).toEqual([expect.objectContaining({ level: "INFO", message: "event ignored" })]);
       expect(lines.filter((l) => l.level === "ERROR")).toEqual([]);
     }
   });

@@ -23,7 +23,12 @@ export const handler = async (event: unknown, context: Context) => {
     recordMetrics(metrics, result, Date.now() - started);
     if (result.kind === "reconcile") {
       const { diff, ...summary } = result.summary;
-      logger.info("reconciled", { trigger: result.trigger, ...summary, addedTargets: diff.added.map((a) => a.key), removedTargets: diff.removed.map((r) => r.key) });
+      logger.info("reconciled", {
+        trigger: result.trigger,
+        ...summary,
+        addedTargets: diff.added.map((a) => a.key),
+        removedTargets: diff.removed.map((r) => r.key),
+      });
       return summary;
     }
     logger.info("events applied", { ...result.summary, malformed: result.malformed, ignored: result.ignored });

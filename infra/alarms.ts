@@ -111,7 +111,6 @@ export function createAlarms(cfg: StageConfig, topic: AlarmTopic, subjects: Alar
     };
   }
   return Object.entries(specs).map(
-    ([logical, args]) =>
-      new aws.cloudwatch.MetricAlarm(logical, { ...args, alarmActions: [topic.topicArn], okActions: [topic.topicArn] }),
+    ([logical, args]) => new aws.cloudwatch.MetricAlarm(logical, { ...args, alarmActions: [topic.topicArn], okActions: [topic.topicArn] }),
   );
 }

@@ -11,13 +11,7 @@ import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
 import { scheduleFunction } from "./schedule";
 import type { Storage } from "./storage";
 
-export const AUDIT_METRICS = [
-  "StaleTargets",
-  "MissingTargets",
-  "DocumentAgeSeconds",
-  "ReconcileAgeSeconds",
-  "DiscoveryErrors",
-] as const;
+export const AUDIT_METRICS = ["StaleTargets", "MissingTargets", "DocumentAgeSeconds", "ReconcileAgeSeconds", "DiscoveryErrors"] as const;
 
 export function createAudit(cfg: StageConfig, ctx: DeployContext, storage: Storage): AppFunction {
   const f = appFunction(cfg, ctx, "Audit", {

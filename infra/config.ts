@@ -17,28 +17,20 @@ export const CONFIG_ENV = "SCRAPE_RECONCILER_CONFIG";
 
 const RATE = /^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$/;
 const CRON = /^cron\(\S+( \S+){5}\)$/;
-const schedule = z
-  .string()
-  .refine((v) => RATE.test(v) || CRON.test(v), "expected rate(N minutes|hours|days) or cron(6 fields)");
+const schedule = z.string().refine((v) => RATE.test(v) || CRON.test(v), "expected rate(N minutes|hours|days) or cron(6 fields)");
 const s3Key = z
   .string()
-  .regex(/^[A-Za-z0-9!_.*'()\-][A-Za-z0-9!_.*'()\-/]{0,1023}$/, "expected an S3 key without a leading slash")
+  .regex(/^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()\-/]{0,1023}$/, "expected an S3 key without a leading slash")
   .refine((v) => !v.endsWith("/"), "expected an object key, not a folder");
 const tagName = z.string().regex(/^[A-Za-z0-9_.:/=+\-@ ]{1,128}$/, "expected a Cloud Map tag key (1-128 characters)");
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1");
 const ssmName = z
   .string()
-  .regex(/^(\/[A-Za-z0-9_.\-]+){1,15}$/, "expected an SSM parameter path such as /app/stage/targets/manifest")
+  .regex(/^(\/[A-Za-z0-9_.-]+){1,15}$/, "expected an SSM parameter path such as /app/stage/targets/manifest")
   .max(1011);
-const clusterRef = z
-  .string()
-  .regex(
-    /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_\-]{1,255}$/,
-    "expected an ECS cluster name or cluster ARN",
-  );
+const clusterRef = z.string().regex(/^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/, "expected an ECS cluster name or cluster ARN");
 const tagFilter = z.string().regex(/^[^=\s][^=]{0,127}=[^=]{0,256}$/, "expected KEY=VALUE");
-const AMP_URL =
-  /^https:\/\/aps-workspaces\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\/workspaces\/(ws-[A-Za-z0-9\-]+)\/api\/v1\/remote_write$/;
+const AMP_URL = /^https:\/\/aps-workspaces\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\/workspaces\/(ws-[A-Za-z0-9-]+)\/api\/v1\/remote_write$/;
 
 const ampSchema = z
   .strictObject({
@@ -46,9 +38,15 @@ const ampSchema = z
     /** Signing region; defaults to the URL's region and must agree with it. */
     region: region.optional(),
     /** Account that owns the workspace (default: the deploying account). */
-    workspaceAccount: z.string().regex(/^\d{12}$/, "expected a 12-digit account id").optional(),
+    workspaceAccount: z
+      .string()
+      .regex(/^\d{12}$/, "expected a 12-digit account id")
+      .optional(),
     /** Role in the central account to assume before writing (cross-account AMP). */
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/, "expected an IAM role ARN").optional(),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/, "expected an IAM role ARN")
+      .optional(),
   })
   .superRefine((amp, ctx) => {
     const urlRegion = AMP_URL.exec(amp.remoteWriteUrl)?.[1];
@@ -68,7 +66,7 @@ const rdsSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** DB instance identifiers (empty: every instance in the region). */
-    instances: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9\-]{0,62}$/, "expected a DB instance identifier")).default([]),
+    instances: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, "expected a DB instance identifier")).default([]),
     /** Keep only instances with this tag, as KEY=VALUE. */
     tag: tagFilter.optional(),
     /** Aurora cluster-level metrics too (DescribeDBClusters). */
@@ -80,7 +78,7 @@ const elastiCacheSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** Cache cluster ids (Redis replication groups: the node clusters, e.g. my-redis-001); empty: all. */
-    clusters: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9\-]{0,49}$/, "expected an ElastiCache cluster id")).default([]),
+    clusters: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,49}$/, "expected an ElastiCache cluster id")).default([]),
     tag: tagFilter.optional(),
   })
   .default({ enabled: true, clusters: [] });
@@ -90,7 +88,10 @@ const alarmsSchema = z
     /** E-mail address subscribed to a topic this stage creates. */
     email: z.email().optional(),
     /** Existing SNS topic to notify instead of creating one. */
-    topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w\-]{1,256}$/, "expected an SNS topic ARN").optional(),
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, "expected an SNS topic ARN")
+      .optional(),
     /** Consecutive 5-minute periods a condition must hold before the alarm fires. */
     evaluationPeriods: z.int().min(1).max(288).default(3),
     // The audit runs every 5 minutes and an unchanged account's reconcile records a
@@ -113,80 +114,87 @@ const removalSchema = z.enum(["retain", "remove"], { error: 'expected "retain" o
  */
 export const REMOVAL_DEFAULTS = { removal: "retain", protect: true } as const;
 
-export const stageConfigSchema = z.strictObject({
-  /** "retain": `sst remove` keeps the bucket and each of its settings (public access block,
-   * TLS-only policy, versioning, encryption, ownership, lifecycle); "remove": deletes them. */
-  removal: removalSchema.default(REMOVAL_DEFAULTS.removal),
-  /** `sst remove` refuses a protected stage. */
-  protect: z.boolean({ error: "expected true or false" }).default(REMOVAL_DEFAULTS.protect),
-  /** Cloud Map namespace names or ids to include (empty: all). */
-  namespaces: z.array(z.string().min(1).max(1024)).default([]),
-  /** ECS cluster names or ARNs to include (empty: all); also narrows the ECS event rule. */
-  clusters: z.array(clusterRef).default([]),
-  /** Cloud Map service tag names of the opt-in contract. */
-  tags: z
-    .strictObject({
-      metricsPort: tagName.default("METRICS_PORT"),
-      metricsPath: tagName.default("METRICS_PATH"),
-      ecsMetricsPort: tagName.default("ECS_METRICS_PORT"),
-      ecsMetricsPath: tagName.default("ECS_METRICS_PATH"),
-      metricsScheme: tagName.default("METRICS_SCHEME"),
-    })
-    .default({
-      metricsPort: "METRICS_PORT",
-      metricsPath: "METRICS_PATH",
-      ecsMetricsPort: "ECS_METRICS_PORT",
-      ecsMetricsPath: "ECS_METRICS_PATH",
-      metricsScheme: "METRICS_SCHEME",
-    }),
-  document: z
-    .strictObject({
-      key: s3Key.default("targets/ecs-services.json"),
-      stateKey: s3Key.default("targets/state.json"),
-      forwardStateKey: s3Key.default("forwarder/state.json"),
-      noncurrentVersionDays: z.int().min(1).max(3650).default(30),
-    })
-    .default({
-      key: "targets/ecs-services.json",
-      stateKey: "targets/state.json",
-      forwardStateKey: "forwarder/state.json",
-      noncurrentVersionDays: 30,
-    }),
-  /** SSM parameter of the manifest; default /<app>/<stage>/targets/manifest. */
-  manifestParameter: ssmName.optional(),
-  amp: ampSchema.optional(),
-  rds: rdsSchema,
-  elastiCache: elastiCacheSchema,
-  alarms: alarmsSchema,
-  schedules: z
-    .strictObject({
-      reconcile: schedule.default("rate(5 minutes)"),
-      forward: schedule.default("rate(1 minute)"),
-      audit: schedule.default("rate(5 minutes)"),
-    })
-    .default({ reconcile: "rate(5 minutes)", forward: "rate(1 minute)", audit: "rate(5 minutes)" }),
-  reconcile: z
-    .strictObject({
-      timeoutSeconds: z.int().min(10).max(900).default(60),
-      /** Reserved concurrency and SQS maximum concurrency (SQS allows no fewer than 2). */
-      maxConcurrency: z.int().min(2).max(10).default(2),
-      maxReceiveCount: z.int().min(1).max(1000).default(5),
-    })
-    .default({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5 }),
-  /** Name of the existing Prometheus ECS task role to attach the read-only policy to. */
-  prometheusTaskRoleName: z.string().regex(/^[\w+=,.@\-]{1,64}$/, "expected an IAM role name").optional(),
-  logRetentionDays: z
-    .union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731].map((n) => z.literal(n)) as [
-      z.ZodLiteral<number>,
-      z.ZodLiteral<number>,
-      ...z.ZodLiteral<number>[],
-    ])
-    .default(30),
-}).superRefine((c, ctx) => {
-  if (c.amp && !c.rds.enabled && !c.elastiCache.enabled) {
-    ctx.addIssue({ code: "custom", path: ["rds", "enabled"], message: "amp is set but both rds and elastiCache are disabled: nothing to forward" });
-  }
-});
+export const stageConfigSchema = z
+  .strictObject({
+    /** "retain": `sst remove` keeps the bucket and each of its settings (public access block,
+     * TLS-only policy, versioning, encryption, ownership, lifecycle); "remove": deletes them. */
+    removal: removalSchema.default(REMOVAL_DEFAULTS.removal),
+    /** `sst remove` refuses a protected stage. */
+    protect: z.boolean({ error: "expected true or false" }).default(REMOVAL_DEFAULTS.protect),
+    /** Cloud Map namespace names or ids to include (empty: all). */
+    namespaces: z.array(z.string().min(1).max(1024)).default([]),
+    /** ECS cluster names or ARNs to include (empty: all); also narrows the ECS event rule. */
+    clusters: z.array(clusterRef).default([]),
+    /** Cloud Map service tag names of the opt-in contract. */
+    tags: z
+      .strictObject({
+        metricsPort: tagName.default("METRICS_PORT"),
+        metricsPath: tagName.default("METRICS_PATH"),
+        ecsMetricsPort: tagName.default("ECS_METRICS_PORT"),
+        ecsMetricsPath: tagName.default("ECS_METRICS_PATH"),
+        metricsScheme: tagName.default("METRICS_SCHEME"),
+      })
+      .default({
+        metricsPort: "METRICS_PORT",
+        metricsPath: "METRICS_PATH",
+        ecsMetricsPort: "ECS_METRICS_PORT",
+        ecsMetricsPath: "ECS_METRICS_PATH",
+        metricsScheme: "METRICS_SCHEME",
+      }),
+    document: z
+      .strictObject({
+        key: s3Key.default("targets/ecs-services.json"),
+        stateKey: s3Key.default("targets/state.json"),
+        forwardStateKey: s3Key.default("forwarder/state.json"),
+        noncurrentVersionDays: z.int().min(1).max(3650).default(30),
+      })
+      .default({
+        key: "targets/ecs-services.json",
+        stateKey: "targets/state.json",
+        forwardStateKey: "forwarder/state.json",
+        noncurrentVersionDays: 30,
+      }),
+    /** SSM parameter of the manifest; default /<app>/<stage>/targets/manifest. */
+    manifestParameter: ssmName.optional(),
+    amp: ampSchema.optional(),
+    rds: rdsSchema,
+    elastiCache: elastiCacheSchema,
+    alarms: alarmsSchema,
+    schedules: z
+      .strictObject({
+        reconcile: schedule.default("rate(5 minutes)"),
+        forward: schedule.default("rate(1 minute)"),
+        audit: schedule.default("rate(5 minutes)"),
+      })
+      .default({ reconcile: "rate(5 minutes)", forward: "rate(1 minute)", audit: "rate(5 minutes)" }),
+    reconcile: z
+      .strictObject({
+        timeoutSeconds: z.int().min(10).max(900).default(60),
+        /** Reserved concurrency and SQS maximum concurrency (SQS allows no fewer than 2). */
+        maxConcurrency: z.int().min(2).max(10).default(2),
+        maxReceiveCount: z.int().min(1).max(1000).default(5),
+      })
+      .default({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5 }),
+    /** Name of the existing Prometheus ECS task role to attach the read-only policy to. */
+    prometheusTaskRoleName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM role name")
+      .optional(),
+    logRetentionDays: z
+      .union(
+        [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731].map((n) => z.literal(n)) as [
+          z.ZodLiteral<number>,
+          z.ZodLiteral<number>,
+          ...z.ZodLiteral<number>[],
+        ],
+      )
+      .default(30),
+  })
+  .superRefine((c, ctx) => {
+    if (c.amp && !c.rds.enabled && !c.elastiCache.enabled) {
+      ctx.addIssue({ code: "custom", path: ["rds", "enabled"], message: "amp is set but both rds and elastiCache are disabled: nothing to forward" });
+    }
+  });
 
 export type StageConfigInput = z.input<typeof stageConfigSchema>;
 export type StageConfig = z.output<typeof stageConfigSchema> & { manifestParameter: string; stage: string; app: string };

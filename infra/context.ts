@@ -20,7 +20,6 @@ export function deployContext(): DeployContext {
     region,
     account,
     ssmParameterArn: (name) => at.apply(([p, r, a]) => ssmParameterArn(p, r, a, name)),
-    ecsClusterArns: (refs) =>
-      at.apply(([p, r, a]) => refs.map((ref) => ecsClusterArn(ref, { partition: p, region: r, account: a }))),
+    ecsClusterArns: (refs) => at.apply(([p, r, a]) => refs.map((ref) => ecsClusterArn(ref, { partition: p, region: r, account: a }))),
   };
 }

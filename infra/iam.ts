@@ -33,12 +33,7 @@ export const EVENT_LOOKUP_ACTIONS = [
 ] as const;
 
 /** What an SQS event source mapping needs from the function's role. */
-export const SQS_CONSUMER_ACTIONS = [
-  "sqs:ReceiveMessage",
-  "sqs:DeleteMessage",
-  "sqs:ChangeMessageVisibility",
-  "sqs:GetQueueAttributes",
-] as const;
+export const SQS_CONSUMER_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"] as const;
 
 /** Writing to the function's own log group (it is created by the stack, so no CreateLogGroup). */
 export function logStatements<R>(logStreamsArn: R): Statement<R>[] {

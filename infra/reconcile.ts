@@ -99,9 +99,7 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
       scheduleExpression: cfg.schedules.reconcile,
     }),
   };
-  const targets = Object.entries(rules).map(
-    ([name, rule]) => new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: queue.arn }),
-  );
+  const targets = Object.entries(rules).map(([name, rule]) => new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: queue.arn }));
 
   // Only these rules may send to the queue.
   const queuePolicy = new aws.sqs.QueuePolicy("ReconcileEventsPolicy", {

@@ -69,11 +69,7 @@ export function createStorage(cfg: StageConfig, ctx: DeployContext): Storage {
     },
     { retainOnDelete: retain },
   );
-  new aws.s3.BucketOwnershipControls(
-    "TargetsOwnership",
-    { bucket: bucket.name, rule: { objectOwnership: "BucketOwnerEnforced" } },
-    { retainOnDelete: retain },
-  );
+  new aws.s3.BucketOwnershipControls("TargetsOwnership", { bucket: bucket.name, rule: { objectOwnership: "BucketOwnerEnforced" } }, { retainOnDelete: retain });
   // Every publish is a new version: keep old ones long enough to roll back, then expire them.
   new aws.s3.BucketLifecycleConfiguration(
     "TargetsLifecycle",

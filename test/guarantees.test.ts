@@ -4,7 +4,7 @@
 // are consecutive, every one is cited by the source under packages/ or functions/, and no
 // source cites a number the README does not have, nor the old "invariant N" form (the
 // design document's numbering, which the README's replaced).
-import { readdirSync, readFileSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -40,7 +40,7 @@ const SOURCE_EXT = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const TEST_FILE = /\.test\.[cm]?[jt]s$/;
 
 function walk(dir: string): string[] {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(join(root, dir), { withFileTypes: true });
   } catch {
@@ -70,7 +70,14 @@ function sourceFiles(): string[] {
 /** Every file that could cite a guarantee, tests included (this file aside). */
 function allFiles(): string[] {
   const packages = readdirSync(join(root, "packages"), { withFileTypes: true }).filter((e) => e.isDirectory());
-  const files = [...packages.flatMap((p) => walk(`packages/${p.name}`)), ...walk("functions"), ...walk("infra"), ...walk("bench"), ...walk("scripts"), ...walk("test")];
+  const files = [
+    ...packages.flatMap((p) => walk(`packages/${p.name}`)),
+    ...walk("functions"),
+    ...walk("infra"),
+    ...walk("bench"),
+    ...walk("scripts"),
+    ...walk("test"),
+  ];
   return files.filter((f) => f !== self.split(sep).join("/"));
 }
 

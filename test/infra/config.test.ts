@@ -65,7 +65,11 @@ describe("stage configuration", () => {
     [{ manifestParameter: "no-leading-slash" }, /: manifestParameter: expected an SSM parameter path/],
     [{ rds: { tag: "novalue" } }, /: rds\.tag: expected KEY=VALUE/],
     [
-      { amp: { remoteWriteUrl: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write" }, rds: { enabled: false }, elastiCache: { enabled: false } },
+      {
+        amp: { remoteWriteUrl: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write" },
+        rds: { enabled: false },
+        elastiCache: { enabled: false },
+      },
       /: rds\.enabled: amp is set but both rds and elastiCache are disabled/,
     ],
     [{ logRetentionDays: 2 }, /: logRetentionDays: /],
@@ -135,9 +139,7 @@ describe("stage configuration", () => {
     expect(loadStageConfig({ app: at.app, stage: "dev", root, env: {} }).clusters).toEqual([]);
     writeFileSync(join(root, "infra/stages/bad.json"), "{ clusters: ");
     expect(() => loadStageConfig({ app: at.app, stage: "bad", root, env: {} })).toThrow(/^infra\/stages\/bad\.json: not valid JSON/);
-    expect(() => loadStageConfig({ app: at.app, stage: "prod", root, env: { [CONFIG_ENV]: "[1" } })).toThrow(
-      new RegExp(`^${CONFIG_ENV}: not valid JSON`),
-    );
+    expect(() => loadStageConfig({ app: at.app, stage: "prod", root, env: { [CONFIG_ENV]: "[1" } })).toThrow(new RegExp(`^${CONFIG_ENV}: not valid JSON`));
   });
 
   it("the example stage files in the repository are valid", async () => {

@@ -102,7 +102,10 @@ describe.skipIf(!platformAvailable())("environment contract between the stack an
   it("covers every function the stack declares", () => {
     expect(fns.map((f) => f.handlerFile).sort()).toEqual(["audit", "forward", "reconcile"]);
     expect(fns.map((f) => f.name).sort()).toEqual(
-      s.byType("aws:lambda/function:Function").map((f) => f.inputs.name).sort(),
+      s
+        .byType("aws:lambda/function:Function")
+        .map((f) => f.inputs.name)
+        .sort(),
     );
     // The recording works: each function read its settings through the Proxy.
     for (const f of fns) expect(f.init.reads.has(ENV.TARGETS_BUCKET)).toBe(true);

@@ -12,12 +12,42 @@ import { startSimEnv, type SimEnv } from "../support/sim-env";
 import { captureLogger, deliver, routed } from "../support/events";
 
 const scenario: ScenarioInput = {
-  namespaces: [{ name: "internal.local", type: "DNS_PRIVATE" }, { name: "other.local", type: "HTTP" }],
+  namespaces: [
+    { name: "internal.local", type: "DNS_PRIVATE" },
+    { name: "other.local", type: "HTTP" },
+  ],
   clusters: [{ name: "web" }, { name: "legacy", containerInstances: 1 }],
   services: [
-    { cluster: "web", name: "api", namespace: "internal.local", tags: { METRICS_PORT: "8080" }, launchType: "FARGATE", networkMode: "awsvpc", taskDefinition: { family: "api", revision: 1, containers: [{ name: "api", ports: [8080] }] }, desiredCount: 2 },
-    { cluster: "legacy", name: "billing", namespace: "internal.local", tags: { METRICS_PORT: "8080" }, launchType: "EC2", networkMode: "bridge", taskDefinition: { family: "billing", revision: 4, containers: [{ name: "billing", ports: [8080] }] }, desiredCount: 0 },
-    { cluster: "web", name: "batch", namespace: "other.local", tags: {}, launchType: "FARGATE", networkMode: "awsvpc", taskDefinition: { family: "batch", revision: 1, containers: [{ name: "batch", ports: [9100] }] }, desiredCount: 1 },
+    {
+      cluster: "web",
+      name: "api",
+      namespace: "internal.local",
+      tags: { METRICS_PORT: "8080" },
+      launchType: "FARGATE",
+      networkMode: "awsvpc",
+      taskDefinition: { family: "api", revision: 1, containers: [{ name: "api", ports: [8080] }] },
+      desiredCount: 2,
+    },
+    {
+      cluster: "legacy",
+      name: "billing",
+      namespace: "internal.local",
+      tags: { METRICS_PORT: "8080" },
+      launchType: "EC2",
+      networkMode: "bridge",
+      taskDefinition: { family: "billing", revision: 4, containers: [{ name: "billing", ports: [8080] }] },
+      desiredCount: 0,
+    },
+    {
+      cluster: "web",
+      name: "batch",
+      namespace: "other.local",
+      tags: {},
+      launchType: "FARGATE",
+      networkMode: "awsvpc",
+      taskDefinition: { family: "batch", revision: 1, containers: [{ name: "batch", ports: [9100] }] },
+      desiredCount: 1,
+    },
   ],
 };
 
@@ -45,7 +75,9 @@ describe("IAM policies against the simulator's call log", () => {
     expect(again.drift).toBe(0); // the events missed nothing
     expect(again.written).toBe(false);
     const called = env.sim.calls.iamActions();
-    const granted = actions(reconcileStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", queueArn: "q", logStreamsArn: "l" }, "*"));
+    const granted = actions(
+      reconcileStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", queueArn: "q", logStreamsArn: "l" }, "*"),
+    );
     expect(called).toEqual(granted);
   });
 

@@ -41,7 +41,10 @@ function sdkActions(dirs: string[]): string[] {
       const prefix = PREFIX[m[2]!];
       if (!prefix) throw new Error(`${file}: no IAM prefix known for @aws-sdk/client-${m[2]}`);
       for (const raw of m[1]!.split(",")) {
-        const name = raw.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0]!;
+        const name = raw
+          .trim()
+          .replace(/^type\s+/, "")
+          .split(/\s+as\s+/)[0]!;
         const call = /^paginate([A-Z]\w+)$/.exec(name)?.[1] ?? /^([A-Z]\w+)Command$/.exec(name)?.[1];
         if (!call) continue;
         const action = `${prefix}:${call}`;

@@ -27,10 +27,7 @@ const reconcile = reconcileStatements(
   { bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, queueArn: QUEUE, logStreamsArn: LOGS },
   "*",
 );
-const audit = auditStatements(
-  { bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, logStreamsArn: LOGS },
-  "*",
-);
+const audit = auditStatements({ bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, logStreamsArn: LOGS }, "*");
 const forward = forwardStatements(
   {
     bucketArn: BUCKET,
@@ -50,7 +47,10 @@ function grants(statements: Statement<string>[]): Set<string> {
   return new Set(statements.flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} ${r}`))));
 }
 function resourcesOf(statements: Statement<string>[], action: string): string[] {
-  return statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources).sort();
+  return statements
+    .filter((s) => s.actions.includes(action))
+    .flatMap((s) => s.resources)
+    .sort();
 }
 
 describe("IAM statements", () => {
@@ -85,7 +85,10 @@ describe("IAM statements", () => {
       "servicediscovery:GetNamespace",
       "servicediscovery:GetService",
     ]);
-    const onStar = reconcile.filter((s) => s.resources.includes("*")).flatMap((s) => s.actions).sort();
+    const onStar = reconcile
+      .filter((s) => s.resources.includes("*"))
+      .flatMap((s) => s.actions)
+      .sort();
     expect(onStar).toEqual([...DISCOVERY_READ_ACTIONS, ...EVENT_LOOKUP_ACTIONS].sort());
   });
 
@@ -99,7 +102,10 @@ describe("IAM statements", () => {
     expect(resourcesOf(reconcile, "logs:PutLogEvents")).toEqual([LOGS]);
     const g = grants(reconcile);
     for (const never of ["cloudwatch:PutMetricData", "s3:DeleteObject", "ssm:DeleteParameter", "logs:CreateLogGroup"]) {
-      expect([...g].some((p) => p.startsWith(`${never} `)), never).toBe(false);
+      expect(
+        [...g].some((p) => p.startsWith(`${never} `)),
+        never,
+      ).toBe(false);
     }
   });
 
@@ -123,7 +129,15 @@ describe("IAM statements", () => {
     expect(resourcesOf(forward, "rds:ListTagsForResource")).toEqual([]);
     const role = "arn:aws:iam::999999999999:role/central-amp-writer";
     const central = forwardStatements(
-      { bucketArn: BUCKET, forwardStateObjectArn: FWD, amp: { kind: "assume-role", roleArn: role }, rdsInstanceArns: [], rdsClusterArns: [], elastiCacheArns: [], logStreamsArn: LOGS },
+      {
+        bucketArn: BUCKET,
+        forwardStateObjectArn: FWD,
+        amp: { kind: "assume-role", roleArn: role },
+        rdsInstanceArns: [],
+        rdsClusterArns: [],
+        elastiCacheArns: [],
+        logStreamsArn: LOGS,
+      },
       "*",
     );
     expect(resourcesOf(central, "sts:AssumeRole")).toEqual([role]);

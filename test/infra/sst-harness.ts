@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runSynth, type Builder } from "../../packages/emulator/src/synth-run";
+import { runSynth, type Builder, type SynthBuild, type SynthResource } from "../../packages/emulator/src/synth-run";
 import { MOCK_ACCOUNT, MOCK_REGION } from "../../packages/emulator/src/synth-mocks";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,18 +20,14 @@ export function platformAvailable(): boolean {
   return existsSync(join(PLATFORM, "config.d.ts")) && existsSync(join(PLATFORM, "node_modules", "@pulumi", "aws", "package.json"));
 }
 
-export interface MockResource {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  state: Record<string, any>;
-}
+/** A declared resource: its type, name, inputs and the state the mocks added. */
+export type MockResource = SynthResource;
 
 export interface BuildCall {
   functionID: string;
   handler: string;
   runtime: string;
-  properties: Record<string, any>;
+  properties: SynthBuild["properties"];
 }
 
 export interface StackRun {
@@ -53,7 +49,10 @@ export async function runStack(stage: string, opts: { handlerSource?: string } =
   const stub: Builder = async (_root, input, outRoot) => {
     const out = join(outRoot, input.functionID);
     mkdirSync(out, { recursive: true });
-    const file = String(input.handler).split("/").pop()!.replace(/\.[^.]+$/, "");
+    const file = String(input.handler)
+      .split("/")
+      .pop()!
+      .replace(/\.[^.]+$/, "");
     writeFileSync(join(out, `${file}.mjs`), opts.handlerSource ?? BUNDLED_HANDLER);
     return { handler: `${file}.handler`, out, errors: [], sourcemaps: [] };
   };

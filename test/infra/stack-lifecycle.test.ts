@@ -31,7 +31,12 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci: removal and the 
   it("a removing stage retains nothing and is not protected", () => {
     const s3 = options.all().filter((r) => r.type.startsWith("aws:s3/") && r.name.startsWith("Targets"));
     expect(s3.map((r) => `${r.type}::${r.name}`).sort()).toEqual([...TARGETS_BUCKET_RESOURCES].sort());
-    expect(options.all().filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual([]);
+    expect(
+      options
+        .all()
+        .filter((r) => r.retainOnDelete)
+        .map((r) => r.name),
+    ).toEqual([]);
     expect(s.one("aws:s3/bucket:Bucket", "TargetsBucket").inputs.forceDestroy).toBe(true);
     expect(s.outputs._protect).toBe(false);
   });

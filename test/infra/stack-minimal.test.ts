@@ -26,12 +26,17 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage prod-eu, configured 
   }, 120_000);
 
   it("deploys no forwarder without AMP settings", () => {
-    const names = s.byType("aws:lambda/function:Function").map((f) => f.inputs.name).sort();
+    const names = s
+      .byType("aws:lambda/function:Function")
+      .map((f) => f.inputs.name)
+      .sort();
     expect(names).toEqual(["scrape-reconciler-prod-eu-audit", "scrape-reconciler-prod-eu-reconcile"]);
-    expect(s.byType("aws:iam/role:Role").map((r) => r.inputs.name).sort()).toEqual([
-      `scrape-reconciler-prod-eu-${REGION}-audit-role`,
-      `scrape-reconciler-prod-eu-${REGION}-reconcile-role`,
-    ]);
+    expect(
+      s
+        .byType("aws:iam/role:Role")
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).toEqual([`scrape-reconciler-prod-eu-${REGION}-audit-role`, `scrape-reconciler-prod-eu-${REGION}-reconcile-role`]);
     expect(s.outputs.forwardFunction).toBe("");
     expect(s.byType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name)).not.toContain("ForwardErrorsAlarm");
   });

@@ -27,7 +27,10 @@ function inlineStatements(role: MockResource): Stmt[] {
   return JSON.parse(policies[0]!.policy).Statement as Stmt[];
 }
 function resourcesFor(statements: Stmt[], action: string): string[] {
-  return statements.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource)).sort();
+  return statements
+    .filter((s) => list(s.Action).includes(action))
+    .flatMap((s) => list(s.Resource))
+    .sort();
 }
 
 describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi mocks", () => {
@@ -47,11 +50,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
 
   it("declares the three functions: Node 24 on arm64, named by stage, from functions/*.handler", () => {
     const fns = s.byType(FN);
-    expect(fns.map((f) => f.inputs.name).sort()).toEqual([
-      "scrape-reconciler-ci-audit",
-      "scrape-reconciler-ci-forward",
-      "scrape-reconciler-ci-reconcile",
-    ]);
+    expect(fns.map((f) => f.inputs.name).sort()).toEqual(["scrape-reconciler-ci-audit", "scrape-reconciler-ci-forward", "scrape-reconciler-ci-reconcile"]);
     for (const f of fns) {
       expect(f.inputs.runtime).toBe("nodejs24.x");
       expect(f.inputs.architectures).toEqual(["arm64"]);
@@ -172,7 +171,9 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     const ecs = JSON.parse(s.one(RULE, "EcsTaskStateChange").inputs.eventPattern);
     const arns = [`arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/web`, `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/workers`];
     expect(ecs).toEqual(ecsTaskStateChangePattern(arns));
-    const inWeb = variant(samples.fargate(), (e) => void (e.detail.clusterArn = arns[0]));
+    const inWeb = variant(samples.fargate(), (e) => {
+      e.detail.clusterArn = arns[0];
+    });
     expect(matchesPattern(ecs, inWeb)).toBe(true);
     expect(matchesPattern(ecs, samples.fargate())).toBe(false);
     const cloudMap = JSON.parse(s.one(RULE, "CloudMapApiCall").inputs.eventPattern);
@@ -258,20 +259,18 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
   it("alarms: audit metrics, Lambda errors of each function and the dead-letter queue, all to the topic", () => {
     const alarms = s.byType(ALARM);
     const topicArn = s.one("aws:sns/topic:Topic", "Alarms").state.arn;
-    expect(alarms.map((a) => a.name).sort()).toEqual(
-      [
-        "AuditErrorsAlarm",
-        "DeadLetterAlarm",
-        "DiscoveryErrorsAlarm",
-        "DocumentAgeAlarm",
-        "ForwardCycleErrorsAlarm",
-        "ForwardErrorsAlarm",
-        "MissingTargetsAlarm",
-        "ReconcileAgeAlarm",
-        "ReconcileErrorsAlarm",
-        "StaleTargetsAlarm",
-      ],
-    );
+    expect(alarms.map((a) => a.name).sort()).toEqual([
+      "AuditErrorsAlarm",
+      "DeadLetterAlarm",
+      "DiscoveryErrorsAlarm",
+      "DocumentAgeAlarm",
+      "ForwardCycleErrorsAlarm",
+      "ForwardErrorsAlarm",
+      "MissingTargetsAlarm",
+      "ReconcileAgeAlarm",
+      "ReconcileErrorsAlarm",
+      "StaleTargetsAlarm",
+    ]);
     for (const a of alarms) {
       expect(a.inputs.alarmActions).toEqual([topicArn]);
       expect(a.inputs.okActions).toEqual([topicArn]);

@@ -28,7 +28,11 @@ const forwarded = [
 /** What the reconcile function emits (packages/events/src/metrics.ts) and the audit emits. */
 function cloudWatchMetricNames(): Set<string> {
   const src = readFileSync(new URL("../../packages/events/src/metrics.ts", import.meta.url), "utf8");
-  return new Set([...src.matchAll(/addMetric\(\s*(?:s\.written \? )?"(\w+)"(?: : "(\w+)")?/g)].flatMap((m) => [m[1]!, m[2]].filter((x): x is string => !!x)).concat(AUDIT_METRIC_NAMES));
+  return new Set(
+    [...src.matchAll(/addMetric\(\s*(?:s\.written \? )?"(\w+)"(?: : "(\w+)")?/g)]
+      .flatMap((m) => [m[1]!, m[2]].filter((x): x is string => !!x))
+      .concat(AUDIT_METRIC_NAMES),
+  );
 }
 
 describe("Grafana dashboard structure", () => {
@@ -53,14 +57,24 @@ describe("Grafana dashboard structure", () => {
     for (const a of all) {
       for (const b of all) {
         if (a.id >= b.id) continue;
-        const apart = a.gridPos.x + a.gridPos.w <= b.gridPos.x || b.gridPos.x + b.gridPos.w <= a.gridPos.x || a.gridPos.y + a.gridPos.h <= b.gridPos.y || b.gridPos.y + b.gridPos.h <= a.gridPos.y;
+        const apart =
+          a.gridPos.x + a.gridPos.w <= b.gridPos.x ||
+          b.gridPos.x + b.gridPos.w <= a.gridPos.x ||
+          a.gridPos.y + a.gridPos.h <= b.gridPos.y ||
+          b.gridPos.y + b.gridPos.h <= a.gridPos.y;
         expect(apart, `${a.title} overlaps ${b.title}`).toBe(true);
       }
     }
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable, literal
   it("every panel and query uses the ${datasource} (prometheus) or ${cloudwatch} variable, with unique refIds", () => {
-    const refs = new Map([["prometheus", "${datasource}"], ["cloudwatch", "${cloudwatch}"]]);
+    const refs = new Map([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable, literal
+      ["prometheus", "${datasource}"],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable, literal
+      ["cloudwatch", "${cloudwatch}"],
+    ]);
     for (const p of panels) {
       expect(p.datasource, p.title).toBeDefined();
       expect(refs.get(p.datasource!.type), p.title).toBe(p.datasource!.uid);
@@ -73,7 +87,15 @@ describe("Grafana dashboard structure", () => {
 
   it("has Prometheus panels on the health, sync and forwarded metrics, and CloudWatch panels on metrics the functions emit", () => {
     const exprs = promQueries.map((q) => q.expr).join("\n");
-    for (const name of ["scrape_reconciler_sidecar_document_generation", "scrape_reconciler_sidecar_targets", "count by (namespace, service) (up", "scrape_reconciler_sidecar_last_success_timestamp_seconds", "scrape_reconciler_sidecar_sync_errors_total", "aws_rds_", "aws_elasticache_"]) {
+    for (const name of [
+      "scrape_reconciler_sidecar_document_generation",
+      "scrape_reconciler_sidecar_targets",
+      "count by (namespace, service) (up",
+      "scrape_reconciler_sidecar_last_success_timestamp_seconds",
+      "scrape_reconciler_sidecar_sync_errors_total",
+      "aws_rds_",
+      "aws_elasticache_",
+    ]) {
       expect(exprs).toContain(name);
     }
     const emitted = cloudWatchMetricNames();
@@ -93,19 +115,26 @@ describe("Grafana dashboard structure", () => {
 
   it("queries only metric names the sidecar and the forwarder produce", () => {
     const sidecar = new Set(
-      createMetrics({ defaultMetrics: false }).registry.getMetricsAsArray().flatMap((m) => (String(m.type) === "histogram" ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])),
+      createMetrics({ defaultMetrics: false })
+        .registry.getMetricsAsArray()
+        .flatMap((m) => (String(m.type) === "histogram" ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])),
     );
     const names = new Set(promQueries.flatMap((q) => [...q.expr.matchAll(/\b(scrape_reconciler_sidecar_\w+|aws_\w+)/g)].map((m) => m[1]!)));
     expect(names.size).toBeGreaterThan(10);
     for (const n of names) {
-      if (n.startsWith("aws_")) expect(forwarded.map((f) => f.name), n).toContain(n);
+      if (n.startsWith("aws_"))
+        expect(
+          forwarded.map((f) => f.name),
+          n,
+        ).toContain(n);
       else expect(sidecar, n).toContain(n);
     }
   });
 });
 
 const binary = findPrometheus();
-if (!binary) console.warn("test/monitoring/dashboard.test.ts: PromQL checks skipped: no prometheus binary (install the prometheus package or set PROMETHEUS_BIN)");
+if (!binary)
+  console.warn("test/monitoring/dashboard.test.ts: PromQL checks skipped: no prometheus binary (install the prometheus package or set PROMETHEUS_BIN)");
 
 describe.skipIf(!binary)("Grafana dashboard queries on a real Prometheus", () => {
   let prom: PrometheusHandle;
@@ -115,7 +144,10 @@ describe.skipIf(!binary)("Grafana dashboard queries on a real Prometheus", () =>
   /** Ten minutes of samples every 15 s: sidecar metrics, target `up`s, forwarded CloudWatch metrics. */
   function series(): Series[] {
     const times = Array.from({ length: 41 }, (_, i) => (start + i * 15) * 1000);
-    const s = (labels: Record<string, string>, f: (t: number, i: number) => number): Series => ({ labels, samples: times.map((t, i) => ({ timestamp: t, value: f(t, i) })) });
+    const s = (labels: Record<string, string>, f: (t: number, i: number) => number): Series => ({
+      labels,
+      samples: times.map((t, i) => ({ timestamp: t, value: f(t, i) })),
+    });
     const sidecar = { job: "sidecar", instance: "10.0.0.5:9099" };
     const out: Series[] = [
       s({ __name__: "scrape_reconciler_sidecar_document_generation", ...sidecar }, () => 7),
@@ -126,13 +158,18 @@ describe.skipIf(!binary)("Grafana dashboard queries on a real Prometheus", () =>
       s({ __name__: "scrape_reconciler_sidecar_consecutive_errors", ...sidecar }, () => 0),
       s({ __name__: "scrape_reconciler_sidecar_file_writes_total", ...sidecar }, (_t, i) => i),
       s({ __name__: "scrape_reconciler_sidecar_stale_manifests_total", ...sidecar }, (_t, i) => Math.floor(i / 10)),
-      ...["0.05", "0.1", "+Inf"].map((le, k) => s({ __name__: "scrape_reconciler_sidecar_fetch_duration_seconds_bucket", le, result: "unchanged", ...sidecar }, (_t, i) => i * (k + 1))),
+      ...["0.05", "0.1", "+Inf"].map((le, k) =>
+        s({ __name__: "scrape_reconciler_sidecar_fetch_duration_seconds_bucket", le, result: "unchanged", ...sidecar }, (_t, i) => i * (k + 1)),
+      ),
       s({ __name__: "up", job: "ecs", instance: "10.0.1.1:8080", namespace: "apps", service: "web" }, () => 1),
       s({ __name__: "up", job: "ecs", instance: "10.0.1.2:8080", namespace: "apps", service: "web" }, () => 0),
       s({ __name__: "up", job: "ecs", instance: "10.0.2.1:8080", namespace: "internal", service: "api" }, () => 1),
     ];
     for (const f of forwarded) {
-      const dims: Record<string, string> = f.kind === "rds" ? { dimension_DBInstanceIdentifier: "orders", name: "arn:aws:rds:eu-west-1:123456789012:db:orders" } : { dimension_CacheClusterId: "sessions-001", name: "arn:aws:elasticache:eu-west-1:123456789012:cluster:sessions-001" };
+      const dims: Record<string, string> =
+        f.kind === "rds"
+          ? { dimension_DBInstanceIdentifier: "orders", name: "arn:aws:rds:eu-west-1:123456789012:db:orders" }
+          : { dimension_CacheClusterId: "sessions-001", name: "arn:aws:elasticache:eu-west-1:123456789012:cluster:sessions-001" };
       out.push(s({ __name__: f.name, job: "cloudwatch", region: "eu-west-1", account_id: "123456789012", ...dims }, (_t, i) => 10 + i));
     }
     return out;
@@ -146,7 +183,9 @@ describe.skipIf(!binary)("Grafana dashboard queries on a real Prometheus", () =>
 
   beforeAll(async () => {
     prom = await startPrometheus({ args: ["--web.enable-remote-write-receiver"] });
-    const written = await createRemoteWriteClient({ url: `${prom.url}/api/v1/write`, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } }).write(series());
+    const written = await createRemoteWriteClient({ url: `${prom.url}/api/v1/write`, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } }).write(
+      series(),
+    );
     expect(written.dropped).toEqual([]);
   });
   afterAll(async () => {
@@ -169,6 +208,7 @@ describe.skipIf(!binary)("Grafana dashboard queries on a real Prometheus", () =>
     const queryVars = dashboard.templating.list.filter((v) => v.type === "query");
     expect(queryVars.length).toBeGreaterThan(0);
     for (const v of queryVars) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable, literal
       expect(v.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
       const text = typeof v.query === "string" ? v.query : v.query.query;
       const lv = parseLabelValues(text);

@@ -34,7 +34,8 @@ describe("a rolling deployment, a scale-out and a crash", () => {
     const auditsBefore = s.stack.datapoints.filter((d) => d.name === "StaleTargets").length;
     s.stack.bus.startSchedules(1 / 600);
     const deadline = Date.now() + 30_000;
-    while (s.stack.datapoints.filter((d) => d.name === "StaleTargets").length === auditsBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (s.stack.datapoints.filter((d) => d.name === "StaleTargets").length === auditsBefore && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     s.stack.bus.stop();
     expect(s.stack.alarm("StaleTargetsAlarm")).toEqual({ state: "OK", value: 0 });
     expect(s.stack.alarm("MissingTargetsAlarm")).toEqual({ state: "OK", value: 0 });
@@ -47,7 +48,11 @@ describe("malformed, unknown and ignored events", () => {
     const namespaceArn = `arn:aws:servicediscovery:${ACCOUNT_SCENARIO.region}:${ACCOUNT_SCENARIO.accountId}:namespace/ns-0000000000000001`;
     const tagNamespace = fixture("eventbridge/servicediscovery-registerinstance.json");
     Object.assign(tagNamespace, { id: "evt-tag-namespace", region: ACCOUNT_SCENARIO.region, account: ACCOUNT_SCENARIO.accountId });
-    Object.assign(tagNamespace.detail, { eventName: "TagResource", requestParameters: { resourceARN: namespaceArn, tags: [{ key: "team", value: "web" }] }, responseElements: null });
+    Object.assign(tagNamespace.detail, {
+      eventName: "TagResource",
+      requestParameters: { resourceARN: namespaceArn, tags: [{ key: "team", value: "web" }] },
+      responseElements: null,
+    });
     const ecsMissing = fixture("aws-samples/ecs-task-state-change-fargate-awsvpc.json");
     Object.assign(ecsMissing, { id: "evt-ecs-missing", region: ACCOUNT_SCENARIO.region, account: ACCOUNT_SCENARIO.accountId });
     ecsMissing.detail.clusterArn = `arn:aws:ecs:${ACCOUNT_SCENARIO.region}:${ACCOUNT_SCENARIO.accountId}:cluster/web`;
@@ -69,7 +74,10 @@ describe("malformed, unknown and ignored events", () => {
     expect(s.stack.queue("ReconcileDeadLetters").size()).toBe(0);
     const logs = s.stack.logsOf("reconcile");
     for (const id of ["evt-tag-namespace", "evt-ecs-missing", "evt-unknown", "evt-failed-call"]) {
-      expect(logs.filter((l) => l.includes(id) && /ignored|malformed|skipped/.test(l)), id).toHaveLength(1);
+      expect(
+        logs.filter((l) => l.includes(id) && /ignored|malformed|skipped/.test(l)),
+        id,
+      ).toHaveLength(1);
     }
     expect(logs.filter((l) => l.includes("is not JSON"))).toHaveLength(1);
     // Delivered directly (a rule targeting the function), the handler answers, it does not throw.

@@ -37,7 +37,10 @@ describe("a fresh deploy", () => {
 describe("events before the first full reconcile", () => {
   const firsts: [string, (x: ScenarioStack) => void][] = [
     ["a task reaching RUNNING", (x) => x.sim.state.startTask("web", "frontend")],
-    ["a Cloud Map RegisterInstance", (x) => x.sim.state.registerInstance(x.sim.state.cloudMapServiceFor("web", "api").id, "manual-1", { AWS_INSTANCE_IPV4: "10.9.9.9" })],
+    [
+      "a Cloud Map RegisterInstance",
+      (x) => x.sim.state.registerInstance(x.sim.state.cloudMapServiceFor("web", "api").id, "manual-1", { AWS_INSTANCE_IPV4: "10.9.9.9" }),
+    ],
     ["the scheduled event", (x) => x.stack.fireSchedule("ReconcileSchedule")],
   ];
   for (const [what, act] of firsts) {

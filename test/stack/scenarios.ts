@@ -30,7 +30,14 @@ export const ACCOUNT_SCENARIO: ScenarioInput = {
       tags: { METRICS_PORT: "9090", METRICS_PATH: "/prometheus", ECS_METRICS_PORT: "9779" },
       launchType: "FARGATE",
       networkMode: "awsvpc",
-      taskDefinition: { family: "api", revision: 7, containers: [{ name: "api", ports: [9090] }, { name: "exporter", ports: [9779] }] },
+      taskDefinition: {
+        family: "api",
+        revision: 7,
+        containers: [
+          { name: "api", ports: [9090] },
+          { name: "exporter", ports: [9779] },
+        ],
+      },
       desiredCount: 2,
     },
     {

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { createReconcilerClients, discover, parseReconcileConfig } from "@scrape-reconciler/aws";
-import { buildDocument, serializeDocument } from "@scrape-reconciler/core";
+import { buildDocument, serializeDocument, type Manifest } from "@scrape-reconciler/core";
 import { EmulatedStack, synthesize, type EmulationOptions, type Synthesis } from "@scrape-reconciler/emulator";
 import { EventBridgeEmitter, simClientConfig, startSimulator, type Simulator, type SimulatorOptions } from "@scrape-reconciler/sim";
 
@@ -27,13 +27,14 @@ export interface ScenarioStack {
   /** Puts what the simulated account emitted since the last call on the bus; returns the events put. */
   flush(): number;
   /** The published document (parsed) and manifest, or undefined before the first publication. */
-  published(): Promise<{ document: unknown[]; bytes: string; manifest: Record<string, any> } | undefined>;
+  published(): Promise<{ document: unknown[]; bytes: string; manifest: Manifest } | undefined>;
   /** What a full reconcile of the account as it is now would publish (dry run, same settings as the stack). */
   expectedBytes(): Promise<string>;
   close(): Promise<void>;
 }
 
-export interface ScenarioOptions extends Partial<Pick<EmulationOptions, "scheduleScale" | "visibilityScale" | "asyncRetryDelayMs" | "skipDeployInvocations" | "onLog">> {
+export interface ScenarioOptions
+  extends Partial<Pick<EmulationOptions, "scheduleScale" | "visibilityScale" | "asyncRetryDelayMs" | "skipDeployInvocations" | "onLog">> {
   sim: SimulatorOptions;
   synthesis: Synthesis;
   emitter?: ConstructorParameters<typeof EventBridgeEmitter>[1];
@@ -98,7 +99,7 @@ export async function startScenario(o: ScenarioOptions): Promise<ScenarioStack> 
         if (d.failed.length > 0) throw new Error(`the reference discovery failed for ${d.failed.map((f) => f.name).join(", ")}`);
         return serializeDocument(buildDocument(d, undefined, { tagNames: config.tagNames }).document);
       } finally {
-        Object.values(clients).forEach((c) => c.destroy());
+        for (const c of Object.values(clients)) c.destroy();
       }
     },
     async close() {

@@ -77,8 +77,7 @@ export async function audit(deps: AuditDeps): Promise<AuditReport> {
   // undefined: no document yet (everything running is missing); null: unreadable.
   const usable = published !== null && !published?.invalid;
   const expected = discovery ? buildDocument(discovery, undefined, { tagNames: config.tagNames }).document : [];
-  const comparison: Comparison | undefined =
-    discovery && usable ? compareTargets(published?.document ?? [], expected, discovery.failed) : undefined;
+  const comparison: Comparison | undefined = discovery && usable ? compareTargets(published?.document ?? [], expected, discovery.failed) : undefined;
   if (published?.invalid) {
     errors.push({ scope: "document", operation: "parse", error: `s3://${config.bucket}/${config.key} is not a valid document: ${published.invalid}` });
   }
@@ -96,7 +95,12 @@ export async function audit(deps: AuditDeps): Promise<AuditReport> {
       ...(published?.invalid ? { invalid: published.invalid } : {}),
     },
     ...(manifest
-      ? { manifest: { generation: manifest.generation, matchesDocument: Boolean(published) && manifest.generation === published?.generation && manifest.sha256 === published?.sha256 } }
+      ? {
+          manifest: {
+            generation: manifest.generation,
+            matchesDocument: Boolean(published) && manifest.generation === published?.generation && manifest.sha256 === published?.sha256,
+          },
+        }
       : {}),
     ...(lastFullReconcileAt ? { lastFullReconcileAt } : {}),
     ...ages,

@@ -69,7 +69,10 @@ export function compareTargets(published: TargetDocument, discovered: TargetDocu
   const count = (t: AuditTarget, field: "stale" | "missing") => {
     const id = `${t.namespace}/${t.service}`;
     let s = byService.get(id);
-    if (!s) byService.set(id, (s = { namespace: t.namespace, service: t.service, stale: 0, missing: 0 }));
+    if (!s) {
+      s = { namespace: t.namespace, service: t.service, stale: 0, missing: 0 };
+      byService.set(id, s);
+    }
     s[field] += 1;
   };
   for (const t of stale) count(t, "stale");

@@ -12,11 +12,17 @@ export function formatReport(r: AuditReport, where: string, limit = 20): string 
   const d = r.document;
   if (!d.present) lines.push("document: none published");
   else {
-    lines.push(`document: generation ${d.generation}, ${d.targets} targets, generated ${d.generatedAt ?? "(unknown)"}${d.invalid ? `, INVALID: ${d.invalid}` : ""}`);
+    lines.push(
+      `document: generation ${d.generation}, ${d.targets} targets, generated ${d.generatedAt ?? "(unknown)"}${d.invalid ? `, INVALID: ${d.invalid}` : ""}`,
+    );
   }
   lines.push(`document age (since written or confirmed): ${age(r.documentAgeSeconds)}`);
   lines.push(`last full reconcile: ${r.lastFullReconcileAt ?? "never recorded"} (age ${age(r.reconcileAgeSeconds)})`);
-  lines.push(r.manifest ? `manifest: generation ${r.manifest.generation}${r.manifest.matchesDocument ? " (matches the document)" : " (does NOT match the document)"}` : "manifest: none or unreadable");
+  lines.push(
+    r.manifest
+      ? `manifest: generation ${r.manifest.generation}${r.manifest.matchesDocument ? " (matches the document)" : " (does NOT match the document)"}`
+      : "manifest: none or unreadable",
+  );
   lines.push(`discovered: ${r.discovered.namespaces} namespaces, ${r.discovered.services} opted-in services, ${r.discovered.targets} targets`);
   if (!r.compared) lines.push("comparison: not possible (see the errors)");
   else {

@@ -34,6 +34,9 @@ describe("computeAges", () => {
 
   it("rounds to whole seconds", () => {
     const t = new Date(now.getTime() - 1499).toISOString();
-    expect(computeAges({ now, documentPresent: true, documentGeneratedAt: t, lastFullReconcileAt: t })).toEqual({ documentAgeSeconds: 1, reconcileAgeSeconds: 1 });
+    expect(computeAges({ now, documentPresent: true, documentGeneratedAt: t, lastFullReconcileAt: t })).toEqual({
+      documentAgeSeconds: 1,
+      reconcileAgeSeconds: 1,
+    });
   });
 });

@@ -18,7 +18,14 @@ afterAll(async () => {
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await auditCommand(args, env.env, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
+  const code = await auditCommand(args, env.env, {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+  });
   return { code, out, err };
 }
 
@@ -63,7 +70,7 @@ describe("scrape-reconciler audit", () => {
       const r = await run([]);
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/^comparison: not possible/m);
-      expect(r.out).toMatch(/^  ! servicediscovery:ListNamespaces \(listing\): .*AccessDeniedException/m);
+      expect(r.out).toMatch(/^ {2}! servicediscovery:ListNamespaces \(listing\): .*AccessDeniedException/m);
     } finally {
       env.sim.setFaults(null);
     }

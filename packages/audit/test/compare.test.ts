@@ -21,7 +21,13 @@ function group(ip: string, svc: string, ns = "apps", extra: Record<string, strin
     },
   };
 }
-const failed = (scope: FailedScope["scope"], id: string): FailedScope => ({ scope, id, name: id, operation: "servicediscovery:ListInstances", error: "ThrottlingException" });
+const failed = (scope: FailedScope["scope"], id: string): FailedScope => ({
+  scope,
+  id,
+  name: id,
+  operation: "servicediscovery:ListInstances",
+  error: "ThrottlingException",
+});
 
 describe("compareTargets", () => {
   it("equal documents: nothing stale or missing", () => {

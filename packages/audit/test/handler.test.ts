@@ -13,8 +13,25 @@ import { startSimEnv, type SimEnv } from "../../../test/support/sim-env";
 let env: SimEnv;
 let handler: (event: unknown, context: Context) => Promise<Record<string, unknown>>;
 let lines: string[] = [];
-const context = { functionName: "scrape-reconciler-test-audit", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:audit", memoryLimitInMB: "512", functionVersion: "$LATEST", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-const scheduled = { version: "0", id: "s-1", "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: "2026-11-25T10:00:00Z", region: "us-east-1", resources: [], detail: {} };
+const context = {
+  functionName: "scrape-reconciler-test-audit",
+  awsRequestId: "req-1",
+  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:audit",
+  memoryLimitInMB: "512",
+  functionVersion: "$LATEST",
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+const scheduled = {
+  version: "0",
+  id: "s-1",
+  "detail-type": "Scheduled Event",
+  source: "aws.events",
+  account: "123456789012",
+  time: "2026-11-25T10:00:00Z",
+  region: "us-east-1",
+  resources: [],
+  detail: {},
+};
 
 /** The metric names infra/ declares: AUDIT_METRICS in audit.ts, and the metrics of the audit(...) alarm specs in alarms.ts. */
 function infraMetricNames(): { declared: string[]; alarmed: string[] } {
@@ -28,7 +45,10 @@ function infraMetricNames(): { declared: string[]; alarmed: string[] } {
 }
 
 function emfRecords(): Record<string, unknown>[] {
-  return lines.flatMap((l) => l.split("\n")).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return lines
+    .flatMap((l) => l.split("\n"))
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 beforeAll(async () => {
@@ -85,7 +105,10 @@ describe("audit function", () => {
     const summary = await handler(scheduled, context);
     expect(summary).toMatchObject({ ok: false, stale: 1, missing: 0 });
     expect(emfRecords()[0]).toMatchObject({ StaleTargets: 1, MissingTargets: 0 });
-    const log = lines.flatMap((l) => l.split("\n")).filter((l) => l.includes('"audit findings"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = lines
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => l.includes('"audit findings"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ level: "WARN", stale: 1, services: [{ namespace: svc.namespace, service: svc.name, stale: 1, missing: 0 }] });
     expect(log[0]!.staleTargets).toEqual([expect.objectContaining({ namespace: svc.namespace, service: svc.name })]);

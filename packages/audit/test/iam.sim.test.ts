@@ -12,7 +12,9 @@ let env: SimEnv | undefined;
 afterAll(async () => env?.sim.close());
 
 const granted = new Set(
-  auditStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", logStreamsArn: "l" }, "*").flatMap((s) => s.actions),
+  auditStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", logStreamsArn: "l" }, "*").flatMap(
+    (s) => s.actions,
+  ),
 );
 
 describe("audit IAM against the simulator's call log", () => {

@@ -40,7 +40,10 @@ type Env = Record<string, string | undefined>;
 function list(env: Env, name: string): string[] | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
-  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new ConfigError(name, `${name} is set but names nothing (want a comma-separated list)`);
   return items;
 }

@@ -112,7 +112,14 @@ export async function discover(clients: DiscoveryClients, options: DiscoveryOpti
           servicesSeen += list.length;
           for (const s of list) services.push({ ns, svc: { ...s, tags: {} } });
         } catch (err) {
-          failed.push({ scope: "namespace", id: ns.id, name: ns.name, namespaceName: ns.name, operation: "servicediscovery:ListServices", error: errorLine(err) });
+          failed.push({
+            scope: "namespace",
+            id: ns.id,
+            name: ns.name,
+            namespaceName: ns.name,
+            operation: "servicediscovery:ListServices",
+            error: errorLine(err),
+          });
         }
       }),
     ),
@@ -174,7 +181,10 @@ async function enrichWithEcs(
       const cluster = i.attributes.ECS_CLUSTER_NAME;
       if (cluster === undefined) continue;
       let entry = byCluster.get(cluster);
-      if (!entry) byCluster.set(cluster, (entry = { ids: [], owners: new Map() }));
+      if (!entry) {
+        entry = { ids: [], owners: new Map() };
+        byCluster.set(cluster, entry);
+      }
       entry.ids.push(i.id);
       entry.owners.set(i.id, d);
     }
@@ -199,7 +209,14 @@ async function enrichWithEcs(
           } catch (err) {
             const hit = new Set(batch.map((id) => owners.get(id)).filter((d): d is DiscoveredService => d !== undefined));
             for (const d of hit) {
-              failed.push({ scope: "service", id: d.service.id, name: d.service.name, namespaceName: d.namespace.name, operation: "ecs:DescribeTasks", error: errorLine(err) });
+              failed.push({
+                scope: "service",
+                id: d.service.id,
+                name: d.service.name,
+                namespaceName: d.namespace.name,
+                operation: "ecs:DescribeTasks",
+                error: errorLine(err),
+              });
             }
           }
         }),

@@ -55,7 +55,14 @@ export async function readPublished(t: Pick<PublishTarget, "s3" | "bucket" | "ke
   if (!obj) return undefined;
   const generation = Number(obj.metadata[META.generation] ?? 0) || 0;
   const sha256 = sha256Hex(obj.body);
-  const base = { text: obj.body, etag: obj.etag, generation, sha256, generatedAt: obj.metadata[META.generatedAt], stateGeneration: Number(obj.metadata[META.stateGeneration] ?? 0) || 0 };
+  const base = {
+    text: obj.body,
+    etag: obj.etag,
+    generation,
+    sha256,
+    generatedAt: obj.metadata[META.generatedAt],
+    stateGeneration: Number(obj.metadata[META.stateGeneration] ?? 0) || 0,
+  };
   try {
     return { ...base, document: parseDocument(obj.body) };
   } catch (err) {
@@ -180,11 +187,29 @@ export async function publishDocument(
     const base = { previousGeneration: prevGeneration, previous: previous?.document ?? [], attempts: attempt, manifestRepaired: false };
     if (!built.document) {
       // (2) nothing to publish: the published document stays
-      return { ...base, written: false, withheld: built.withheld ?? "nothing to publish", generation: prevGeneration, sha256: previous?.sha256 ?? "", etag: previous?.etag ?? "", text: previous?.text ?? "", document: previous?.document ?? [] };
+      return {
+        ...base,
+        written: false,
+        withheld: built.withheld ?? "nothing to publish",
+        generation: prevGeneration,
+        sha256: previous?.sha256 ?? "",
+        etag: previous?.etag ?? "",
+        text: previous?.text ?? "",
+        document: previous?.document ?? [],
+      };
     }
     // (3)
     if (previous && built.stateGeneration !== undefined && previous.stateGeneration > built.stateGeneration) {
-      return { ...base, written: false, withheld: `the published document is built from a newer state (${previous.stateGeneration} > ${built.stateGeneration})`, generation: prevGeneration, sha256: previous.sha256, etag: previous.etag, text: previous.text, document: previous.document };
+      return {
+        ...base,
+        written: false,
+        withheld: `the published document is built from a newer state (${previous.stateGeneration} > ${built.stateGeneration})`,
+        generation: prevGeneration,
+        sha256: previous.sha256,
+        etag: previous.etag,
+        text: previous.text,
+        document: previous.document,
+      };
     }
     const text = serializeDocument(built.document); // (4)
     const sha256 = sha256Hex(text);

@@ -101,7 +101,14 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   });
   // Read only when it can matter: failed parts, and a state that was not complete.
   const covered = discovery.failed.length > 0 && !isComplete(known.state) ? await publishedBefore(deps) : false;
-  const target = { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter, stateKey: config.stateKey };
+  const target = {
+    s3: clients.s3,
+    ssm: clients.ssm,
+    bucket: config.bucket,
+    key: config.key,
+    manifestParameter: config.manifestParameter,
+    stateKey: config.stateKey,
+  };
   /** The state with the caller's changes, before the merge (of the last attempt): the base of the drift. */
   let base: ReconcilerState | undefined;
   const out = await updateStateAndPublish(

@@ -163,11 +163,15 @@ export async function updateStateAndPublish<R>(
     }
     // (5)
     let build: BuildResult | undefined;
-    const publish = await publishDocument(t, documentBuilder(after, options.tagNames, options.failed ?? [], (r) => (build = r)), {
-      now: options.now,
-      dryRun: options.dryRun,
-      sleep,
-    });
+    const publish = await publishDocument(
+      t,
+      documentBuilder(after, options.tagNames, options.failed ?? [], (r) => (build = r)),
+      {
+        now: options.now,
+        dryRun: options.dryRun,
+        sleep,
+      },
+    );
     return { result, stateWritten, stateGeneration: after.generation, before, after, publish, stateAttempts: attempt, build };
   }
 }

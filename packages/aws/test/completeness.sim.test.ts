@@ -87,7 +87,8 @@ describe("changes applied before the merge", () => {
     const [id, known] = Object.entries(state.tasks)[0]!;
     const generation = state.generation;
     const s = await reconcile(deps(env), {
-      before: (st) => void applyEvent(st, { kind: "task", eventId: "e-1", time: new Date().toISOString(), facts: { ...known.facts, version: known.version + 10 } }),
+      before: (st) =>
+        void applyEvent(st, { kind: "task", eventId: "e-1", time: new Date().toISOString(), facts: { ...known.facts, version: known.version + 10 } }),
     });
     expect(s).toMatchObject({ stateWritten: true, written: false, drift: 0, targets: 2 });
     const after = await stored(env);

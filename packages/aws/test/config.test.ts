@@ -84,7 +84,14 @@ describe("parseReconcileConfig", () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const { problems, message } = err as ConfigError;
-    expect(problems.map((p) => p.variable).sort()).toEqual(["DISCOVERY_CONCURRENCY", "MANIFEST_PARAMETER", "NAMESPACES", "TAG_METRICS_PORT", "TARGETS_BUCKET", "TARGETS_KEY"]);
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      "DISCOVERY_CONCURRENCY",
+      "MANIFEST_PARAMETER",
+      "NAMESPACES",
+      "TAG_METRICS_PORT",
+      "TARGETS_BUCKET",
+      "TARGETS_KEY",
+    ]);
     expect(problems[0]).toEqual({ variable: "TARGETS_BUCKET", message: "TARGETS_BUCKET is required: the S3 bucket of the targets document" });
     const lines = message.split("\n");
     expect(lines).toHaveLength(problems.length);

@@ -5,10 +5,14 @@ describe("TokenBucket", () => {
   it("allows the burst at once, then the refill rate", async () => {
     let t = 0;
     const waits: number[] = [];
-    const bucket = new TokenBucket({ capacity: 3, refillPerSecond: 2 }, () => t, async (ms) => {
-      waits.push(ms);
-      t += ms;
-    });
+    const bucket = new TokenBucket(
+      { capacity: 3, refillPerSecond: 2 },
+      () => t,
+      async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    );
     for (let i = 0; i < 3; i++) await bucket.take();
     expect(waits).toEqual([]);
     await bucket.take();
@@ -18,7 +22,13 @@ describe("TokenBucket", () => {
   });
   it("refills up to its capacity only", async () => {
     let t = 0;
-    const bucket = new TokenBucket({ capacity: 2, refillPerSecond: 10 }, () => t, async (ms) => void (t += ms));
+    const bucket = new TokenBucket(
+      { capacity: 2, refillPerSecond: 10 },
+      () => t,
+      async (ms) => {
+        t += ms;
+      },
+    );
     await bucket.take();
     await bucket.take();
     t += 60_000;

@@ -61,13 +61,25 @@ describe("full reconcile on the simulator", () => {
 
   it("skips endpoints with bad tags (abc, 0, 70000, path without /) and publishes the rest", async () => {
     const scenario = generateScenario({ services: 5, tasksPerService: 1, namespaces: 1 });
-    const bad: Record<string, string>[] = [{ METRICS_PORT: "abc" }, { METRICS_PORT: "0" }, { METRICS_PORT: "70000" }, { METRICS_PORT: "8080", METRICS_PATH: "metrics" }];
-    bad.forEach((tags, i) => (scenario.services![i]!.tags = tags));
+    const bad: Record<string, string>[] = [
+      { METRICS_PORT: "abc" },
+      { METRICS_PORT: "0" },
+      { METRICS_PORT: "70000" },
+      { METRICS_PORT: "8080", METRICS_PATH: "metrics" },
+    ];
+    bad.forEach((tags, i) => {
+      scenario.services![i]!.tags = tags;
+    });
     env = await startSimEnv({ scenario });
     const s = await reconcile({ clients: env.clients, config: env.config, now });
     expect(s.targets).toBe(1);
     expect(s.skippedEndpoints.map((k) => [k.tag, k.value])).toEqual(
-      expect.arrayContaining([["METRICS_PORT", "abc"], ["METRICS_PORT", "0"], ["METRICS_PORT", "70000"], ["METRICS_PATH", "metrics"]]),
+      expect.arrayContaining([
+        ["METRICS_PORT", "abc"],
+        ["METRICS_PORT", "0"],
+        ["METRICS_PORT", "70000"],
+        ["METRICS_PATH", "metrics"],
+      ]),
     );
     expect((await readManifest(env.clients.ssm, env.config.manifestParameter))?.skippedEndpoints).toBe(4);
   });

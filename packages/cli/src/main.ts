@@ -6,11 +6,26 @@ import { describeFailure } from "./aws-errors";
 import { processIo, UsageError, type Command, type Env, type Io } from "./io";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  reconcile: { summary: "reconcile [--dry-run] [--json]   discover, diff against the published document, publish", load: async () => (await import("./commands/reconcile")).reconcileCommand },
-  show: { summary: "show [--json]                    print the published document and manifest", load: async () => (await import("./commands/show")).showCommand },
-  audit: { summary: "audit [--json]                   compare the published document with AWS (exit 1 on findings)", load: async () => (await import("./commands/audit")).auditCommand },
-  forward: { summary: "forward [--once] [--dry-run] [--json]   CloudWatch RDS/ElastiCache metrics -> remote write", load: async () => (await import("./commands/forward")).forwardCommand },
-  invoke: { summary: "invoke --stage S [--dry-run]     run the deployed reconcile function (manual reconcile)", load: async () => (await import("./commands/invoke")).invokeCommand },
+  reconcile: {
+    summary: "reconcile [--dry-run] [--json]   discover, diff against the published document, publish",
+    load: async () => (await import("./commands/reconcile")).reconcileCommand,
+  },
+  show: {
+    summary: "show [--json]                    print the published document and manifest",
+    load: async () => (await import("./commands/show")).showCommand,
+  },
+  audit: {
+    summary: "audit [--json]                   compare the published document with AWS (exit 1 on findings)",
+    load: async () => (await import("./commands/audit")).auditCommand,
+  },
+  forward: {
+    summary: "forward [--once] [--dry-run] [--json]   CloudWatch RDS/ElastiCache metrics -> remote write",
+    load: async () => (await import("./commands/forward")).forwardCommand,
+  },
+  invoke: {
+    summary: "invoke --stage S [--dry-run]     run the deployed reconcile function (manual reconcile)",
+    load: async () => (await import("./commands/invoke")).invokeCommand,
+  },
   sidecar: {
     summary: "sidecar --source SRC ...         sync the document beside Prometheus (file_sd + http_sd)",
     load: async () => {
@@ -18,7 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return (args, env) => sidecarMain(args, env);
     },
   },
-  demo: { summary: "demo [--scenario FILE] [--duration DURATION]   the offline demo of the whole pipeline (no AWS account)", load: async () => (await import("./commands/demo")).demoCommand },
+  demo: {
+    summary: "demo [--scenario FILE] [--duration DURATION]   the offline demo of the whole pipeline (no AWS account)",
+    load: async () => (await import("./commands/demo")).demoCommand,
+  },
 };
 
 export function usage(): string {

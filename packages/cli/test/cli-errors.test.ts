@@ -69,15 +69,21 @@ describe("CLI errors", () => {
   it("gives one clear line for credential, permission and network failures", () => {
     const named = (name: string, message: string, extra: object = {}) => Object.assign(new Error(message), { name, ...extra });
     expect(describeFailure(named("CredentialsProviderError", "Could not load credentials from any providers")).line).toMatch(/^AWS credentials not found/);
-    expect(describeFailure(named("UnrecognizedClientException", "The security token included in the request is invalid.")).line).toMatch(/^AWS rejected the credentials/);
-    expect(describeFailure(named("AccessDeniedException", "User: x is not authorized to perform: servicediscovery:ListNamespaces")).line).toMatch(/^AWS denied the call: .*ListNamespaces/);
+    expect(describeFailure(named("UnrecognizedClientException", "The security token included in the request is invalid.")).line).toMatch(
+      /^AWS rejected the credentials/,
+    );
+    expect(describeFailure(named("AccessDeniedException", "User: x is not authorized to perform: servicediscovery:ListNamespaces")).line).toMatch(
+      /^AWS denied the call: .*ListNamespaces/,
+    );
     expect(describeFailure(named("Error", "Region is missing")).line).toMatch(/AWS_REGION/);
     expect(describeFailure(named("Error", "connect ECONNREFUSED 127.0.0.1:1", { code: "ECONNREFUSED" })).line).toMatch(/cannot reach/);
     for (const f of [named("X", "a\nb\nc")]) expect(describeFailure(f).line.includes("\n")).toBe(false);
-    const config = describeFailure(new ConfigError([
-      { variable: "A", message: "A is required" },
-      { variable: "B", message: "B is bad" },
-    ]));
+    const config = describeFailure(
+      new ConfigError([
+        { variable: "A", message: "A is required" },
+        { variable: "B", message: "B is bad" },
+      ]),
+    );
     expect(config).toEqual({ line: "configuration: A is required; B is bad", lines: ["configuration: A is required", "configuration: B is bad"], code: 2 });
   });
 });

@@ -47,9 +47,12 @@ describe("scrape-reconciler CLI", () => {
   it("fails with one line and exit 2 on bad configuration, exit 1 on a denied call", async () => {
     const bad = await cli(["reconcile"], { TARGETS_BUCKET: "" });
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim().split("\n").filter((l) => !/NodeVersion|node >=22|^$|upgrade|a\.co|trace-warnings|versions published|will require|To continue|security updates/.test(l))).toEqual([
-      "scrape-reconciler reconcile: configuration: TARGETS_BUCKET is required: the S3 bucket of the targets document",
-    ]);
+    expect(
+      bad.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !/NodeVersion|node >=22|^$|upgrade|a\.co|trace-warnings|versions published|will require|To continue|security updates/.test(l)),
+    ).toEqual(["scrape-reconciler reconcile: configuration: TARGETS_BUCKET is required: the S3 bucket of the targets document"]);
     env.sim.setFaults({ deny: { "servicediscovery:ListNamespaces": "AccessDeniedException" } });
     const denied = await cli(["reconcile"]);
     env.sim.setFaults(null);

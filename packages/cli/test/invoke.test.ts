@@ -20,7 +20,11 @@ function fakeLambda(reply: { FunctionError?: string; Payload?: string }) {
   const lambda: LambdaInvoker = {
     async send(command) {
       calls.push(command.input);
-      return { StatusCode: 200, FunctionError: reply.FunctionError, Payload: reply.Payload === undefined ? undefined : new TextEncoder().encode(reply.Payload) as never };
+      return {
+        StatusCode: 200,
+        FunctionError: reply.FunctionError,
+        Payload: reply.Payload === undefined ? undefined : (new TextEncoder().encode(reply.Payload) as never),
+      };
     },
   };
   return { lambda, calls };
@@ -176,7 +180,15 @@ describe("invoke with the real SDK client against a local Lambda endpoint", () =
     const seen = await endpoint(() => ({ status: 200, body: "{}" }));
     const empty = join(emptyDir(), "none");
     writeFileSync(empty, "");
-    for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"]) {
+    for (const k of [
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_PROFILE",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ]) {
       delete process.env[k];
     }
     Object.assign(process.env, { AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty });

@@ -120,9 +120,7 @@ export function buildDocument(discovery: Discovery, previous: TargetDocument | u
   if (previous && discovery.failed.length > 0) {
     const failedServices = new Set(discovery.failed.filter((f) => f.scope === "service").map((f) => f.id));
     const failedNamespaces = new Set(discovery.failed.filter((f) => f.scope === "namespace").map((f) => f.id));
-    const kept = previous.filter(
-      (g) => failedServices.has(g.labels[SERVICE_ID_LABEL] ?? "") || failedNamespaces.has(g.labels[NAMESPACE_ID_LABEL] ?? ""),
-    );
+    const kept = previous.filter((g) => failedServices.has(g.labels[SERVICE_ID_LABEL] ?? "") || failedNamespaces.has(g.labels[NAMESPACE_ID_LABEL] ?? ""));
     carriedOver = kept.length;
     groups.push(...kept);
     services += new Set(kept.map((g) => g.labels[SERVICE_ID_LABEL])).size;

@@ -52,15 +52,13 @@ const DEFAULTS = {
 export type EnvName = keyof typeof DEFAULTS;
 
 /** The names as constants: `ENV.TARGETS_BUCKET === "TARGETS_BUCKET"`; a misspelt one does not compile. */
-export const ENV: { readonly [K in EnvName]: K } = Object.freeze(
-  Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, k])) as { [K in EnvName]: K },
-);
+export const ENV: { readonly [K in EnvName]: K } = Object.freeze(Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, k])) as { [K in EnvName]: K });
 
 /** The documented default of each variable, or REQUIRED. */
 export const ENV_DEFAULTS: Readonly<Record<EnvName, string>> = DEFAULTS;
 
 export function isEnvName(name: string): name is EnvName {
-  return Object.prototype.hasOwnProperty.call(DEFAULTS, name);
+  return Object.hasOwn(DEFAULTS, name);
 }
 
 /** Runtime variables the stack sets for every function (read by Node and Powertools, not by the parsers). */
@@ -79,5 +77,5 @@ export const RUNTIME_ENV = {
 export const RUNTIME_ENV_PREFIXES = ["AWS_", "POWERTOOLS_", "SST_"] as const;
 
 export function isRuntimeEnv(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(RUNTIME_ENV, name) || RUNTIME_ENV_PREFIXES.some((p) => name.startsWith(p));
+  return Object.hasOwn(RUNTIME_ENV, name) || RUNTIME_ENV_PREFIXES.some((p) => name.startsWith(p));
 }

@@ -190,7 +190,8 @@ export function mergeDiscovery(
       const ecsService = i.attributes.ECS_SERVICE_NAME;
       if (cluster && ecsService) {
         const key = `${cluster}/${ecsService}`;
-        const ids = (registries[key] = registries[key] ?? []);
+        const ids = registries[key] ?? [];
+        registries[key] = ids;
         if (!ids.includes(d.service.id)) ids.push(d.service.id);
       }
     }
@@ -202,7 +203,15 @@ export function mergeDiscovery(
       }
     }
     const deregistered = state.services[d.service.id]?.deregistered;
-    services[d.service.id] = { id: d.service.id, arn: d.service.arn, name: d.service.name, namespaceId: d.namespace.id, tags: d.service.tags, instances, ...(deregistered ? { deregistered } : {}) };
+    services[d.service.id] = {
+      id: d.service.id,
+      arn: d.service.arn,
+      name: d.service.name,
+      namespaceId: d.namespace.id,
+      tags: d.service.tags,
+      instances,
+      ...(deregistered ? { deregistered } : {}),
+    };
     for (const [id, facts] of Object.entries(d.tasks)) {
       if (!facts) continue;
       const known = state.tasks[id];

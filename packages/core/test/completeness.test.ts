@@ -17,7 +17,14 @@ import {
 import { instance, service, task } from "./fixtures";
 
 const T0 = new Date("2026-12-05T10:00:00Z");
-const failedService: FailedScope = { scope: "service", id: "srv-api", name: "api", namespaceName: "internal.local", operation: "ecs:DescribeTasks", error: "ThrottlingException: Rate exceeded" };
+const failedService: FailedScope = {
+  scope: "service",
+  id: "srv-api",
+  name: "api",
+  namespaceName: "internal.local",
+  operation: "ecs:DescribeTasks",
+  error: "ThrottlingException: Rate exceeded",
+};
 const web = service("web", { METRICS_PORT: "8080" }, [instance("aaa", "10.0.0.1")], { aaa: task("aaa", { taskIp: "10.0.0.1", version: 3 }) });
 const ok: Discovery = { services: [web], failed: [], servicesSeen: 2, namespacesSeen: 1 };
 const partial: Discovery = { ...ok, failed: [failedService] };
@@ -95,6 +102,9 @@ describe("decidePublication", () => {
 
   it("withholds events applied to a fresh or lost state, even with no failure", () => {
     const d = decidePublication({ complete: isComplete(emptyState(T0)), groups: 4, failed: [] });
-    expect(d).toEqual({ publish: false, reason: expect.stringMatching(/^the state has never been completed by a full discovery \(no full reconcile has run since it was created or lost\)/) });
+    expect(d).toEqual({
+      publish: false,
+      reason: expect.stringMatching(/^the state has never been completed by a full discovery \(no full reconcile has run since it was created or lost\)/),
+    });
   });
 });

@@ -65,7 +65,12 @@ describe("resolveAddress", () => {
     expect(resolveAddress(instance("t1", "10.9.9.9"), task("t1", { taskIp: "10.1.2.3" }), ep)).toEqual({ ok: true, ip: "10.1.2.3", port: 8080 });
   });
   it("uses the host IP and the bound host port for bridge mode", () => {
-    const t = task("t1", { networkMode: "bridge", taskIp: undefined, hostIp: "10.0.5.5", bindings: [{ containerPort: 8080, hostPort: 32770, protocol: "tcp" }] });
+    const t = task("t1", {
+      networkMode: "bridge",
+      taskIp: undefined,
+      hostIp: "10.0.5.5",
+      bindings: [{ containerPort: 8080, hostPort: 32770, protocol: "tcp" }],
+    });
     expect(resolveAddress(instance("t1", "10.0.5.5"), t, ep)).toEqual({ ok: true, ip: "10.0.5.5", port: 32770 });
   });
   it("falls back to the registered IP for bridge mode when the host IP is unknown", () => {
@@ -150,10 +155,13 @@ describe("buildDocument", () => {
     const other = service("other", { METRICS_PORT: "8080" }, [instance("aaa", "10.0.0.1")], tasks, { id: "ns-2", name: "other.local", type: "HTTP" });
     const previous = buildDocument(discovery([web, other]), undefined).document;
     const r = buildDocument(
-      discovery([], [
-        { scope: "service", id: "srv-web", name: "web", operation: "servicediscovery:ListInstances", error: "ThrottlingException" },
-        { scope: "namespace", id: "ns-2", name: "other.local", operation: "servicediscovery:ListServices", error: "boom" },
-      ]),
+      discovery(
+        [],
+        [
+          { scope: "service", id: "srv-web", name: "web", operation: "servicediscovery:ListInstances", error: "ThrottlingException" },
+          { scope: "namespace", id: "ns-2", name: "other.local", operation: "servicediscovery:ListServices", error: "boom" },
+        ],
+      ),
       previous,
     );
     expect(r.carriedOver).toBe(5);
@@ -170,7 +178,10 @@ describe("diffDocuments", () => {
     const t = { aaa: task("aaa", { taskIp: "10.0.0.1" }), bbb: task("bbb", { taskIp: "10.0.0.2" }) };
     const before = buildDocument(discovery([service("web", { METRICS_PORT: "8080" }, [instance("aaa", "10.0.0.1")], t)]), undefined).document;
     const t2 = { ...t, aaa: task("aaa", { taskIp: "10.0.0.1", revision: 8 }) };
-    const after = buildDocument(discovery([service("web", { METRICS_PORT: "8080" }, [instance("aaa", "10.0.0.1"), instance("bbb", "10.0.0.2")], t2)]), undefined).document;
+    const after = buildDocument(
+      discovery([service("web", { METRICS_PORT: "8080" }, [instance("aaa", "10.0.0.1"), instance("bbb", "10.0.0.2")], t2)]),
+      undefined,
+    ).document;
     const d = diffDocuments(before, after);
     expect(d.added.map((a) => a.target)).toEqual(["10.0.0.2:8080"]);
     expect(d.removed).toEqual([]);

@@ -20,7 +20,11 @@ describe("ConfigError", () => {
       { variable: "TARGETS_BUCKET", message: "TARGETS_BUCKET again" },
     ]);
     expect(err.problems).toHaveLength(3);
-    expect(err.message.split("\n")).toEqual(["TARGETS_BUCKET is required", 'DISCOVERY_CONCURRENCY="0" must be an integer from 1 to 64', "TARGETS_BUCKET again"]);
+    expect(err.message.split("\n")).toEqual([
+      "TARGETS_BUCKET is required",
+      'DISCOVERY_CONCURRENCY="0" must be an integer from 1 to 64',
+      "TARGETS_BUCKET again",
+    ]);
     expect(err.variable).toBe("TARGETS_BUCKET");
     expect(err.variables).toEqual(["TARGETS_BUCKET", "DISCOVERY_CONCURRENCY"]);
     expect(errorLine(err)).toBe("ConfigError: TARGETS_BUCKET is required");

@@ -20,7 +20,13 @@ function seeded(): ReconcilerState {
 }
 
 function ev(id: string, version: number, lastStatus: string, over: Partial<TaskEvent["facts"]> = {}, time = "2026-11-25T10:01:00Z"): TaskEvent {
-  return { kind: "task", eventId: `e-${id}-${version}`, time, region: "eu-west-1", facts: { ...task(id, { taskIp: "10.0.0.9", lastStatus, ...over }), version } };
+  return {
+    kind: "task",
+    eventId: `e-${id}-${version}`,
+    time,
+    region: "eu-west-1",
+    facts: { ...task(id, { taskIp: "10.0.0.9", lastStatus, ...over }), version },
+  };
 }
 
 const doc = (s: ReconcilerState) => buildDocument(toDiscovery(s), undefined).document;
@@ -67,7 +73,10 @@ describe("applying ECS task events", () => {
       bindings: [{ containerPort: 8080, hostPort: 32801, protocol: "tcp" }],
     });
     expect(applyEvent(s, bridge)).toBe("needs-lookup");
-    expect(missingLookups(s, bridge)).toMatchObject({ containerInstance: { arn: bridge.facts.containerInstanceArn }, taskDefinition: bridge.facts.taskDefinitionArn });
+    expect(missingLookups(s, bridge)).toMatchObject({
+      containerInstance: { arn: bridge.facts.containerInstanceArn },
+      taskDefinition: bridge.facts.taskDefinitionArn,
+    });
     s.containerInstances[bridge.facts.containerInstanceArn!] = { ip: "10.1.0.5", ec2InstanceId: "i-0abc" };
     s.taskDefinitions[bridge.facts.taskDefinitionArn] = "bridge";
     expect(applyEvent(s, bridge)).toBe("applied");

@@ -36,7 +36,14 @@ export function service(
 ): DiscoveredService {
   return {
     namespace: ns,
-    service: { id: `srv-${name}`, arn: `arn:aws:servicediscovery:eu-west-1:123456789012:service/srv-${name}`, name, namespaceId: ns.id, namespaceName: ns.name, tags },
+    service: {
+      id: `srv-${name}`,
+      arn: `arn:aws:servicediscovery:eu-west-1:123456789012:service/srv-${name}`,
+      name,
+      namespaceId: ns.id,
+      namespaceName: ns.name,
+      tags,
+    },
     instances,
     tasks,
   };

@@ -15,7 +15,13 @@ function discovery(ids: Record<string, number>): Discovery {
 }
 
 function ev(id: string, version: number, lastStatus: string, minutes: number, over: Partial<TaskEvent["facts"]> = {}): TaskEvent {
-  return { kind: "task", eventId: `e-${id}-${version}`, time: at(minutes).toISOString(), region: "eu-west-1", facts: { ...task(id, { lastStatus, ...over }), version } };
+  return {
+    kind: "task",
+    eventId: `e-${id}-${version}`,
+    time: at(minutes).toISOString(),
+    region: "eu-west-1",
+    facts: { ...task(id, { lastStatus, ...over }), version },
+  };
 }
 
 const ids = (s: ReconcilerState) => buildDocument(toDiscovery(s), undefined).document.map((g) => g.labels.taskid);
@@ -46,7 +52,16 @@ describe("tombstones of tasks the full reconcile drops", () => {
     expect(s.tasks.ccc).toMatchObject({ version: 4, goneAt: at(5).toISOString() });
     expect(applyEvent(s, ev("ccc", 4, "RUNNING", 6))).toBe("duplicate");
     // A Cloud Map registration delivered late does not publish a gone task either.
-    expect(applyEvent(s, { kind: "register", eventId: "r", time: at(6).toISOString(), serviceId: "srv-web", instanceId: "ccc", attributes: instance("ccc", "10.0.0.3").attributes })).toBe("applied");
+    expect(
+      applyEvent(s, {
+        kind: "register",
+        eventId: "r",
+        time: at(6).toISOString(),
+        serviceId: "srv-web",
+        instanceId: "ccc",
+        attributes: instance("ccc", "10.0.0.3").attributes,
+      }),
+    ).toBe("applied");
     expect(ids(s)).toEqual(["aaa"]);
   });
 

@@ -25,7 +25,7 @@ export function tourAccount(ctx: ActContext): void {
   p.note(
     "ECS services register their tasks in AWS Cloud Map; the Cloud Map service's tags say what to scrape.\n" +
       "Web apps expose /metrics; Celery workers expose theirs through a statsd-exporter container (port 9102);\n" +
-      "ECS_METRICS_PORT adds a second, \"infra\" endpoint (the ECS task-metadata exporter).",
+      'ECS_METRICS_PORT adds a second, "infra" endpoint (the ECS task-metadata exporter).',
   );
   const nsType = new Map(sc.namespaces.map((n) => [n.name, NS_TYPE[n.type] ?? n.type]));
   const rows = sc.services.map((svc) => {
@@ -45,7 +45,13 @@ export function tourAccount(ctx: ActContext): void {
   for (const r of rows) p.say(fmt(r));
   for (const extra of sc.extraCloudMapServices) {
     const inst = extra.instances.map((i) => `${i.attributes.AWS_INSTANCE_IPV4}:${i.attributes.AWS_INSTANCE_PORT}`).join(", ");
-    p.say(p.dim(`  + ${extra.name}: registered in ${extra.namespace} by hand (not ECS), ${inst}, tags ${Object.entries(extra.tags).map(([k, v]) => `${k}=${v}`).join(" ")}`));
+    p.say(
+      p.dim(
+        `  + ${extra.name}: registered in ${extra.namespace} by hand (not ECS), ${inst}, tags ${Object.entries(extra.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ")}`,
+      ),
+    );
   }
 }
 
@@ -65,7 +71,10 @@ export async function deployStack(ctx: ActContext): Promise<void> {
   s.tracker.markInitial(started);
   const emulation = await s.deploy();
   const took = s.deployedAt!.ended - s.deployedAt!.started;
-  p.line("stack", `deployed: ${s.model.functions.length} functions, ${s.model.rules.length} rules, ${s.model.queues.length} queues, ${s.model.alarms.length} alarms, in ${took} ms with its deploy-time invocation`);
+  p.line(
+    "stack",
+    `deployed: ${s.model.functions.length} functions, ${s.model.rules.length} rules, ${s.model.queues.length} queues, ${s.model.alarms.length} alarms, in ${took} ms with its deploy-time invocation`,
+  );
   const first = s.logs.withMessage(s.reconcileFn, "reconciled")[0];
   if (!first) throw new DemoStackError(`${onDeploy.logicalName} ran, but ${s.reconcileFn} logged no "reconciled" line`);
   const sum = first.record as unknown as ReconciledSummary;
@@ -73,16 +82,29 @@ export async function deployStack(ctx: ActContext): Promise<void> {
   const at = inv.endedAt;
   const calls = s.sim.calls.log.filter((c) => c.time >= inv.startedAt && c.time <= inv.endedAt).length;
   const cold = inv.initDurationMs !== undefined ? `, cold start (INIT ${Math.round(inv.initDurationMs)} ms)` : "";
-  p.line("reconcile", `${onDeploy.logicalName}: full discovery: ${sum.namespaces} namespaces, ${sum.services} opted-in services, ${calls} AWS calls, ${sum.durationMs} ms${cold}`, at);
-  for (const k of sum.skippedEndpoints) p.line("reconcile", p.red(`skipped ${k.namespaceName}/${k.serviceName}: ${k.tag}=${JSON.stringify(k.value)}: ${k.reason} (the other services go on)`), at);
+  p.line(
+    "reconcile",
+    `${onDeploy.logicalName}: full discovery: ${sum.namespaces} namespaces, ${sum.services} opted-in services, ${calls} AWS calls, ${sum.durationMs} ms${cold}`,
+    at,
+  );
+  for (const k of sum.skippedEndpoints)
+    p.line("reconcile", p.red(`skipped ${k.namespaceName}/${k.serviceName}: ${k.tag}=${JSON.stringify(k.value)}: ${k.reason} (the other services go on)`), at);
   if (!sum.written) {
     p.line("reconcile", p.red(`nothing published${sum.withheld ? `: ${sum.withheld}` : ""}; the schedule will try again`), at);
   } else {
     const { doc } = await n.refreshDocument("the deploy's full reconcile", at);
-    p.line("document", `${p.green(`generation ${sum.generation}`)}: ${sum.targets} targets in s3://${s.config.bucket}/${s.config.key} (one target group per target)`, at);
+    p.line(
+      "document",
+      `${p.green(`generation ${sum.generation}`)}: ${sum.targets} targets in s3://${s.config.bucket}/${s.config.key} (one target group per target)`,
+      at,
+    );
     const line = doc?.text.split("\n")[1] ?? "";
     p.say(p.dim(`             ${line.length > 150 ? `${line.slice(0, 147)}...` : line}`));
-    p.line("document", `manifest ssm:${s.config.manifestParameter}: generation ${sum.generation}, sha256 ${sum.sha256.slice(0, 12)}…, ${sum.targets} targets`, at);
+    p.line(
+      "document",
+      `manifest ssm:${s.config.manifestParameter}: generation ${sum.generation}, sha256 ${sum.sha256.slice(0, 12)}…, ${sum.targets} targets`,
+      at,
+    );
   }
   s.pipeline.start();
 
@@ -92,8 +114,13 @@ export async function deployStack(ctx: ActContext): Promise<void> {
     p.line("reconcile", p.red(`manual invoke failed: ${r.error?.errorType}: ${r.error?.errorMessage}`));
   } else {
     const m = r.result as ReconciledSummary;
-    const what = m.written ? `published ${p.green(`generation ${m.generation}`)} (+${m.added} -${m.removed})` : `the account is unchanged: no write (same sha256), generation stays ${m.generation}`;
-    p.line("reconcile", `manual invoke ${JSON.stringify(MANUAL_RECONCILE)} (scrape-reconciler invoke --stage ${s.model.stage}): ${what} · ${Math.round(r.durationMs)} ms${r.coldStart ? " (cold start)" : ", warm"}`);
+    const what = m.written
+      ? `published ${p.green(`generation ${m.generation}`)} (+${m.added} -${m.removed})`
+      : `the account is unchanged: no write (same sha256), generation stays ${m.generation}`;
+    p.line(
+      "reconcile",
+      `manual invoke ${JSON.stringify(MANUAL_RECONCILE)} (scrape-reconciler invoke --stage ${s.model.stage}): ${what} · ${Math.round(r.durationMs)} ms${r.coldStart ? " (cold start)" : ", warm"}`,
+    );
   }
   await settle(ctx);
   actResult(ctx, started, "the start of the deploy");
@@ -104,7 +131,7 @@ export async function rollingDeployment(ctx: ActContext): Promise<void> {
   const svc = pickServices(s.sim.scenario).deploy;
   p.heading(`Act 2 · a rolling deployment of ${svc.name}`);
   p.note(
-    "ECS starts the new revision's tasks, then stops the old ones. Each step is an ECS \"Task State Change\" event\n" +
+    'ECS starts the new revision\'s tasks, then stops the old ones. Each step is an ECS "Task State Change" event\n' +
       "(and a Cloud Map RegisterInstance/DeregisterInstance via CloudTrail). The rules drop PROVISIONING/PENDING; the\n" +
       "queue batches the rest; a target is added at RUNNING and removed at the first sign of stopping.",
   );
@@ -133,7 +160,9 @@ export async function scaleOut(ctx: ActContext): Promise<void> {
   const live = s.lifecycle.live(svc.cluster, svc.name).length;
   const to = live + 3;
   p.heading(`Act 3 · ${svc.name} scales out ${live} → ${to}`);
-  p.note("A queue backs up; Application Auto Scaling raises the desired count. The new workers' statsd-exporter\nendpoints (port 9102) appear as targets as soon as the tasks run.");
+  p.note(
+    "A queue backs up; Application Auto Scaling raises the desired count. The new workers' statsd-exporter\nendpoints (port 9102) appear as targets as soon as the tasks run.",
+  );
   const since = Date.now();
   s.sim.state.ecs.service(svc.cluster, svc.name).desiredCount = to;
   p.line("aws", `desired count of ${svc.cluster}/${svc.name}: ${live} → ${to}`);
@@ -149,7 +178,9 @@ export async function crashingTask(ctx: ActContext): Promise<void> {
   const { p, s } = ctx;
   const svc = pickServices(s.sim.scenario).crash;
   p.heading(`Act 4 · a task of ${svc.name} crashes`);
-  p.note("Its essential container exits: the task goes to STOPPED at once, the service scheduler starts a replacement.\nThe dead task's targets (app and infra endpoints) leave; the replacement's arrive.");
+  p.note(
+    "Its essential container exits: the task goes to STOPPED at once, the service scheduler starts a replacement.\nThe dead task's targets (app and infra endpoints) leave; the replacement's arrive.",
+  );
   const victim = s.lifecycle.live(svc.cluster, svc.name)[0];
   if (!victim) {
     p.line("demo", `no running task of ${svc.name} to crash; skipped`);

@@ -35,7 +35,11 @@ async function safetyNetResult(ctx: ActContext, ran: () => BatchReport | undefin
   const faulted = log.filter((c) => c.fault);
   const byKey = new Map<string, number>();
   for (const c of faulted) byKey.set(c.key, (byKey.get(c.key) ?? 0) + 1);
-  const top = [...byKey].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${v}`).join(", ");
+  const top = [...byKey]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   const calls =
     faulted.length > 0
       ? `${faulted.length} of the ${log.length} AWS calls made meanwhile were throttled (${top}${byKey.size > 3 ? ", ..." : ""}; the SDK retried them with backoff)`
@@ -43,10 +47,15 @@ async function safetyNetResult(ctx: ActContext, ran: () => BatchReport | undefin
   const full = r.summary.fullReconcile;
   const sum = r.summary;
   if ("error" in full) {
-    p.line("reconcile", p.red(`the full reconcile failed (${full.error}); ${calls} → it published nothing, the document stays; SQS delivers the schedule's record again`));
+    p.line(
+      "reconcile",
+      p.red(`the full reconcile failed (${full.error}); ${calls} → it published nothing, the document stays; SQS delivers the schedule's record again`),
+    );
   } else {
     const kept = full.failed > 0 ? p.red(`; ${full.failed} failed parts kept their last targets`) : "";
-    const result = sum.documentWritten ? `${p.green(`generation ${sum.generation}`)}, ${sum.targets} targets` : `nothing to publish${sum.withheld ? ` (${sum.withheld})` : ""}, generation stays ${sum.generation}`;
+    const result = sum.documentWritten
+      ? `${p.green(`generation ${sum.generation}`)}, ${sum.targets} targets`
+      : `nothing to publish${sum.withheld ? ` (${sum.withheld})` : ""}, generation stays ${sum.generation}`;
     p.line("reconcile", `the safety net reported: ${full.durationMs} ms, drift ${full.drift} (targets the events had missed)${kept}; ${calls} → ${result}`);
   }
 }
@@ -112,7 +121,11 @@ async function runAudit(ctx: ActContext, timeoutMs = 60_000): Promise<void> {
     return;
   }
   const who = (t: AuditTarget) => `${t.service || "?"} ${t.key.replace(/^\w+:\/\//, "")}`;
-  p.line("audit", `${rule.rule} → document generation ${r.generation}: ${r.documentTargets} targets; AWS now: ${r.discoveredTargets} → ${r.missing} missing, ${r.stale} stale, ${r.errors} errors`, inv.endedAt);
+  p.line(
+    "audit",
+    `${rule.rule} → document generation ${r.generation}: ${r.documentTargets} targets; AWS now: ${r.discoveredTargets} → ${r.missing} missing, ${r.stale} stale, ${r.errors} errors`,
+    inv.endedAt,
+  );
   for (const t of (r.missingTargets ?? []).slice(0, 3)) p.line("audit", p.red(`missing ${who(t)}`), inv.endedAt);
   for (const t of (r.staleTargets ?? []).slice(0, 3)) p.line("audit", p.red(`stale   ${who(t)}`), inv.endedAt);
 

@@ -61,7 +61,12 @@ export async function settle(ctx: ActContext, timeoutMs = 45_000): Promise<boole
     const promOk = !s.prometheus || s.tracker.same("file", "prometheus");
     if (quiet && fileOk && promOk) return true;
     if (Date.now() > deadline) {
-      ctx.p.line("demo", ctx.p.dim(`(still settling after ${timeoutMs / 1000} s: queue ${quiet ? "idle" : "busy"}, file ${fileOk ? "ok" : "behind"}, Prometheus ${promOk ? "ok" : "behind"})`));
+      ctx.p.line(
+        "demo",
+        ctx.p.dim(
+          `(still settling after ${timeoutMs / 1000} s: queue ${quiet ? "idle" : "busy"}, file ${fileOk ? "ok" : "behind"}, Prometheus ${promOk ? "ok" : "behind"})`,
+        ),
+      );
       return false;
     }
     await sleep(ctx, 200);
@@ -83,14 +88,16 @@ export function actResult(ctx: ActContext, since: number, what = "the task's RUN
   const lines = [`${added} target(s) added, ${removed} removed. Delay from ${what} to:`];
   lines.push(`   the published document   ${delaySummary(delays(changes, "document"))}`);
   lines.push(`   the sidecar's file        ${delaySummary(delays(changes, "file"))}   (our pipeline ends here)`);
-  if (ctx.s.prometheus) lines.push(`   Prometheus' targets       ${delaySummary(delays(changes, "prometheus"))}   (Prometheus applies file_sd changes in 5 s batches)`);
+  if (ctx.s.prometheus)
+    lines.push(`   Prometheus' targets       ${delaySummary(delays(changes, "prometheus"))}   (Prometheus applies file_sd changes in 5 s batches)`);
   lines.push(`targets per service: ${servicesLine(ctx)}`);
   ctx.p.result(lines.join("\n"));
 }
 
 type ServiceSpec = Scenario["services"][number];
 
-const tagged = (svc: ServiceSpec) => svc.namespace !== undefined && /^\d+(,\d+)*$/.test(svc.tags.METRICS_PORT ?? "") && Number(svc.tags.METRICS_PORT!.split(",")[0]) <= 65535;
+const tagged = (svc: ServiceSpec) =>
+  svc.namespace !== undefined && /^\d+(,\d+)*$/.test(svc.tags.METRICS_PORT ?? "") && Number(svc.tags.METRICS_PORT!.split(",")[0]) <= 65535;
 
 /** The services the script acts on, chosen from the scenario by what they are. */
 export function pickServices(scenario: Scenario): { deploy: ServiceSpec; scale: ServiceSpec; crash: ServiceSpec; lost: ServiceSpec } {

@@ -108,7 +108,13 @@ export class MetricsFleet {
       }
       scrapes += 1;
       this.scrapes += 1;
-      const body = metricsPage({ flavor, scrapes, seed, uptimeSeconds: (Date.now() - started) / 1000 + (seed % 3600), startedAtSeconds: Math.floor(started / 1000) });
+      const body = metricsPage({
+        flavor,
+        scrapes,
+        seed,
+        uptimeSeconds: (Date.now() - started) / 1000 + (seed % 3600),
+        startedAtSeconds: Math.floor(started / 1000),
+      });
       res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }).end(body);
     });
     try {

@@ -48,14 +48,18 @@ export class Lifecycle {
   launch(cluster: string, service: string): string {
     const task = this.sim.state.startTask(cluster, service, { until: "PROVISIONING" });
     const id = task.taskArn!.split("/").pop()!;
-    START.forEach((status, i) => this.later(this.stepMs * (i + 1), () => this.sim.state.setTaskStatus(id, status)));
+    START.forEach((status, i) => {
+      this.later(this.stepMs * (i + 1), () => this.sim.state.setTaskStatus(id, status));
+    });
     return id;
   }
 
   /** Stops a task gracefully: deregistered at once, containers stop after the drain period. */
   retire(taskId: string, reason: string): void {
     this.sim.state.setTaskStatus(taskId, "DEACTIVATING", reason);
-    STOP.forEach((status, i) => this.later(this.drainMs + this.stepMs * i, () => this.sim.state.setTaskStatus(taskId, status, reason)));
+    STOP.forEach((status, i) => {
+      this.later(this.drainMs + this.stepMs * i, () => this.sim.state.setTaskStatus(taskId, status, reason));
+    });
   }
 
   /** The essential container exits: the task is gone at once. */
@@ -73,7 +77,11 @@ export class Lifecycle {
       revision: Math.max(0, ...[...this.sim.state.ecs.taskDefinitions.values()].filter((t) => t.family === current.family).map((t) => t.revision ?? 0)) + 1,
       networkMode: svc.networkMode,
       launchType: svc.launchType,
-      containers: (current.containerDefinitions ?? []).map((d) => ({ name: d.name!, image: d.image!, ports: (d.portMappings ?? []).map((p) => p.containerPort!) })),
+      containers: (current.containerDefinitions ?? []).map((d) => ({
+        name: d.name!,
+        image: d.image!,
+        ports: (d.portMappings ?? []).map((p) => p.containerPort!),
+      })),
     });
     svc.taskDefinitionArn = td.taskDefinitionArn!;
     return `${td.family}:${td.revision}`;

@@ -38,10 +38,17 @@ export async function claimLoopback(scenario: Scenario): Promise<LoopbackClaim> 
     const moved: Scenario = {
       ...scenario,
       ipBase: move(scenario.ipBase),
-      clusters: scenario.clusters.map((c) => (Array.isArray(c.containerInstances) ? { ...c, containerInstances: c.containerInstances.map((ci) => (ci.privateIp ? { ...ci, privateIp: move(ci.privateIp) } : ci)) } : c)),
+      clusters: scenario.clusters.map((c) =>
+        Array.isArray(c.containerInstances)
+          ? { ...c, containerInstances: c.containerInstances.map((ci) => (ci.privateIp ? { ...ci, privateIp: move(ci.privateIp) } : ci)) }
+          : c,
+      ),
       extraCloudMapServices: scenario.extraCloudMapServices.map((svc) => ({
         ...svc,
-        instances: svc.instances.map((i) => ({ ...i, attributes: Object.fromEntries(Object.entries(i.attributes).map(([k2, v]) => [k2, k2 === "AWS_INSTANCE_IPV4" ? move(v) : v])) })),
+        instances: svc.instances.map((i) => ({
+          ...i,
+          attributes: Object.fromEntries(Object.entries(i.attributes).map(([k2, v]) => [k2, k2 === "AWS_INSTANCE_IPV4" ? move(v) : v])),
+        })),
       })),
     };
     return { scenario: moved, octet, release: () => new Promise((resolve) => lock.close(() => resolve())) };

@@ -64,16 +64,24 @@ function celery(p: PageInput): string[] {
       `celery_task_runtime_seconds_sum ${(done * 0.42).toFixed(2)}`,
       `celery_task_runtime_seconds_count ${done}`,
     ]),
-    ...family("celery_queue_length", "gauge", "Messages waiting in the broker queue.", [`celery_queue_length{queue="default"} ${(p.seed + p.scrapes * 7) % 23}`]),
+    ...family("celery_queue_length", "gauge", "Messages waiting in the broker queue.", [
+      `celery_queue_length{queue="default"} ${(p.seed + p.scrapes * 7) % 23}`,
+    ]),
     ...family("statsd_exporter_samples_total", "counter", "Samples received by the statsd exporter.", [`statsd_exporter_samples_total ${done * 4}`]),
   ];
 }
 
 function ecs(p: PageInput): string[] {
   return [
-    ...family("ecs_cpu_seconds_total", "counter", "CPU time of the task's containers (task metadata endpoint).", [`ecs_cpu_seconds_total{container="app"} ${(p.uptimeSeconds * 0.23).toFixed(2)}`]),
-    ...family("ecs_memory_bytes", "gauge", "Memory usage of the task's containers.", [`ecs_memory_bytes{container="app"} ${180_000_000 + (p.seed % 50) * 1_000_000}`]),
-    ...family("ecs_network_receive_bytes_total", "counter", "Bytes received by the task.", [`ecs_network_receive_bytes_total{device="eth1"} ${Math.round(p.uptimeSeconds * 52_000)}`]),
+    ...family("ecs_cpu_seconds_total", "counter", "CPU time of the task's containers (task metadata endpoint).", [
+      `ecs_cpu_seconds_total{container="app"} ${(p.uptimeSeconds * 0.23).toFixed(2)}`,
+    ]),
+    ...family("ecs_memory_bytes", "gauge", "Memory usage of the task's containers.", [
+      `ecs_memory_bytes{container="app"} ${180_000_000 + (p.seed % 50) * 1_000_000}`,
+    ]),
+    ...family("ecs_network_receive_bytes_total", "counter", "Bytes received by the task.", [
+      `ecs_network_receive_bytes_total{device="eth1"} ${Math.round(p.uptimeSeconds * 52_000)}`,
+    ]),
   ];
 }
 
@@ -89,15 +97,23 @@ function node(p: PageInput): string[] {
 
 function haproxy(p: PageInput): string[] {
   return [
-    ...family("haproxy_frontend_current_sessions", "gauge", "Current sessions.", [`haproxy_frontend_current_sessions{proxy="https"} ${20 + ((p.seed + p.scrapes) % 15)}`]),
-    ...family("haproxy_frontend_http_requests_total", "counter", "HTTP requests.", [`haproxy_frontend_http_requests_total{proxy="https"} ${Math.round(p.uptimeSeconds * 310)}`]),
+    ...family("haproxy_frontend_current_sessions", "gauge", "Current sessions.", [
+      `haproxy_frontend_current_sessions{proxy="https"} ${20 + ((p.seed + p.scrapes) % 15)}`,
+    ]),
+    ...family("haproxy_frontend_http_requests_total", "counter", "HTTP requests.", [
+      `haproxy_frontend_http_requests_total{proxy="https"} ${Math.round(p.uptimeSeconds * 310)}`,
+    ]),
   ];
 }
 
 function pgbouncer(p: PageInput): string[] {
   return [
-    ...family("pgbouncer_pools_client_active_connections", "gauge", "Active client connections.", [`pgbouncer_pools_client_active_connections{database="app"} ${12 + (p.scrapes % 6)}`]),
-    ...family("pgbouncer_stats_queries_pooled_total", "counter", "Queries pooled.", [`pgbouncer_stats_queries_pooled_total{database="app"} ${Math.round(p.uptimeSeconds * 95)}`]),
+    ...family("pgbouncer_pools_client_active_connections", "gauge", "Active client connections.", [
+      `pgbouncer_pools_client_active_connections{database="app"} ${12 + (p.scrapes % 6)}`,
+    ]),
+    ...family("pgbouncer_stats_queries_pooled_total", "counter", "Queries pooled.", [
+      `pgbouncer_stats_queries_pooled_total{database="app"} ${Math.round(p.uptimeSeconds * 95)}`,
+    ]),
   ];
 }
 

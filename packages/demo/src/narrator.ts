@@ -31,7 +31,10 @@ function targetLabel(key: string, info: TargetInfo | undefined): string {
 }
 
 export function describeDiff(diff: StageDiff, before: Map<string, TargetInfo>, now: Map<string, TargetInfo>, limit = 3): string {
-  const parts = [...diff.added.slice(0, limit).map((k) => `+${targetLabel(k, now.get(k))}`), ...diff.removed.slice(0, limit).map((k) => `-${targetLabel(k, before.get(k))}`)];
+  const parts = [
+    ...diff.added.slice(0, limit).map((k) => `+${targetLabel(k, now.get(k))}`),
+    ...diff.removed.slice(0, limit).map((k) => `-${targetLabel(k, before.get(k))}`),
+  ];
   const more = diff.added.length + diff.removed.length - parts.length;
   return parts.length === 0 ? "" : ` (${parts.join(", ")}${more > 0 ? `, ${more} more` : ""})`;
 }
@@ -127,7 +130,13 @@ export class Narrator {
     const cold = r.initDurationMs !== undefined ? ` · cold start (INIT ${r.initDurationMs} ms)` : "";
     const at = r.startedAt + r.durationMs;
     if (r.error || !r.summary) {
-      this.p.line("reconcile", this.p.red(`batch ${r.seq} · ${r.messages} messages: the invocation failed (${r.error ?? "no summary"}) → SQS delivers them again after the visibility timeout${cold}`), at);
+      this.p.line(
+        "reconcile",
+        this.p.red(
+          `batch ${r.seq} · ${r.messages} messages: the invocation failed (${r.error ?? "no summary"}) → SQS delivers them again after the visibility timeout${cold}`,
+        ),
+        at,
+      );
       return;
     }
     const sum = r.summary;
@@ -157,7 +166,8 @@ export class Narrator {
     if (o.result === "error") {
       this.syncErrors += 1;
       if (this.syncErrors > 1) return;
-      if (o.reason === "not_found" && !s.sidecar.syncer.applied) this.p.line("sidecar", this.p.dim("nothing published yet (no manifest in SSM): waiting for the first document"));
+      if (o.reason === "not_found" && !s.sidecar.syncer.applied)
+        this.p.line("sidecar", this.p.dim("nothing published yet (no manifest in SSM): waiting for the first document"));
       else this.p.line("sidecar", this.p.red(`sync error (${o.reason}): the file stays as it is, retrying with backoff`));
       return;
     }

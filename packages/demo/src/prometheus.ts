@@ -71,9 +71,18 @@ export async function startPrometheus(bin: string, config: string, dir: string, 
   const configFile = join(dir, "prometheus.yml");
   writeFileSync(configFile, config);
   const port = await freePort();
-  const child = spawn(bin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, ...(opts.flags ?? ["--log.level=warn"])], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    bin,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...(opts.flags ?? ["--log.level=warn"]),
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let logs = "";
   const keep = (d: Buffer) => {
     opts.onOutput?.(d.toString());

@@ -39,15 +39,27 @@ function banner(p: Printer, s: DemoStack, scenario: string): void {
   const st = s.sim.state;
   const tasks = st.tasks({ status: "RUNNING" }).length;
   const services = s.sim.scenario.services.length + s.sim.scenario.extraCloudMapServices.length;
-  p.say(`  AWS (simulated)   ${s.sim.url}  (${scenario}): ${s.sim.scenario.clusters.length} clusters, ${services} services, ${tasks} tasks, task IPs from ${s.sim.scenario.ipBase}`);
-  p.say(`  /metrics servers  ${s.fleet.size} real endpoints on the task IPs, started and stopped with the tasks${s.fleet.failures.length ? ` (${s.fleet.failures.length} could not open: ${s.fleet.failures.slice(0, 3).join(", ")})` : ""}`);
+  p.say(
+    `  AWS (simulated)   ${s.sim.url}  (${scenario}): ${s.sim.scenario.clusters.length} clusters, ${services} services, ${tasks} tasks, task IPs from ${s.sim.scenario.ipBase}`,
+  );
+  p.say(
+    `  /metrics servers  ${s.fleet.size} real endpoints on the task IPs, started and stopped with the tasks${s.fleet.failures.length ? ` (${s.fleet.failures.length} could not open: ${s.fleet.failures.slice(0, 3).join(", ")})` : ""}`,
+  );
   const d = s.settings;
   const scaled = Math.round(d.visibilityTimeoutSeconds * s.visibilityScale);
   const visibility = `visibility timeout ${d.visibilityTimeoutSeconds} s${scaled === d.visibilityTimeoutSeconds ? "" : ` (${scaled} s here, the function's timeout ${d.reconcileTimeoutSeconds} s: a failed batch comes back sooner)`}`;
-  p.say(`  stack             sst.config.ts, stage ${s.model.stage}, synthesised and run by the emulator: ${s.model.functions.map((f) => f.name).join(", ")} (SST's bundles, Node 24)`);
-  p.say(`  event path        rules ${d.eventRules.join(", ")} → queue ${d.queue}: batch window ${d.batchWindowSeconds} s, ≤${d.batchSize} events, ${d.maxConcurrency ?? "unlimited"} at once → ${d.reconcileFn}`);
-  p.say(`                    ${visibility}${d.maxReceiveCount !== undefined ? `, dead-letter queue ${d.deadLetterQueue} after ${d.maxReceiveCount} receives` : ""}`);
-  p.say(`  schedules         ${d.reconcileSchedule.rule} ${d.reconcileSchedule.expression} → the queue (safety net); ${d.auditSchedule.rule} ${d.auditSchedule.expression} → ${d.auditFn} (${s.scheduleScale === 0 ? "fired by hand only" : s.scheduleScale === 1 ? "real time; the script also fires them" : `x${s.scheduleScale} time`})`);
+  p.say(
+    `  stack             sst.config.ts, stage ${s.model.stage}, synthesised and run by the emulator: ${s.model.functions.map((f) => f.name).join(", ")} (SST's bundles, Node 24)`,
+  );
+  p.say(
+    `  event path        rules ${d.eventRules.join(", ")} → queue ${d.queue}: batch window ${d.batchWindowSeconds} s, ≤${d.batchSize} events, ${d.maxConcurrency ?? "unlimited"} at once → ${d.reconcileFn}`,
+  );
+  p.say(
+    `                    ${visibility}${d.maxReceiveCount !== undefined ? `, dead-letter queue ${d.deadLetterQueue} after ${d.maxReceiveCount} receives` : ""}`,
+  );
+  p.say(
+    `  schedules         ${d.reconcileSchedule.rule} ${d.reconcileSchedule.expression} → the queue (safety net); ${d.auditSchedule.rule} ${d.auditSchedule.expression} → ${d.auditFn} (${s.scheduleScale === 0 ? "fired by hand only" : s.scheduleScale === 1 ? "real time; the script also fires them" : `x${s.scheduleScale} time`})`,
+  );
   p.say(`  published         s3://${s.config.bucket}/${s.config.key} + ssm:${s.config.manifestParameter}`);
   p.say(`  sidecar           ${s.sidecarCommand}`);
   if (s.prometheus) {
@@ -101,7 +113,10 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<number> {
     await printSummary(ctx, eventsSince);
     const idle = opts.durationMs === undefined ? (opts.idleMs ?? 60_000) : Math.max(0, opts.durationMs - (Date.now() - p.startedAt));
     p.say("");
-    p.line("demo", `the script is over; everything stays up for ${Math.round(idle / 1000)} s more (Ctrl-C to stop now${opts.durationMs === undefined ? ", --duration to choose" : ""})`);
+    p.line(
+      "demo",
+      `the script is over; everything stays up for ${Math.round(idle / 1000)} s more (Ctrl-C to stop now${opts.durationMs === undefined ? ", --duration to choose" : ""})`,
+    );
     await sleep(ctx, idle);
   } catch (err) {
     if (!(err instanceof DemoAborted)) throw err;

@@ -59,7 +59,9 @@ export function deployedSettings(model: StackModel): DeployedSettings {
   const toQueue = model.rules.filter((r) => r.targets.some((t) => t.kind === "sqs" && t.arn === queue.arn));
   const reconcileSchedule = toQueue.find((r) => r.schedule !== undefined);
   if (!reconcileSchedule) throw new StackSettingsError(`no scheduled rule sends to queue ${queue.logicalName} (the safety net)`);
-  const auditSchedule = model.rules.find((r) => r.schedule !== undefined && r.targets.some((t) => t.kind === "lambda" && t.arn.endsWith(`:function:${auditFn}`)));
+  const auditSchedule = model.rules.find(
+    (r) => r.schedule !== undefined && r.targets.some((t) => t.kind === "lambda" && t.arn.endsWith(`:function:${auditFn}`)),
+  );
   if (!auditSchedule) throw new StackSettingsError(`no scheduled rule invokes ${auditFn}`);
   return {
     reconcileFn,

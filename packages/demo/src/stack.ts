@@ -105,10 +105,30 @@ export interface DemoParts {
   prometheusMissing?: string;
 }
 
-// The class carries the parts as its own fields (declaration merging).
-export interface DemoStack extends Readonly<DemoParts> {}
-
-export class DemoStack {
+// The class carries the parts as its own fields: declared here (no initialiser, so no
+// emitted code), assigned by the constructor; `implements` keeps the list in step with DemoParts.
+export class DemoStack implements Readonly<DemoParts> {
+  declare readonly sim: Simulator;
+  declare readonly synthesis: Synthesis;
+  /** The stack as synthesised: what the deploy creates. */
+  declare readonly model: StackModel;
+  declare readonly settings: DeployedSettings;
+  /** The simulator's endpoints and credentials plus the reconcile function's environment. */
+  declare readonly env: Record<string, string>;
+  declare readonly config: ReconcileConfig;
+  declare readonly s3: S3Client;
+  declare readonly logs: FunctionLogs;
+  declare readonly fleet: MetricsFleet;
+  declare readonly lifecycle: Lifecycle;
+  declare readonly pipeline: EventPipeline;
+  declare readonly tracker: DelayTracker;
+  declare readonly sidecar: SidecarHandle;
+  declare readonly sidecarCommand: string;
+  declare readonly dir: string;
+  declare readonly outputFile: string;
+  declare readonly prometheus?: PrometheusProcess;
+  /** Why Prometheus is not running, when it is not. */
+  declare readonly prometheusMissing?: string;
   private emulated: EmulatedStack | undefined;
   /** When the deploy started and ended (ms), once deployed. */
   deployedAt: { started: number; ended: number } | undefined;
@@ -198,7 +218,14 @@ export class DemoStack {
       const fleet = new MetricsFleet(sim);
       undo.push(() => fleet.close());
       const parts = [
-        synthesize({ root: ROOT, stage: DEMO_STAGE, config: DEMO_STAGE_CONFIG, account: sim.state.accountId, region: sim.state.region, outDir: join(dir, "synth") }),
+        synthesize({
+          root: ROOT,
+          stage: DEMO_STAGE,
+          config: DEMO_STAGE_CONFIG,
+          account: sim.state.accountId,
+          region: sim.state.region,
+          outDir: join(dir, "synth"),
+        }),
         fleet.start(),
         startPrometheusIfAny(opts.env, sdDir, sidecarAddress, join(dir, "prometheus"), undo),
       ] as const;
@@ -224,15 +251,44 @@ export class DemoStack {
       });
 
       // The sidecar reads the stack's own manifest parameter, as its task definition would.
-      const argv = ["--source", `ssm:${config.manifestParameter}`, "--output", outputFile, "--listen", sidecarAddress, "--interval", opts.sidecarInterval ?? "1s"];
+      const argv = [
+        "--source",
+        `ssm:${config.manifestParameter}`,
+        "--output",
+        outputFile,
+        "--listen",
+        sidecarAddress,
+        "--interval",
+        opts.sidecarInterval ?? "1s",
+      ];
       const parsed = parseConfig(argv, {});
       if (parsed.help) throw new DemoStackError("the sidecar's arguments asked for help");
-      const sidecar = await startSidecar(parsed.config, { env: sim.endpointEnv(), log: silentLogger, defaultMetrics: false, ...(opts.onSync ? { onSync: opts.onSync } : {}) });
+      const sidecar = await startSidecar(parsed.config, {
+        env: sim.endpointEnv(),
+        log: silentLogger,
+        defaultMetrics: false,
+        ...(opts.onSync ? { onSync: opts.onSync } : {}),
+      });
       undo.push(() => sidecar.stop());
       const sidecarCommand = `scrape-reconciler sidecar ${argv.join(" ")}`;
 
       return new DemoStack(opts, undo, {
-        sim, synthesis, model, settings, env, config, s3, logs, fleet, lifecycle, pipeline, tracker, sidecar, sidecarCommand, dir, outputFile,
+        sim,
+        synthesis,
+        model,
+        settings,
+        env,
+        config,
+        s3,
+        logs,
+        fleet,
+        lifecycle,
+        pipeline,
+        tracker,
+        sidecar,
+        sidecarCommand,
+        dir,
+        outputFile,
         ...(prom.process ? { prometheus: prom.process } : {}),
         ...(prom.missing ? { prometheusMissing: prom.missing } : {}),
       });

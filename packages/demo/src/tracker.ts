@@ -94,7 +94,8 @@ export class DelayTracker {
     let change = this.open.get(id);
     if (!change || change.at[stage] !== undefined) {
       // A new change starts at the first stage that sees it.
-      const t0 = kind === "add" ? (info.taskid && this.runningAt.get(info.taskid)) || this.initialAt : info.taskid ? this.stoppingAt.get(info.taskid) : undefined;
+      const t0 =
+        kind === "add" ? (info.taskid && this.runningAt.get(info.taskid)) || this.initialAt : info.taskid ? this.stoppingAt.get(info.taskid) : undefined;
       if (t0 === undefined) return;
       change = { kind, key, t0, at: {}, ...(info.service ? { service: info.service } : {}) };
       this.open.set(id, change);

@@ -34,7 +34,12 @@ function demo(args: string[], env: Record<string, string> = {}): Run {
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => (children.delete(child), resolve(code))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   return {
     child,
     out: () => out,
@@ -100,6 +105,7 @@ describe("scrape-reconciler demo", () => {
     const run = demo(["--scenario", scenario, "--duration", "80s"]);
     expect(await run.exited).toBe(0);
     const out = run.out();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ESC that starts an ANSI colour sequence
     expect(out).not.toMatch(/\x1b\[/); // no TTY: plain lines
     expect(out).toMatch(/\/metrics servers\s+[1-9]\d* real endpoints on the task IPs/);
     // The deployed settings, read from the synthesised stack (infra/reconcile.ts).

@@ -17,7 +17,10 @@ describe("FunctionLogs", () => {
   it("groups START, the Logger's records and REPORT per request id, interleaved", () => {
     let now = 1000;
     const got: string[] = [];
-    const logs = new FunctionLogs((r) => got.push(r.requestId), () => now);
+    const logs = new FunctionLogs(
+      (r) => got.push(r.requestId),
+      () => now,
+    );
     logs.onLog(FN, "INIT_START Runtime Version: nodejs:24");
     logs.onLog(FN, "START RequestId: a Version: $LATEST");
     now = 1010;
@@ -43,10 +46,19 @@ describe("FunctionLogs", () => {
   it("keeps a failed invocation's error and status", () => {
     const logs = new FunctionLogs();
     logs.onLog(FN, "START RequestId: c Version: $LATEST");
-    logs.onLog(FN, `2026-12-05T06:00:00.000Z\tc\tERROR\tInvoke Error \t${JSON.stringify({ errorType: "DiscoveryError", errorMessage: "ListNamespaces denied\nmore" })}`);
-    logs.onLog(FN, "REPORT RequestId: c\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB\tStatus: error\tError Type: Runtime.ExitError");
+    logs.onLog(
+      FN,
+      `2026-12-05T06:00:00.000Z\tc\tERROR\tInvoke Error \t${JSON.stringify({ errorType: "DiscoveryError", errorMessage: "ListNamespaces denied\nmore" })}`,
+    );
+    logs.onLog(
+      FN,
+      "REPORT RequestId: c\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB\tStatus: error\tError Type: Runtime.ExitError",
+    );
     expect(logs.finished[0]).toMatchObject({ error: "DiscoveryError: ListNamespaces denied", status: "Runtime.ExitError" });
-    expect(parseReport("REPORT RequestId: d\tDuration: 60000.00 ms\tBilled Duration: 60000 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB\tStatus: timeout")?.status).toBe("timeout");
+    expect(
+      parseReport("REPORT RequestId: d\tDuration: 60000.00 ms\tBilled Duration: 60000 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB\tStatus: timeout")
+        ?.status,
+    ).toBe("timeout");
     expect(parseInvokeError("2026-12-05T06:00:00.000Z\tc\tINFO\thello")).toBeUndefined();
   });
 });
@@ -115,10 +127,36 @@ function model(): StackModel {
     environment: {},
     logGroup: "/aws/lambda/x",
   });
-  const queue = { logicalName: "ReconcileEvents", name: "q", arn: arn("sqs", "q"), url: "u", visibilityTimeoutSeconds: 360, messageRetentionSeconds: 1, delaySeconds: 0, redrive: { deadLetterTargetArn: arn("sqs", "dlq"), maxReceiveCount: 5 } };
-  const dlq = { logicalName: "ReconcileDeadLetters", name: "dlq", arn: arn("sqs", "dlq"), url: "u2", visibilityTimeoutSeconds: 30, messageRetentionSeconds: 1, delaySeconds: 0 };
+  const queue = {
+    logicalName: "ReconcileEvents",
+    name: "q",
+    arn: arn("sqs", "q"),
+    url: "u",
+    visibilityTimeoutSeconds: 360,
+    messageRetentionSeconds: 1,
+    delaySeconds: 0,
+    redrive: { deadLetterTargetArn: arn("sqs", "dlq"), maxReceiveCount: 5 },
+  };
+  const dlq = {
+    logicalName: "ReconcileDeadLetters",
+    name: "dlq",
+    arn: arn("sqs", "dlq"),
+    url: "u2",
+    visibilityTimeoutSeconds: 30,
+    messageRetentionSeconds: 1,
+    delaySeconds: 0,
+  };
   const toQueue = [{ logicalName: "t", arn: queue.arn, kind: "sqs" as const }];
-  const alarm = (logicalName: string, metricName: string) => ({ logicalName, name: logicalName, namespace: "ScrapeReconciler", metricName, dimensions: {}, comparisonOperator: "GreaterThanThreshold", threshold: 0, evaluationPeriods: 3 });
+  const alarm = (logicalName: string, metricName: string) => ({
+    logicalName,
+    name: logicalName,
+    namespace: "ScrapeReconciler",
+    metricName,
+    dimensions: {},
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    evaluationPeriods: 3,
+  });
   return {
     app: "scrape-reconciler",
     stage: "demo",
@@ -127,10 +165,28 @@ function model(): StackModel {
     rules: [
       { logicalName: "EcsTaskStateChange", name: "e", arn: arn("events", "rule/e"), pattern: { source: ["aws.ecs"] }, enabled: true, targets: toQueue },
       { logicalName: "ReconcileSchedule", name: "s", arn: arn("events", "rule/s"), schedule: "rate(5 minutes)", enabled: true, targets: toQueue },
-      { logicalName: "AuditSchedule", name: "a", arn: arn("events", "rule/a"), schedule: "rate(5 minutes)", enabled: true, targets: [{ logicalName: "ta", arn: arn("lambda", "function:scrape-reconciler-demo-audit"), kind: "lambda" }] },
+      {
+        logicalName: "AuditSchedule",
+        name: "a",
+        arn: arn("events", "rule/a"),
+        schedule: "rate(5 minutes)",
+        enabled: true,
+        targets: [{ logicalName: "ta", arn: arn("lambda", "function:scrape-reconciler-demo-audit"), kind: "lambda" }],
+      },
     ],
     queues: [queue, dlq],
-    eventSourceMappings: [{ logicalName: "ReconcileEventSource", queueArn: queue.arn, functionName: "scrape-reconciler-demo-reconcile", batchSize: 1000, batchingWindowSeconds: 5, maximumConcurrency: 2, reportBatchItemFailures: true, enabled: true }],
+    eventSourceMappings: [
+      {
+        logicalName: "ReconcileEventSource",
+        queueArn: queue.arn,
+        functionName: "scrape-reconciler-demo-reconcile",
+        batchSize: 1000,
+        batchingWindowSeconds: 5,
+        maximumConcurrency: 2,
+        reportBatchItemFailures: true,
+        enabled: true,
+      },
+    ],
     functions: [fn("Reconcile", 60), fn("Audit", 120)],
     permissions: [],
     invocations: [],

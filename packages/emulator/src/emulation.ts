@@ -79,7 +79,8 @@ export class EmulatedStack {
     for (const q of model.queues) this.queues.set(q.arn, new EmulatedQueue(q));
     for (const q of this.queues.values()) {
       const dlq = q.model.redrive ? this.queues.get(q.model.redrive.deadLetterTargetArn) : undefined;
-      if (q.model.redrive && !dlq) throw new DeployError(`queue ${q.model.name}: its dead-letter queue ${q.model.redrive.deadLetterTargetArn} is not in the stack`);
+      if (q.model.redrive && !dlq)
+        throw new DeployError(`queue ${q.model.name}: its dead-letter queue ${q.model.redrive.deadLetterTargetArn} is not in the stack`);
       q.deadLetters = dlq;
     }
     this.bus = new EventBus(model, {
@@ -90,7 +91,9 @@ export class EmulatedStack {
   }
 
   static async deploy(o: EmulationOptions): Promise<EmulatedStack> {
-    const own = o.synthesis ? undefined : await synthesize({ root: o.root, stage: o.stage, config: o.config, account: o.aws.state.accountId, region: o.aws.state.region });
+    const own = o.synthesis
+      ? undefined
+      : await synthesize({ root: o.root, stage: o.stage, config: o.config, account: o.aws.state.accountId, region: o.aws.state.region });
     const synthesis = o.synthesis ?? own!;
     if (synthesis.region !== o.aws.state.region || synthesis.account !== o.aws.state.accountId) {
       throw new DeployError(`the synthesis is for ${synthesis.account}/${synthesis.region}, the endpoint is ${o.aws.state.accountId}/${o.aws.state.region}`);
@@ -227,7 +230,8 @@ export class EmulatedStack {
     const dlqs = new Set(this.model.queues.flatMap((q) => (q.redrive ? [q.redrive.deadLetterTargetArn] : [])));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const busy = [...this.queues.values()].some((q) => !dlqs.has(q.model.arn) && q.size() > 0) || this.sources.some((s) => s.running > 0) || this.pendingAsync.size > 0;
+      const busy =
+        [...this.queues.values()].some((q) => !dlqs.has(q.model.arn) && q.size() > 0) || this.sources.some((s) => s.running > 0) || this.pendingAsync.size > 0;
       if (!busy) return;
       if (Date.now() > deadline) throw new DeployError(`the stack did not settle within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 25));

@@ -52,8 +52,8 @@ export function schedulePeriodMs(expression: string): number {
 function pathValue(event: unknown, path: string): unknown {
   if (path === "$") return event;
   if (!path.startsWith("$.")) throw new ScheduleError(`JSON path ${path}: expected $ or $.a.b`);
-  let v: any = event;
-  for (const key of path.slice(2).split(".")) v = v == null ? undefined : v[key];
+  let v: unknown = event;
+  for (const key of path.slice(2).split(".")) v = v == null ? undefined : (v as Record<string, unknown>)[key];
   return v;
 }
 

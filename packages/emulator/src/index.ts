@@ -3,7 +3,21 @@
 export { EmulatedStack, DeployError, type EmulationOptions, type AwsEndpoint, type AsyncRecord } from "./emulation";
 export { synthesize, type SynthOptions } from "./synth";
 export { platformAvailable, SynthError, type Synthesis, type SynthResource, type SynthBuild } from "./synth-run";
-export { stackModel, StackModelError, queueAllowsRule, functionAllowsRule, type StackModel, type FunctionModel, type RuleModel, type QueueModel, type EventSourceMappingModel, type AlarmModel, type TargetModel, type PermissionModel, type InvocationModel } from "./stack-model";
+export {
+  stackModel,
+  StackModelError,
+  queueAllowsRule,
+  functionAllowsRule,
+  type StackModel,
+  type FunctionModel,
+  type RuleModel,
+  type QueueModel,
+  type EventSourceMappingModel,
+  type AlarmModel,
+  type TargetModel,
+  type PermissionModel,
+  type InvocationModel,
+} from "./stack-model";
 export { EventBus, scheduledEvent, targetPayload, schedulePeriodMs, type BusEvent } from "./eventbridge";
 export { EmulatedQueue, SqsEventSource, failedIds, sqsEvent, type BatchRecord, type Message } from "./sqs";
 export { emfDatapoints, alarmState, type Datapoint, type AlarmState } from "./metrics";

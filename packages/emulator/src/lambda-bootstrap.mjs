@@ -41,7 +41,7 @@ const LEVELS = { trace: "TRACE", debug: "DEBUG", info: "INFO", warn: "WARN", err
 for (const [method, level] of Object.entries(LEVELS)) {
   console[method] = (...args) => {
     const line = [new Date().toISOString(), current?.requestId ?? "undefined", level, format(...args)].join("\t");
-    process.stdout.write(line.replace(/\n/g, "\r") + "\n");
+    process.stdout.write(`${line.replace(/\n/g, "\r")}\n`);
   };
 }
 console.log = console.info;
@@ -69,7 +69,13 @@ function logError(message, err) {
   try {
     json = JSON.stringify(error, (_key, value) =>
       value instanceof Error
-        ? { errorType: value.name, errorMessage: value.message, code: value.code, ...value, ...(typeof value.stack === "string" ? { stack: value.stack.split("\n") } : {}) }
+        ? {
+            errorType: value.name,
+            errorMessage: value.message,
+            code: value.code,
+            ...value,
+            ...(typeof value.stack === "string" ? { stack: value.stack.split("\n") } : {}),
+          }
         : value,
     );
   } catch {
@@ -81,7 +87,9 @@ function logError(message, err) {
 function send(message) {
   return new Promise((done) => {
     if (!process.connected) return done();
-    process.send({ ...message, stdoutBytes: written.stdout, stderrBytes: written.stderr, maxMemoryMb: Math.ceil(process.resourceUsage().maxRSS / 1024) }, () => done());
+    process.send({ ...message, stdoutBytes: written.stdout, stderrBytes: written.stderr, maxMemoryMb: Math.ceil(process.resourceUsage().maxRSS / 1024) }, () =>
+      done(),
+    );
   });
 }
 
@@ -101,7 +109,10 @@ async function loadHandler() {
   const handlerString = process.env._HANDLER ?? "";
   const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   if (handlerString.includes("..")) {
-    throw namedError("Runtime.MalformedHandlerName", `'${handlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+    throw namedError(
+      "Runtime.MalformedHandlerName",
+      `'${handlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
   }
   const slash = handlerString.lastIndexOf("/");
   const moduleRoot = handlerString.slice(0, slash + 1);
@@ -151,7 +162,11 @@ function responseOf(result) {
     return { type: "error", errorType: "Runtime.JSONStringifyError", errorMessage: "Unable to stringify response body" };
   }
   if (Buffer.byteLength(payload) > MAX_RESPONSE_BYTES) {
-    return { type: "error", errorType: "Function.ResponseSizeTooLarge", errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).` };
+    return {
+      type: "error",
+      errorType: "Function.ResponseSizeTooLarge",
+      errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+    };
   }
   return { type: "result", payload };
 }

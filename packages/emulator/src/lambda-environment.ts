@@ -9,9 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 
-export type InitOutcome =
-  | { ok: true; durationMs: number }
-  | { ok: false; timedOut: boolean; errorType: string; errorMessage: string; durationMs: number };
+export type InitOutcome = { ok: true; durationMs: number } | { ok: false; timedOut: boolean; errorType: string; errorMessage: string; durationMs: number };
 
 export type RunOutcome =
   | { kind: "result"; payload: string }
@@ -47,10 +45,24 @@ interface ChildMessage {
 
 /** Keys Lambda sets itself and refuses in a function's configuration. */
 export const RESERVED_ENV_KEYS = [
-  "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
-  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
-  "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-  "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+  "_HANDLER",
+  "_X_AMZN_TRACE_ID",
+  "AWS_DEFAULT_REGION",
+  "AWS_REGION",
+  "AWS_EXECUTION_ENV",
+  "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+  "AWS_LAMBDA_FUNCTION_VERSION",
+  "AWS_LAMBDA_INITIALIZATION_TYPE",
+  "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME",
+  "AWS_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_LAMBDA_RUNTIME_API",
+  "LAMBDA_TASK_ROOT",
+  "LAMBDA_RUNTIME_DIR",
 ];
 
 /** Node's flags as the Lambda Node.js runtime's bootstrap derives them from the memory size. */
@@ -66,7 +78,9 @@ export function logStreamName(now = new Date()): string {
 
 /** An X-Ray trace header (_X_AMZN_TRACE_ID) for an untraced invocation. */
 export function traceHeader(now = Date.now()): string {
-  const epoch = Math.floor(now / 1000).toString(16).padStart(8, "0");
+  const epoch = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, "0");
   return `Root=1-${epoch}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=0;Lineage=1:${randomBytes(4).toString("hex")}:0`;
 }
 
@@ -74,7 +88,13 @@ type Stream = "stdout" | "stderr";
 /** How long to wait for output the child reported writing before closing the logs anyway. */
 const OUTPUT_GRACE_MS = 1_000;
 
-const SIGNAL_WORDS: Record<string, string> = { SIGABRT: "aborted", SIGKILL: "killed", SIGSEGV: "segmentation fault", SIGTERM: "terminated", SIGBUS: "bus error" };
+const SIGNAL_WORDS: Record<string, string> = {
+  SIGABRT: "aborted",
+  SIGKILL: "killed",
+  SIGSEGV: "segmentation fault",
+  SIGTERM: "terminated",
+  SIGBUS: "bus error",
+};
 
 /** Lambda's wording for a runtime that exited: `exit status 1`, `signal: aborted`. */
 export function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
@@ -150,10 +170,16 @@ export class ExecutionEnvironment {
       exited = true;
       this.state = "dead";
       // Messages sent just before exit arrive before the channel closes; give it a moment.
-      setTimeout(() => ((disconnected = true), checkGone()), 200);
+      setTimeout(() => {
+        disconnected = true;
+        checkGone();
+      }, 200);
       checkGone();
     });
-    child.on("disconnect", () => ((disconnected = true), checkGone()));
+    child.on("disconnect", () => {
+      disconnected = true;
+      checkGone();
+    });
     // The emulator's own process may exit while environments idle (close() kills them).
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
@@ -171,7 +197,8 @@ export class ExecutionEnvironment {
         if (outcome.ok) this.state = "idle";
         resolve(outcome);
       };
-      const fail = (errorType: string, errorMessage: string, timedOut = false) => settle({ ok: false, timedOut, errorType, errorMessage, durationMs: elapsed() });
+      const fail = (errorType: string, errorMessage: string, timedOut = false) =>
+        settle({ ok: false, timedOut, errorType, errorMessage, durationMs: elapsed() });
       const timer = setTimeout(() => {
         this.onMessage = undefined;
         this.onGone = undefined;
@@ -219,7 +246,8 @@ export class ExecutionEnvironment {
       this.onMessage = (m) => {
         if (m.requestId !== msg.requestId) return;
         if (m.type === "result") answer = { kind: "result", payload: m.payload ?? "null" };
-        else if (m.type === "error") answer = { kind: "error", errorType: m.errorType ?? "Runtime.Unknown", errorMessage: m.errorMessage ?? "", fatal: m.fatal === true };
+        else if (m.type === "error")
+          answer = { kind: "error", errorType: m.errorType ?? "Runtime.Unknown", errorMessage: m.errorMessage ?? "", fatal: m.fatal === true };
         const outcome = answer;
         if (outcome) void this.awaitOutput(m).then(() => settle(outcome));
       };

@@ -127,7 +127,8 @@ export class LambdaService {
     if (!major) throw bad(`runtime ${spec.runtime} is not emulated (Node.js runtimes only)`);
     this.nodeVersionText ??= nodeVersion(this.opts.node);
     if (!this.nodeVersionText.startsWith(`v${major}.`)) throw bad(`runtime ${spec.runtime} needs Node ${major}, ${this.opts.node} is ${this.nodeVersionText}`);
-    if (!Number.isInteger(spec.timeoutSeconds) || spec.timeoutSeconds < 1 || spec.timeoutSeconds > 900) throw bad(`timeout ${spec.timeoutSeconds} s is outside 1-900`);
+    if (!Number.isInteger(spec.timeoutSeconds) || spec.timeoutSeconds < 1 || spec.timeoutSeconds > 900)
+      throw bad(`timeout ${spec.timeoutSeconds} s is outside 1-900`);
     if (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 128 || spec.memoryMb > 10240) throw bad(`memory ${spec.memoryMb} MB is outside 128-10240`);
     if (spec.reservedConcurrency !== undefined && (!Number.isInteger(spec.reservedConcurrency) || spec.reservedConcurrency < 0)) {
       throw bad(`reserved concurrency ${spec.reservedConcurrency} is not a whole number >= 0`);
@@ -153,7 +154,11 @@ export class LambdaService {
   async invoke(name: string, event: unknown, opts: { invocationType?: "RequestResponse" | "Event" } = {}): Promise<InvokeResult> {
     this.assertOpen();
     const fn = this.functions.get(name);
-    if (!fn) throw new LambdaServiceError("ResourceNotFoundException", `Function not found: arn:aws:lambda:${this.opts.region}:${this.opts.accountId}:function:${name}`);
+    if (!fn)
+      throw new LambdaServiceError(
+        "ResourceNotFoundException",
+        `Function not found: arn:aws:lambda:${this.opts.region}:${this.opts.accountId}:function:${name}`,
+      );
     const asyncInvoke = opts.invocationType === "Event";
     let payload: string;
     try {
@@ -162,7 +167,10 @@ export class LambdaService {
       throw new LambdaServiceError("InvalidRequestContentException", `function ${name}: the event is not JSON-serialisable (${(err as Error).message})`);
     }
     if (!asyncInvoke && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
-      throw new LambdaServiceError("RequestTooLargeException", `function ${name}: request payload size exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes)`);
+      throw new LambdaServiceError(
+        "RequestTooLargeException",
+        `function ${name}: request payload size exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes)`,
+      );
     }
     const requestId = randomUUID();
     const statusCode = asyncInvoke ? 202 : 200;
@@ -249,13 +257,15 @@ export class LambdaService {
 
     if (!env) {
       fn.stats.coldStarts += 1;
-      let init = await this.startEnvironment(fn, (env = this.newEnvironment(fn)), this.opts.initTimeoutMs ?? 10_000, logs, platform);
+      env = this.newEnvironment(fn);
+      let init = await this.startEnvironment(fn, env, this.opts.initTimeoutMs ?? 10_000, logs, platform);
       if (!init.ok && init.timedOut) {
         // Lambda retries a timed-out INIT once, inside the invoke phase and its timeout.
         platform(`INIT_REPORT Init Duration: ${ms(init.durationMs)} ms\tPhase: init\tStatus: timeout`);
         this.retire(fn, env);
         invokeStart = performance.now();
-        init = await this.startEnvironment(fn, (env = this.newEnvironment(fn)), timeoutMs, logs, platform);
+        env = this.newEnvironment(fn);
+        init = await this.startEnvironment(fn, env, timeoutMs, logs, platform);
         timeoutMs = Math.max(1, timeoutMs - (performance.now() - invokeStart));
       }
       initDurationMs = init.durationMs;
@@ -274,7 +284,10 @@ export class LambdaService {
     }
     for (const line of env.drainLogs()) logs.push(line);
     platform(`START RequestId: ${requestId} Version: $LATEST`);
-    const outcome = await env.run({ requestId, event: payload, invokedFunctionArn: spec.arn, deadlineMs: Date.now() + timeoutMs, traceId: traceHeader() }, timeoutMs);
+    const outcome = await env.run(
+      { requestId, event: payload, invokedFunctionArn: spec.arn, deadlineMs: Date.now() + timeoutMs, traceId: traceHeader() },
+      timeoutMs,
+    );
     const durationMs = performance.now() - invokeStart;
     for (const line of env.drainLogs()) logs.push(line);
     const common = { ...base, coldStart: warm === undefined, durationMs, initDurationMs, logs, logStreamName: env.logStreamName };
@@ -362,7 +375,13 @@ export class LambdaService {
   }
 
   /** INIT of a new environment; its output joins the invocation's logs. */
-  private async startEnvironment(fn: FunctionState, env: ExecutionEnvironment, limitMs: number, logs: string[], platform: (line: string) => void): Promise<InitOutcome> {
+  private async startEnvironment(
+    fn: FunctionState,
+    env: ExecutionEnvironment,
+    limitMs: number,
+    logs: string[],
+    platform: (line: string) => void,
+  ): Promise<InitOutcome> {
     platform(`INIT_START Runtime Version: nodejs:${fn.spec.runtime.replace(/^nodejs|\.x$/g, "")} (emulated, node ${this.nodeVersionText})`);
     const init = await env.start(limitMs);
     logs.push(...env.drainLogs());

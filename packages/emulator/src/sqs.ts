@@ -36,7 +36,15 @@ export class EmulatedQueue {
 
   send(body: string, sender = "events.amazonaws.com"): Message {
     const t = this.now();
-    const m: Message = { messageId: randomUUID(), receiptHandle: randomUUID(), body, sentAt: t, receiveCount: 0, visibleAt: t + this.model.delaySeconds * 1000, sender };
+    const m: Message = {
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body,
+      sentAt: t,
+      receiveCount: 0,
+      visibleAt: t + this.model.delaySeconds * 1000,
+      sender,
+    };
     this.messages.push(m);
     this.stats.sent += 1;
     return m;

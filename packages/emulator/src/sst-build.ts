@@ -102,7 +102,12 @@ export async function buildFunction(root: string, input: BuildInput, outRoot: st
   } catch (err) {
     const failure = err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] };
     if (failure.errors) {
-      return { handler: "", out, errors: failure.errors.map((e) => (e.location ? `${e.text} ${e.location.file}:${e.location.line}:${e.location.column}` : e.text)), sourcemaps: [] };
+      return {
+        handler: "",
+        out,
+        errors: failure.errors.map((e) => (e.location ? `${e.text} ${e.location.file}:${e.location.line}:${e.location.column}` : e.text)),
+        sourcemaps: [],
+      };
     }
     throw err;
   }

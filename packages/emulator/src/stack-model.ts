@@ -133,10 +133,11 @@ const T = {
   bucketV2: "aws:s3/bucketV2:BucketV2",
 } as const;
 
-function parseJson(text: unknown, what: string): any {
-  if (typeof text !== "string") return text;
+/** `text` parsed (or as is when already parsed), as the `T` that the stack declares there. */
+function parseJson<T>(text: unknown, what: string): T {
+  if (typeof text !== "string") return text as T;
   try {
-    return JSON.parse(text);
+    return JSON.parse(text) as T;
   } catch (err) {
     throw new StackModelError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
@@ -177,7 +178,9 @@ export function stackModel(s: Synthesis): StackModel {
   });
   const fnNames = new Set(functions.map((f) => f.name));
   const queues: QueueModel[] = of(T.queue).map((r) => {
-    const redrive = r.inputs.redrivePolicy ? parseJson(r.inputs.redrivePolicy, `queue ${r.name} redrivePolicy`) : undefined;
+    const redrive = r.inputs.redrivePolicy
+      ? parseJson<{ deadLetterTargetArn?: unknown; maxReceiveCount?: unknown }>(r.inputs.redrivePolicy, `queue ${r.name} redrivePolicy`)
+      : undefined;
     const policy = of(T.queuePolicy).find((p) => p.inputs.queueUrl === r.state.url);
     return {
       logicalName: r.name,
@@ -188,7 +191,7 @@ export function stackModel(s: Synthesis): StackModel {
       messageRetentionSeconds: Number(r.inputs.messageRetentionSeconds ?? 345600),
       delaySeconds: Number(r.inputs.delaySeconds ?? 0),
       ...(redrive ? { redrive: { deadLetterTargetArn: String(redrive.deadLetterTargetArn), maxReceiveCount: Number(redrive.maxReceiveCount) } } : {}),
-      ...(policy ? { policy: parseJson(policy.inputs.policy, `queue policy ${policy.name}`) } : {}),
+      ...(policy ? { policy: parseJson<QueueModel["policy"]>(policy.inputs.policy, `queue policy ${policy.name}`) } : {}),
     };
   });
   const queueArns = new Set(queues.map((q) => q.arn));
@@ -197,7 +200,7 @@ export function stackModel(s: Synthesis): StackModel {
     logicalName: r.name,
     name: String(r.state.name),
     arn: String(r.state.arn),
-    ...(r.inputs.eventPattern ? { pattern: parseJson(r.inputs.eventPattern, `rule ${r.name} eventPattern`) } : {}),
+    ...(r.inputs.eventPattern ? { pattern: parseJson<unknown>(r.inputs.eventPattern, `rule ${r.name} eventPattern`) } : {}),
     ...(r.inputs.scheduleExpression ? { schedule: String(r.inputs.scheduleExpression) } : {}),
     enabled: enabledOf(r),
     targets: targets
@@ -219,7 +222,8 @@ export function stackModel(s: Synthesis): StackModel {
   const eventSourceMappings: EventSourceMappingModel[] = of(T.esm).map((r) => {
     const functionName = functionNameOf(String(r.inputs.functionName));
     if (!fnNames.has(functionName)) throw new StackModelError(`event source ${r.name}: function ${functionName} is not in the stack`);
-    if (!queueArns.has(String(r.inputs.eventSourceArn))) throw new StackModelError(`event source ${r.name}: ${r.inputs.eventSourceArn} is not a queue of the stack`);
+    if (!queueArns.has(String(r.inputs.eventSourceArn)))
+      throw new StackModelError(`event source ${r.name}: ${r.inputs.eventSourceArn} is not a queue of the stack`);
     return {
       logicalName: r.name,
       queueArn: String(r.inputs.eventSourceArn),
@@ -246,7 +250,11 @@ export function stackModel(s: Synthesis): StackModel {
       ...(r.inputs.sourceArn ? { sourceArn: String(r.inputs.sourceArn) } : {}),
       action: String(r.inputs.action),
     })),
-    invocations: of(T.invocation).map((r) => ({ logicalName: r.name, functionName: functionNameOf(String(r.inputs.functionName)), input: String(r.inputs.input) })),
+    invocations: of(T.invocation).map((r) => ({
+      logicalName: r.name,
+      functionName: functionNameOf(String(r.inputs.functionName)),
+      input: String(r.inputs.input),
+    })),
     alarms: of(T.alarm).map((r) => ({
       logicalName: r.name,
       name: String(r.inputs.name ?? r.name),
@@ -280,7 +288,17 @@ export function queueAllowsRule(q: QueueModel, ruleArn: string): boolean {
       if (op === "ArnEquals" || op === "StringEquals") {
         if (!wanted.includes(ruleArn)) return false;
       } else if (op === "ArnLike" || op === "StringLike") {
-        if (!wanted.some((w) => new RegExp(`^${w.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(ruleArn))) return false;
+        if (
+          !wanted.some((w) =>
+            new RegExp(
+              `^${w
+                .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                .replace(/\*/g, ".*")
+                .replace(/\?/g, ".")}$`,
+            ).test(ruleArn),
+          )
+        )
+          return false;
       } else {
         return false;
       }
@@ -292,6 +310,10 @@ export function queueAllowsRule(q: QueueModel, ruleArn: string): boolean {
 /** True when a Lambda permission lets EventBridge rule `ruleArn` invoke the function. */
 export function functionAllowsRule(m: StackModel, functionName: string, ruleArn: string): boolean {
   return m.permissions.some(
-    (p) => p.functionName === functionName && p.principal === "events.amazonaws.com" && (p.action === "lambda:InvokeFunction" || p.action === "lambda:*") && (!p.sourceArn || p.sourceArn === ruleArn),
+    (p) =>
+      p.functionName === functionName &&
+      p.principal === "events.amazonaws.com" &&
+      (p.action === "lambda:InvokeFunction" || p.action === "lambda:*") &&
+      (!p.sourceArn || p.sourceArn === ruleArn),
   );
 }

@@ -12,7 +12,12 @@ export interface MockAt {
 }
 
 /** Output state the real provider would add: names and ARNs derived like AWS does. */
-export function mockState(type: string, name: string, inputs: Record<string, any>, at: MockAt = { account: MOCK_ACCOUNT, region: MOCK_REGION }): Record<string, any> {
+export function mockState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  at: MockAt = { account: MOCK_ACCOUNT, region: MOCK_REGION },
+): Record<string, unknown> {
   const base = `arn:aws`;
   const where = `${at.region}:${at.account}`;
   switch (type) {
@@ -45,7 +50,11 @@ export function mockState(type: string, name: string, inputs: Record<string, any
 }
 
 /** Answers to the provider functions SST and infra/ call; undefined for an unknown one. */
-export function mockCall(token: string, inputs: Record<string, any>, at: MockAt = { account: MOCK_ACCOUNT, region: MOCK_REGION }): Record<string, any> | undefined {
+export function mockCall(
+  token: string,
+  inputs: Record<string, unknown>,
+  at: MockAt = { account: MOCK_ACCOUNT, region: MOCK_REGION },
+): Record<string, unknown> | undefined {
   switch (token) {
     case "aws:index/getRegion:getRegion":
       return { name: at.region, region: at.region, id: at.region, endpoint: `ec2.${at.region}.amazonaws.com`, description: at.region };
@@ -60,16 +69,26 @@ export function mockCall(token: string, inputs: Record<string, any>, at: MockAt 
   }
 }
 
+/** One statement of iam.getPolicyDocument's `statements` input, as Pulumi's aws provider declares it. */
+interface PolicyDocumentStatement {
+  effect?: string;
+  actions?: string[];
+  resources?: string[];
+  principals?: { type: string; identifiers: string[] }[];
+  conditions?: { test: string; variable: string; values: string[] }[];
+}
+
 /** What iam.getPolicyDocument returns for the statements it is given. */
-export function policyJson(inputs: Record<string, any>) {
+export function policyJson(inputs: Record<string, unknown>) {
+  const statements = (inputs.statements ?? []) as PolicyDocumentStatement[];
   return {
     Version: "2012-10-17",
-    Statement: (inputs.statements ?? []).map((s: any) => ({
+    Statement: statements.map((s) => ({
       Effect: s.effect ?? "Allow",
       Action: s.actions,
       Resource: s.resources,
-      ...(s.principals ? { Principal: Object.fromEntries(s.principals.map((p: any) => [p.type, p.identifiers])) } : {}),
-      ...(s.conditions ? { Condition: Object.fromEntries(s.conditions.map((c: any) => [c.test, { [c.variable]: c.values }])) } : {}),
+      ...(s.principals ? { Principal: Object.fromEntries(s.principals.map((p) => [p.type, p.identifiers])) } : {}),
+      ...(s.conditions ? { Condition: Object.fromEntries(s.conditions.map((c) => [c.test, { [c.variable]: c.values }])) } : {}),
     })),
   };
 }

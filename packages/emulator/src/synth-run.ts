@@ -16,7 +16,9 @@ import { mockCall, mockState, type MockAt } from "./synth-mocks";
 export interface SynthResource {
   type: string;
   name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: Pulumi's untyped resource inputs, read by field across the stack model and the infra tests
   inputs: Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: Pulumi's untyped resource state, read by field across the stack model and the infra tests
   state: Record<string, any>;
 }
 
@@ -67,13 +69,20 @@ function startRpc(root: string, outDir: string, builds: SynthBuild[], at: MockAt
         res.end(JSON.stringify({ id: null, result, error }));
       };
       try {
-        const { method, params } = JSON.parse(body) as { method: string; params: [any] };
+        const { method, params } = JSON.parse(body) as { method: string; params: [BuildInput] };
         const args = params[0];
         if (method === "Provider.Aws.Bootstrap") {
-          return reply({ asset: `sst-asset-${at.account}`, assetEcrRegistryId: at.account, assetEcrUrl: "emulated", state: `sst-state-${at.account}`, appsyncHttp: "", appsyncRealtime: "" });
+          return reply({
+            asset: `sst-asset-${at.account}`,
+            assetEcrRegistryId: at.account,
+            assetEcrUrl: "emulated",
+            state: `sst-state-${at.account}`,
+            appsyncHttp: "",
+            appsyncRealtime: "",
+          });
         }
         if (method === "Runtime.Build") {
-          const out = await builder(root, args as BuildInput, join(outDir, "functions"));
+          const out = await builder(root, args, join(outDir, "functions"));
           builds.push({ ...out, functionID: args.functionID, runtime: args.runtime, source: args.handler, properties: args.properties });
           return reply(out);
         }
@@ -86,7 +95,12 @@ function startRpc(root: string, outDir: string, builds: SynthBuild[], at: MockAt
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-async function settle(pulumi: any, v: unknown): Promise<unknown> {
+/** The part of Pulumi's runtime module `settle` uses. */
+interface PulumiOutputs {
+  Output: { isInstance(v: unknown): boolean };
+}
+
+async function settle(pulumi: PulumiOutputs, v: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(v)) return v;
   return new Promise((resolve) => (v as { apply(f: (x: unknown) => void): void }).apply((x) => resolve(x)));
 }
@@ -107,12 +121,12 @@ export async function runSynth(opts: { root: string; stage: string; outDir: stri
     const pulumi = await imp(join(platform, "node_modules/@pulumi/pulumi/index.js"));
     pulumi.runtime.setMocks(
       {
-        newResource(args: { type: string; name: string; inputs: Record<string, any> }) {
+        newResource(args: { type: string; name: string; inputs: Record<string, unknown> }) {
           const state = mockState(args.type, args.name, args.inputs, at);
           resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
           return { id: `${args.name}-id`, state };
         },
-        call(args: { token: string; inputs: Record<string, any> }) {
+        call(args: { token: string; inputs: Record<string, unknown> }) {
           return mockCall(args.token, args.inputs, at) ?? args.inputs;
         },
       },
@@ -120,7 +134,7 @@ export async function runSynth(opts: { root: string; stage: string; outDir: stri
       stage,
       false,
     );
-    const g = globalThis as any;
+    const g = globalThis as unknown as Record<string, unknown>;
     g.$config = (c: unknown) => c;
     const { default: config } = await imp(join(root, "sst.config.ts"));
     const appConfig = await config.app({ stage });

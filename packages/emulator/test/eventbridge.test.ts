@@ -4,7 +4,16 @@ import { schedulePeriodMs, scheduledEvent, ScheduleError, targetPayload, type Bu
 import type { RuleModel, TargetModel } from "../src/stack-model";
 
 const rule: RuleModel = { logicalName: "R", name: "r", arn: "arn:aws:events:eu-west-1:1:rule/r", enabled: true, targets: [] };
-const event: BusEvent = { id: "e1", "detail-type": "ECS Task State Change", source: "aws.ecs", account: "1", time: "2026-12-05T00:00:00Z", region: "eu-west-1", resources: [], detail: { lastStatus: "RUNNING", version: 3 } };
+const event: BusEvent = {
+  id: "e1",
+  "detail-type": "ECS Task State Change",
+  source: "aws.ecs",
+  account: "1",
+  time: "2026-12-05T00:00:00Z",
+  region: "eu-west-1",
+  resources: [],
+  detail: { lastStatus: "RUNNING", version: 3 },
+};
 const target = (over: Partial<TargetModel>): TargetModel => ({ logicalName: "T", arn: "arn:aws:sqs:eu-west-1:1:q", kind: "sqs", ...over });
 
 describe("targetPayload", () => {
@@ -12,7 +21,12 @@ describe("targetPayload", () => {
     expect(JSON.parse(targetPayload(target({}), event, rule))).toEqual(event);
     expect(targetPayload(target({ input: '{"action":"reconcile"}' }), event, rule)).toBe('{"action":"reconcile"}');
     expect(JSON.parse(targetPayload(target({ inputPath: "$.detail" }), event, rule))).toEqual(event.detail);
-    const t = target({ inputTransformer: { inputPaths: { s: "$.detail.lastStatus", v: "$.detail.version" }, inputTemplate: '{"status":"<s>","version":<v>,"rule":"<aws.events.rule-name>"}' } });
+    const t = target({
+      inputTransformer: {
+        inputPaths: { s: "$.detail.lastStatus", v: "$.detail.version" },
+        inputTemplate: '{"status":"<s>","version":<v>,"rule":"<aws.events.rule-name>"}',
+      },
+    });
     expect(JSON.parse(targetPayload(t, event, rule))).toEqual({ status: "RUNNING", version: 3, rule: "r" });
   });
 });

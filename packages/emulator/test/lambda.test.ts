@@ -108,7 +108,10 @@ beforeAll(async () => {
     logLevel: "silent",
   });
   writeFileSync(join(bundleDir, "broken.mjs"), 'throw new TypeError("TARGETS_BUCKET is required");\nexport const handler = async () => "unreachable";\n');
-  writeFileSync(join(bundleDir, "slowinit.mjs"), "await new Promise((r) => setTimeout(r, Number(process.env.INIT_MS)));\nexport const handler = async () => ({ initialised: true });\n");
+  writeFileSync(
+    join(bundleDir, "slowinit.mjs"),
+    "await new Promise((r) => setTimeout(r, Number(process.env.INIT_MS)));\nexport const handler = async () => ({ initialised: true });\n",
+  );
   process.env.EMULATOR_TEST_PARENT_ONLY = "must-not-leak";
 }, 600_000);
 
@@ -186,7 +189,16 @@ describe("LambdaService", () => {
     expect(env._X_AMZN_TRACE_ID).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};/);
     expect(env.EMULATOR_TEST_PARENT_ONLY).toBeUndefined();
     // AWS_SDK_UA_APP_ID: set by Powertools itself when the bundle imports it.
-    const allowed = new Set([...RESERVED_ENV_KEYS, ...Object.keys(s.environment), ...Object.keys(AWS_ENV), "PATH", "LANG", "NODE_PATH", "TZ", "AWS_SDK_UA_APP_ID"]);
+    const allowed = new Set([
+      ...RESERVED_ENV_KEYS,
+      ...Object.keys(s.environment),
+      ...Object.keys(AWS_ENV),
+      "PATH",
+      "LANG",
+      "NODE_PATH",
+      "TZ",
+      "AWS_SDK_UA_APP_ID",
+    ]);
     expect(Object.keys(env).filter((k) => !allowed.has(k))).toEqual([]);
     // The heap limit Lambda's Node bootstrap derives from the memory size (256 - 256/10).
     expect(execArgv).toContain("--max-old-space-size=231");
@@ -216,7 +228,12 @@ describe("LambdaService", () => {
   it("answers a thrown error as {errorType, errorMessage} and logs it like the runtime", async () => {
     const s = spec("fail");
     const res = await once(svc, s);
-    expect(res).toMatchObject({ ok: false, timedOut: false, statusCode: 200, error: { errorType: "ValidationError", errorMessage: "port 70000 is not 1-65535" } });
+    expect(res).toMatchObject({
+      ok: false,
+      timedOut: false,
+      statusCode: 200,
+      error: { errorType: "ValidationError", errorMessage: "port 70000 is not 1-65535" },
+    });
     const line = res.logs.find((l) => l.includes("Invoke Error"));
     expect(line).toContain(`\t${res.requestId}\tERROR\t`);
     expect(JSON.parse(line!.slice(line!.indexOf("{")))).toMatchObject({ errorType: "ValidationError", errorMessage: "port 70000 is not 1-65535" });
@@ -238,14 +255,26 @@ describe("LambdaService", () => {
     expect(res.result).toBe("logged");
     const json = res.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(json).toHaveLength(1);
-    expect(json[0]).toMatchObject({ level: "INFO", message: "hello from powertools", answer: 42, function_name: s.name, function_request_id: res.requestId, cold_start: true, service: "emulator-test" });
+    expect(json[0]).toMatchObject({
+      level: "INFO",
+      message: "hello from powertools",
+      answer: 42,
+      function_name: s.name,
+      function_request_id: res.requestId,
+      cold_start: true,
+      service: "emulator-test",
+    });
     expect(res.logs).toContainEqual(expect.stringMatching(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${res.requestId}\\tINFO\\tplain\\nmulti-line$`)));
     const start = res.logs.indexOf(`START RequestId: ${res.requestId} Version: $LATEST`);
     const end = res.logs.indexOf(`END RequestId: ${res.requestId}`);
     expect(start).toBeGreaterThan(0);
     expect(res.logs[0]).toMatch(/^INIT_START Runtime Version: nodejs:24/);
     expect(end).toBe(res.logs.length - 2);
-    expect(res.logs.at(-1)).toMatch(new RegExp(`^REPORT RequestId: ${res.requestId}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 256 MB\\tMax Memory Used: [1-9]\\d* MB\\tInit Duration: [\\d.]+ ms$`));
+    expect(res.logs.at(-1)).toMatch(
+      new RegExp(
+        `^REPORT RequestId: ${res.requestId}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 256 MB\\tMax Memory Used: [1-9]\\d* MB\\tInit Duration: [\\d.]+ ms$`,
+      ),
+    );
     expect(res.logs.slice(start, end).some((l) => l.startsWith("{"))).toBe(true);
     // The same lines were streamed to onLog, under the function's name.
     const mine = streamed.filter(([fn]) => fn === s.name).map(([, line]) => line);
@@ -297,7 +326,10 @@ describe("LambdaService", () => {
     const single = spec("slow", { reservedConcurrency: 1 });
     svc.register(single);
     const events = await Promise.all([1, 2].map(() => svc.invoke(single.name, { ms: 200 }, { invocationType: "Event" })));
-    expect(events.map((r) => [r.ok, r.throttled, r.statusCode])).toEqual([[true, false, 202], [true, false, 202]]);
+    expect(events.map((r) => [r.ok, r.throttled, r.statusCode])).toEqual([
+      [true, false, 202],
+      [true, false, 202],
+    ]);
     expect(events.map((r) => r.coldStart).sort()).toEqual([false, true]);
     expect(svc.stats(single.name)).toMatchObject({ throttles: 0, concurrentPeak: 1, invocations: 2 });
     const none = spec("slow", { reservedConcurrency: 0 });

@@ -19,7 +19,19 @@ const alarm = (over: Partial<AlarmModel> = {}): AlarmModel => ({
 describe("emfDatapoints", () => {
   it("reads every metric of an EMF line under each of its dimension sets", () => {
     const line = JSON.stringify({
-      _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: "ScrapeReconciler", Dimensions: [["service"]], Metrics: [{ Name: "StaleTargets", Unit: "Count" }, { Name: "Lat", Unit: "Milliseconds" }] }] },
+      _aws: {
+        Timestamp: 1,
+        CloudWatchMetrics: [
+          {
+            Namespace: "ScrapeReconciler",
+            Dimensions: [["service"]],
+            Metrics: [
+              { Name: "StaleTargets", Unit: "Count" },
+              { Name: "Lat", Unit: "Milliseconds" },
+            ],
+          },
+        ],
+      },
       service: "x",
       StaleTargets: 3,
       Lat: [5, 7],

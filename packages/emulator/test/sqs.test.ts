@@ -67,12 +67,21 @@ describe("SqsEventSource", () => {
     let peak = 0;
     const sizes: number[] = [];
     const source = new SqsEventSource(
-      { logicalName: "M", queueArn: q.model.arn, functionName: "f", batchSize: 5, batchingWindowSeconds: 1, maximumConcurrency: 2, reportBatchItemFailures: true, enabled: true },
+      {
+        logicalName: "M",
+        queueArn: q.model.arn,
+        functionName: "f",
+        batchSize: 5,
+        batchingWindowSeconds: 1,
+        maximumConcurrency: 2,
+        reportBatchItemFailures: true,
+        enabled: true,
+      },
       q,
-      async (event: any) => {
+      async (event: unknown) => {
         running += 1;
         peak = Math.max(peak, running);
-        sizes.push(event.Records.length);
+        sizes.push((event as { Records: unknown[] }).Records.length);
         await new Promise((r) => setTimeout(r, 100));
         running -= 1;
         return { ok: true, result: { batchItemFailures: [] } };

@@ -16,7 +16,10 @@ beforeAll(async () => {
     root: ROOT,
     stage: "model",
     ...AT,
-    config: { schedules: { reconcile: "rate(2 minutes)", audit: "rate(10 minutes)" }, reconcile: { timeoutSeconds: 45, maxConcurrency: 3, maxReceiveCount: 4 } },
+    config: {
+      schedules: { reconcile: "rate(2 minutes)", audit: "rate(10 minutes)" },
+      reconcile: { timeoutSeconds: 45, maxConcurrency: 3, maxReceiveCount: 4 },
+    },
   });
   model = stackModel(s);
 }, 120_000);
@@ -27,12 +30,20 @@ describe("the stack model of a synthesised stage", () => {
     expect(schedule("ReconcileSchedule")).toBe("rate(2 minutes)");
     expect(schedule("AuditSchedule")).toBe("rate(10 minutes)");
     const reconcile = model.functions.find((f) => f.name === "scrape-reconciler-model-reconcile")!;
-    expect(reconcile).toMatchObject({ timeoutSeconds: 45, reservedConcurrency: 3, runtime: "nodejs24.x", handler: "reconcile.handler", source: "functions/reconcile.handler" });
+    expect(reconcile).toMatchObject({
+      timeoutSeconds: 45,
+      reservedConcurrency: 3,
+      runtime: "nodejs24.x",
+      handler: "reconcile.handler",
+      source: "functions/reconcile.handler",
+    });
     const events = model.queues.find((q) => q.logicalName === "ReconcileEvents")!;
     expect(events.visibilityTimeoutSeconds).toBe(6 * 45);
     expect(events.redrive?.maxReceiveCount).toBe(4);
     expect(model.queues.find((q) => q.arn === events.redrive!.deadLetterTargetArn)?.logicalName).toBe("ReconcileDeadLetters");
-    expect(model.eventSourceMappings).toEqual([expect.objectContaining({ queueArn: events.arn, functionName: reconcile.name, maximumConcurrency: 3, reportBatchItemFailures: true })]);
+    expect(model.eventSourceMappings).toEqual([
+      expect.objectContaining({ queueArn: events.arn, functionName: reconcile.name, maximumConcurrency: 3, reportBatchItemFailures: true }),
+    ]);
   });
 
   it("routes every rule to a queue or function of the stack, and runs the first reconcile at deploy", () => {

@@ -65,7 +65,10 @@ async function handleSqs(deps: HandleDeps, input: SQSEvent, batch: PreparedBatch
     else await take(batch, raw, deps, counters);
   };
   // In order, so that one unknown ECS service is looked up once for the whole batch.
-  const processed = await processPartialResponse(input, recordHandler, new BatchProcessor(EventType.SQS), { processInParallel: false, throwOnFullBatchFailure: false });
+  const processed = await processPartialResponse(input, recordHandler, new BatchProcessor(EventType.SQS), {
+    processInParallel: false,
+    throwOnFullBatchFailure: false,
+  });
   const settled = await settleBatch(deps, batch, schedules.length > 0);
   const failed = settled.reconcileFailed ? schedules.map((id) => ({ itemIdentifier: id })) : [];
   const response = { batchItemFailures: [...processed.batchItemFailures, ...failed] };

@@ -12,6 +12,7 @@ import {
   GetServiceCommand,
   ListTagsForResourceCommand,
   paginateListInstances,
+  type Service,
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
 import { DESCRIBE_TASKS_BATCH, describeTaskBatch, TaskDefinitionCache } from "@scrape-reconciler/aws";
@@ -75,15 +76,9 @@ function notFound(err: unknown): boolean {
 }
 
 /** Reads one Cloud Map service as a full discovery would: its tags, and its instances when it opted in. */
-export async function refreshService(
-  c: LookupClients,
-  state: ReconcilerState,
-  serviceId: string,
-  tagNames: TagNames,
-  r: LookupResults,
-): Promise<void> {
+export async function refreshService(c: LookupClients, state: ReconcilerState, serviceId: string, tagNames: TagNames, r: LookupResults): Promise<void> {
   if (serviceId in r.services) return;
-  let svc;
+  let svc: Service | undefined;
   try {
     r.reads += 1;
     svc = (await c.servicediscovery.send(new GetServiceCommand({ Id: serviceId }))).Service;
@@ -116,7 +111,12 @@ export async function refreshService(
 }
 
 /** The ECS tasks of newly listed instances, as a full discovery would describe them. */
-async function describeUnknownTasks(c: LookupClients, state: ReconcilerState, instances: Record<string, Record<string, string>>, r: LookupResults): Promise<void> {
+async function describeUnknownTasks(
+  c: LookupClients,
+  state: ReconcilerState,
+  instances: Record<string, Record<string, string>>,
+  r: LookupResults,
+): Promise<void> {
   const byCluster = new Map<string, string[]>();
   for (const [id, attrs] of Object.entries(instances)) {
     const cluster = attrs.ECS_CLUSTER_NAME;
@@ -136,13 +136,7 @@ async function describeUnknownTasks(c: LookupClients, state: ReconcilerState, in
 }
 
 /** Performs the reads one event needs (those not already in the state or in `r`). */
-export async function resolveLookups(
-  c: LookupClients,
-  state: ReconcilerState,
-  need: Lookups,
-  tagNames: TagNames,
-  r: LookupResults,
-): Promise<void> {
+export async function resolveLookups(c: LookupClients, state: ReconcilerState, need: Lookups, tagNames: TagNames, r: LookupResults): Promise<void> {
   if (need.service) await refreshService(c, state, need.service, tagNames, r);
   if (need.registry) {
     const key = registryKey(need.registry.cluster, need.registry.service);
@@ -159,7 +153,9 @@ export async function resolveLookups(
   }
   if (need.containerInstance && !(need.containerInstance.arn in r.containerInstances)) {
     r.reads += 1;
-    const res = await c.ecs.send(new DescribeContainerInstancesCommand({ cluster: need.containerInstance.cluster, containerInstances: [need.containerInstance.arn] }));
+    const res = await c.ecs.send(
+      new DescribeContainerInstancesCommand({ cluster: need.containerInstance.cluster, containerInstances: [need.containerInstance.arn] }),
+    );
     const ec2InstanceId = res.containerInstances?.[0]?.ec2InstanceId;
     if (!ec2InstanceId) throw new Error(`container instance ${need.containerInstance.arn} not found`);
     r.reads += 1;

@@ -5,7 +5,7 @@
 import type { Task } from "@aws-sdk/client-ecs";
 import { taskFacts } from "@scrape-reconciler/aws";
 import type { ChangeEvent } from "@scrape-reconciler/core";
-import { z } from "zod";
+import type { z } from "zod";
 import { CloudMapApiCallSchema, EcsTaskStateChangeSchema } from "./schemas";
 
 export type Normalized = { ok: true; event: ChangeEvent } | { ok: false; reason: string; ignored?: boolean };
@@ -61,7 +61,10 @@ export function normalizeEvent(raw: unknown): Normalized {
       }
       const attrs = field(params, "attributes");
       const attributes = attrs && typeof attrs === "object" ? Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, String(v)])) : undefined;
-      return { ok: true, event: { kind: d.eventName === "RegisterInstance" ? "register" : "deregister", eventId: e.id, time: e.time, serviceId, instanceId, attributes } };
+      return {
+        ok: true,
+        event: { kind: d.eventName === "RegisterInstance" ? "register" : "deregister", eventId: e.id, time: e.time, serviceId, instanceId, attributes },
+      };
     }
     if (SERVICE_CALLS.has(d.eventName)) {
       const response = d.responseElements;

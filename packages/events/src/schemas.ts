@@ -31,7 +31,9 @@ export const EcsTaskDetailSchema = z.looseObject({
   containerInstanceArn: z.string().optional(),
   healthStatus: z.string().optional(),
   attachments: z
-    .array(z.looseObject({ type: z.string().optional(), details: z.array(z.looseObject({ name: z.string().optional(), value: z.string().optional() })).optional() }))
+    .array(
+      z.looseObject({ type: z.string().optional(), details: z.array(z.looseObject({ name: z.string().optional(), value: z.string().optional() })).optional() }),
+    )
     .optional(),
   containers: z.array(Container).optional(),
 });

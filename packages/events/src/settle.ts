@@ -35,7 +35,9 @@ export async function reconcileBatch(deps: SettleDeps, batch: PreparedBatch, tri
   const s = await reconcile(deps, {
     initial: batch.stored,
     // Runs again after a lost race, on a fresh copy: the outcomes are recounted each time.
-    before: (state) => void (outcomes = applyPrepared(state, batch, deps.now())),
+    before: (state) => {
+      outcomes = applyPrepared(state, batch, deps.now());
+    },
   });
   return {
     events: batch.events.length,

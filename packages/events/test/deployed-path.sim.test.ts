@@ -68,7 +68,9 @@ describe("the schedule arriving through the queue", () => {
     expect(r.summary.outcomes.applied).toBeGreaterThan(0);
     env.sim.setFaults(null);
     expect((await published(env))!.document.some((g) => g.labels.taskid === started.taskArn!.split("/").pop())).toBe(true);
-    expect(logs.records.filter((l) => l.level === "ERROR").map((l) => l.message)).toEqual(expect.arrayContaining([expect.stringMatching(/full reconcile failed/)]));
+    expect(logs.records.filter((l) => l.level === "ERROR").map((l) => l.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/full reconcile failed/)]),
+    );
     emitter.close();
   });
 });
@@ -205,7 +207,10 @@ describe("states written before the completeness field", () => {
     env = await startSimEnv({ scenario: small() });
     await reconcile(deps(env));
     const { state, etag } = await readState({ s3: env.clients.s3, bucket: env.config.bucket, stateKey: env.config.stateKey }, new Date());
-    const old: Partial<ReconcilerState> = { ...state, failed: failed ? [{ scope: "service", id: "srv-gone", name: "gone", operation: "ecs:DescribeTasks", error: "ThrottlingException" }] : [] };
+    const old: Partial<ReconcilerState> = {
+      ...state,
+      failed: failed ? [{ scope: "service", id: "srv-gone", name: "gone", operation: "ecs:DescribeTasks", error: "ThrottlingException" }] : [],
+    };
     delete old.complete;
     await putConditional(env.clients.s3, env.config.bucket, env.config.stateKey, JSON.stringify(old), { ifMatch: etag });
     const emitter = new EventBridgeEmitter(env.sim.state);
@@ -220,35 +225,41 @@ describe("states written before the completeness field", () => {
 });
 
 describe("a stale RUNNING after a full reconcile", () => {
-  it.each(["through the queue", "delivered directly"])("RUNNING v -> DEACTIVATING -> scheduled full reconcile (%s) -> RUNNING v again: the task is not published again", async (how) => {
-    env = await startSimEnv({ scenario: small() });
-    await reconcile(deps(env));
-    const emitter = new EventBridgeEmitter(env.sim.state);
-    const svc = env.sim.scenario.services[0]!;
-    const task = env.sim.state.startTask(svc.cluster, svc.name);
-    const taskId = task.taskArn!.split("/").pop()!;
-    const running = taskEvents(routed(emitter.drain()), task.taskArn!, "RUNNING")[0]!;
-    await deliver(deps(env), [running]);
-    expect((await published(env))!.document.some((g) => g.labels.taskid === taskId)).toBe(true);
-    env.sim.state.stopTask(task.taskArn!);
-    const deactivating = taskEvents(routed(emitter.drain()), task.taskArn!, "DEACTIVATING");
-    await deliver(deps(env), deactivating);
-    expect((await published(env))!.document.some((g) => g.labels.taskid === taskId)).toBe(false);
-    // The schedule fires minutes after the events (its discovery no longer lists the task).
-    const later = { ...deps(env), now: () => new Date(Date.now() + 2 * 60_000) };
-    const schedule = await handleInput(later, how === "delivered directly" ? scheduledEvent() : sqsBatch([scheduledEvent()]));
-    expect(schedule.kind === "reconcile" ? schedule.trigger : schedule.summary.fullReconcile?.trigger).toBe("schedule");
-    const again = await deliver(deps(env), [running]);
-    expect(again.summary.outcomes).toEqual({ stale: 1 });
-    expect((await published(env))!.document.some((g) => g.labels.taskid === taskId)).toBe(false);
-    emitter.close();
-  });
+  it.each(["through the queue", "delivered directly"])(
+    "RUNNING v -> DEACTIVATING -> scheduled full reconcile (%s) -> RUNNING v again: the task is not published again",
+    async (how) => {
+      env = await startSimEnv({ scenario: small() });
+      await reconcile(deps(env));
+      const emitter = new EventBridgeEmitter(env.sim.state);
+      const svc = env.sim.scenario.services[0]!;
+      const task = env.sim.state.startTask(svc.cluster, svc.name);
+      const taskId = task.taskArn!.split("/").pop()!;
+      const running = taskEvents(routed(emitter.drain()), task.taskArn!, "RUNNING")[0]!;
+      await deliver(deps(env), [running]);
+      expect((await published(env))!.document.some((g) => g.labels.taskid === taskId)).toBe(true);
+      env.sim.state.stopTask(task.taskArn!);
+      const deactivating = taskEvents(routed(emitter.drain()), task.taskArn!, "DEACTIVATING");
+      await deliver(deps(env), deactivating);
+      expect((await published(env))!.document.some((g) => g.labels.taskid === taskId)).toBe(false);
+      // The schedule fires minutes after the events (its discovery no longer lists the task).
+      const later = { ...deps(env), now: () => new Date(Date.now() + 2 * 60_000) };
+      const schedule = await handleInput(later, how === "delivered directly" ? scheduledEvent() : sqsBatch([scheduledEvent()]));
+      expect(schedule.kind === "reconcile" ? schedule.trigger : schedule.summary.fullReconcile?.trigger).toBe("schedule");
+      const again = await deliver(deps(env), [running]);
+      expect(again.summary.outcomes).toEqual({ stale: 1 });
+      expect((await published(env))!.document.some((g) => g.labels.taskid === taskId)).toBe(false);
+      emitter.close();
+    },
+  );
 });
 
 describe("malformed and ignored events", () => {
   function badEvents() {
     const tagNamespace = fixture("eventbridge/servicediscovery-registerinstance.json");
-    Object.assign(tagNamespace.detail, { eventName: "TagResource", requestParameters: { resourceARN: "arn:aws:servicediscovery:us-west-2:111122223333:namespace/ns-abcexample0001", tags: [{ key: "team", value: "a" }] } });
+    Object.assign(tagNamespace.detail, {
+      eventName: "TagResource",
+      requestParameters: { resourceARN: "arn:aws:servicediscovery:us-west-2:111122223333:namespace/ns-abcexample0001", tags: [{ key: "team", value: "a" }] },
+    });
     tagNamespace.id = "bad-tag-namespace";
     const unknownType = fixture("aws-samples/ecs-task-state-change-fargate-awsvpc.json");
     Object.assign(unknownType, { id: "bad-unknown-type", "detail-type": "ECS Container Instance State Change" });
@@ -273,7 +284,10 @@ describe("malformed and ignored events", () => {
     env = await startSimEnv({ scenario: small() });
     await reconcile(deps(env));
     const bad = badEvents();
-    const r = await deliver(deps(env), bad.map((b) => b.event));
+    const r = await deliver(
+      deps(env),
+      bad.map((b) => b.event),
+    );
     expect(r.response.batchItemFailures).toEqual([]);
     expect(r.malformed + r.ignored).toBe(4);
     for (const b of bad) {

@@ -141,7 +141,8 @@ describe("a deployment burst", () => {
       if (i % 7 === 0) env!.sim.state.setDesiredCount(svc.cluster, svc.name, 6);
       if (i % 11 === 0) env!.sim.state.setDesiredCount(svc.cluster, svc.name, 2);
     });
-    for (const t of env.sim.state.tasks({ status: "RUNNING" }).filter((_, i) => i % 25 === 0)) env.sim.state.stopTask(t.taskArn!, "Essential container in task exited");
+    for (const t of env.sim.state.tasks({ status: "RUNNING" }).filter((_, i) => i % 25 === 0))
+      env.sim.state.stopTask(t.taskArn!, "Essential container in task exited");
     const events = routed(emitter.drain());
     const late = routed(emitter.flush());
     expect(events.length + late.length).toBeGreaterThanOrEqual(2000);

@@ -47,7 +47,13 @@ export function captureLogs(): { logger: Logger; records: LogRecord[]; restore: 
     }) as typeof stream.write);
   });
   const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: "INFO" });
-  return { logger, records, restore: () => spies.forEach((s) => s.mockRestore()) };
+  return {
+    logger,
+    records,
+    restore: () => {
+      for (const s of spies) s.mockRestore();
+    },
+  };
 }
 
 export const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), "utf8"));

@@ -59,6 +59,11 @@ export function createForwarderRemoteWrite(
   const auth: RemoteWriteClientOptions["auth"] =
     a.type === "none"
       ? { type: "none" }
-      : { type: "sigv4", region: a.region, service: "aps", credentials: a.roleArn ? assumeRoleCredentials(a.roleArn, a.region, env) : (clientConfig(env, "APS").credentials ?? defaultCredentials()) };
+      : {
+          type: "sigv4",
+          region: a.region,
+          service: "aps",
+          credentials: a.roleArn ? assumeRoleCredentials(a.roleArn, a.region, env) : (clientConfig(env, "APS").credentials ?? defaultCredentials()),
+        };
   return createRemoteWriteClient({ url: config.remoteWrite.url, auth, ...extra });
 }

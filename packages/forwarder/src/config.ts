@@ -76,7 +76,10 @@ export function parseDuration(name: string, raw: string): number {
 function list(env: Env, name: string): string[] | undefined {
   const raw = get(env, name);
   if (!raw) return undefined;
-  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new ConfigError(name, `${name} is set but names nothing (want a comma-separated list)`);
   return [...new Set(items)];
 }
@@ -139,7 +142,8 @@ function metricSet(env: Env): MetricSet {
 function remoteWriteUrl(env: Env): URL {
   const urlVar = get(env, ENV.AMP_REMOTE_WRITE_URL) ? ENV.AMP_REMOTE_WRITE_URL : ENV.REMOTE_WRITE_URL;
   const rawUrl = get(env, urlVar);
-  if (!rawUrl) throw new ConfigError(ENV.AMP_REMOTE_WRITE_URL, `${ENV.AMP_REMOTE_WRITE_URL} (or ${ENV.REMOTE_WRITE_URL}) is required: the remote-write endpoint`);
+  if (!rawUrl)
+    throw new ConfigError(ENV.AMP_REMOTE_WRITE_URL, `${ENV.AMP_REMOTE_WRITE_URL} (or ${ENV.REMOTE_WRITE_URL}) is required: the remote-write endpoint`);
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -180,7 +184,11 @@ function remoteWriteAuth(env: Env, url: URL | undefined, problems: ConfigProblem
 function stateBucket(env: Env): string {
   const bucketVar = get(env, ENV.FORWARD_STATE_BUCKET) ? ENV.FORWARD_STATE_BUCKET : ENV.TARGETS_BUCKET;
   const bucket = get(env, bucketVar);
-  if (!bucket) throw new ConfigError(ENV.FORWARD_STATE_BUCKET, `${ENV.FORWARD_STATE_BUCKET} (or ${ENV.TARGETS_BUCKET}) is required: the S3 bucket of the high-water marks`);
+  if (!bucket)
+    throw new ConfigError(
+      ENV.FORWARD_STATE_BUCKET,
+      `${ENV.FORWARD_STATE_BUCKET} (or ${ENV.TARGETS_BUCKET}) is required: the S3 bucket of the high-water marks`,
+    );
   if (!BUCKET.test(bucket)) throw new ConfigError(bucketVar, `${bucketVar}=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
   return bucket;
 }
@@ -220,7 +228,10 @@ export function parseForwardConfig(env: Env): ForwardConfig {
     // The coverage check needs a valid delay and metric set; a problem with either is already recorded.
     const cover = delayOk && set ? delayMs + 2 * set.period * 1000 : undefined;
     if (cover !== undefined && lookbackMs < cover) {
-      problems.add(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} (${lookbackMs / 1000} s) must cover ${ENV.FORWARD_DELAY} plus two periods (${cover / 1000} s)`);
+      problems.add(
+        ENV.FORWARD_LOOKBACK,
+        `${ENV.FORWARD_LOOKBACK} (${lookbackMs / 1000} s) must cover ${ENV.FORWARD_DELAY} plus two periods (${cover / 1000} s)`,
+      );
     } else if (lookbackMs > 24 * 3_600_000) {
       problems.add(ENV.FORWARD_LOOKBACK, `${ENV.FORWARD_LOOKBACK} must be at most 24h`);
     }

@@ -133,7 +133,9 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
     errors: [],
     missing: [],
   };
-  const addCalls = (k: string, n: number) => n > 0 && (summary.calls[k] = (summary.calls[k] ?? 0) + n);
+  const addCalls = (k: string, n: number) => {
+    if (n > 0) summary.calls[k] = (summary.calls[k] ?? 0) + n;
+  };
   const finish = () => {
     addCalls("s3:GetObject", marks.stats.reads - readsBefore);
     addCalls("s3:PutObject", marks.stats.writes - writesBefore);
@@ -183,7 +185,11 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
   // (6)
   if (dryRun) {
     summary.series = toSend.length;
-    summary.preview = toSend.map((s) => ({ key: s.key, labels: s.series.labels, samples: s.series.samples.map((x) => ({ timestamp: x.timestamp, value: x.value })) }));
+    summary.preview = toSend.map((s) => ({
+      key: s.key,
+      labels: s.series.labels,
+      samples: s.series.samples.map((x) => ({ timestamp: x.timestamp, value: x.value })),
+    }));
     return finish();
   }
 
@@ -200,7 +206,10 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
     }
     let result: WriteResult;
     try {
-      result = await writeBatch(deps.remoteWrite, batch.items.map((s) => s.series)); // (7)
+      result = await writeBatch(
+        deps.remoteWrite,
+        batch.items.map((s) => s.series),
+      ); // (7)
     } catch (err) {
       // No answer we can attribute per series (401/403/404, signing): nothing of this
       // batch moves; the rest of the run is not attempted.
@@ -219,12 +228,18 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
     for (const d of result.dropped) {
       const key = seriesKey(d.series.labels);
       let all = refused.get(key);
-      if (!all) refused.set(key, (all = new Set()));
+      if (!all) {
+        all = new Set();
+        refused.set(key, all);
+      }
       for (const s of d.series.samples) all.add(s.timestamp);
       if (RETRYABLE.has(d.reason)) {
         exhausted ||= d.reason === "retries_exhausted";
         let set = pending.get(key);
-        if (!set) pending.set(key, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          pending.set(key, set);
+        }
         for (const s of d.series.samples) set.add(s.timestamp);
         summary.samplesPending += d.series.samples.length;
       } else {

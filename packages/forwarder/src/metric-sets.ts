@@ -93,14 +93,23 @@ export const DEFAULT_METRIC_SET: MetricSet = {
 };
 
 const MetricSpecSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.\-]{1,255}$/, "expected a CloudWatch metric name"),
-  statistics: z.array(z.enum(STATISTICS)).min(1).refine((s) => new Set(s).size === s.length, "statistics repeat"),
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "expected a CloudWatch metric name"),
+  statistics: z
+    .array(z.enum(STATISTICS))
+    .min(1)
+    .refine((s) => new Set(s).size === s.length, "statistics repeat"),
   engines: z.enum(["aurora", "non-aurora"]).optional(),
 });
 
 /** The override: every key optional; a kind given replaces that kind's list, `[]` turns it off. */
 const MetricSetSchema = z.strictObject({
-  period: z.number().int().min(60).max(86_400).refine((p) => p % 60 === 0, "must be a multiple of 60").optional(),
+  period: z
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .refine((p) => p % 60 === 0, "must be a multiple of 60")
+    .optional(),
   rdsInstance: z.array(MetricSpecSchema).optional(),
   rdsCluster: z.array(MetricSpecSchema).optional(),
   elastiCacheNode: z.array(MetricSpecSchema).optional(),

@@ -180,7 +180,10 @@ export function collectResults(call: MetricDataCall, pages: readonly (readonly M
       const ts = r.Timestamps ?? [];
       const vs = r.Values ?? [];
       let m = points.get(r.Id!);
-      if (!m) points.set(r.Id!, (m = new Map()));
+      if (!m) {
+        m = new Map();
+        points.set(r.Id!, m);
+      }
       for (let i = 0; i < ts.length && i < vs.length; i++) {
         const t = new Date(ts[i]!).getTime();
         const v = vs[i]!;

@@ -24,7 +24,11 @@ describe("forward command", () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await startFleet({ get now() { return Date.now(); } }); // the CLI runs on real time
+    sim = await startFleet({
+      get now() {
+        return Date.now();
+      },
+    }); // the CLI runs on real time
     receiver = createServer((req, res) => {
       posts++;
       req.resume();
@@ -45,8 +49,12 @@ describe("forward command", () => {
     expect(await forwardCommand(["--dry-run"], env, c.io)).toBe(0);
     const lines = c.out.join("\n").split("\n");
     expect(lines.filter((l) => l.startsWith("aws_"))).toHaveLength(55);
-    expect(lines.find((l) => l.startsWith('aws_rds_cpuutilization_average{account_id="123456789012",dimension_DBInstanceIdentifier="orders"'))).toMatch(/ \d sample\(s\) \S+Z\.\.\S+Z last=[\d.]+$/);
-    expect(lines.at(-1)).toMatch(/^would forward \d+ samples of 55 series .* 2 RDS instances, 1 Aurora clusters, 1 ElastiCache nodes; 55\/55 series queried, 55 metrics requested in 1 GetMetricData call/);
+    expect(lines.find((l) => l.startsWith('aws_rds_cpuutilization_average{account_id="123456789012",dimension_DBInstanceIdentifier="orders"'))).toMatch(
+      / \d sample\(s\) \S+Z\.\.\S+Z last=[\d.]+$/,
+    );
+    expect(lines.at(-1)).toMatch(
+      /^would forward \d+ samples of 55 series .* 2 RDS instances, 1 Aurora clusters, 1 ElastiCache nodes; 55\/55 series queried, 55 metrics requested in 1 GetMetricData call/,
+    );
     expect(posts).toBe(0);
     expect(sim.calls.get("s3:PutObject")).toBe(0);
     expect(sim.calls.get("cloudwatch:GetMetricData")).toBe(1);
@@ -72,7 +80,23 @@ describe("forward command", () => {
         const r = results[runs++]!;
         if (runs === results.length) stop.abort();
         if (r instanceof Error) throw r;
-        return { ...r, dryRun: false, resources: { rdsInstance: 0, rdsCluster: 0, elastiCacheNode: 0 }, seriesPlanned: 0, seriesQueried: 0, series: 0, samplesSent: 0, samplesDropped: {}, samplesPending: 0, metricsRequested: 0, calls: {}, windowEnd: "", durationMs: 0, errors: r.ok ? [] : ["x"], missing: [] };
+        return {
+          ...r,
+          dryRun: false,
+          resources: { rdsInstance: 0, rdsCluster: 0, elastiCacheNode: 0 },
+          seriesPlanned: 0,
+          seriesQueried: 0,
+          series: 0,
+          samplesSent: 0,
+          samplesDropped: {},
+          samplesPending: 0,
+          metricsRequested: 0,
+          calls: {},
+          windowEnd: "",
+          durationMs: 0,
+          errors: r.ok ? [] : ["x"],
+          missing: [],
+        };
       },
     } as unknown as Forwarder;
     const c = capture();

@@ -83,7 +83,14 @@ describe("parseForwardConfig", () => {
     const role = parseForwardConfig({ ...base, AMP_ROLE_ARN: "arn:aws:iam::111122223333:role/amp-writer" });
     expect(role.remoteWrite.auth).toEqual({ type: "sigv4", region: "eu-west-1", roleArn: "arn:aws:iam::111122223333:role/amp-writer" });
     expect(parseForwardConfig({ ...base, REMOTE_WRITE_URL: "http://x/api/v1/write", AMP_REMOTE_WRITE_URL: "" }).remoteWrite.auth).toEqual({ type: "none" });
-    expect(parseForwardConfig({ REMOTE_WRITE_URL: "https://mimir.example/api/v1/push", REMOTE_WRITE_AUTH: "sigv4", AWS_REGION: "us-east-2", TARGETS_BUCKET: "b-b-b" }).remoteWrite.auth).toEqual({
+    expect(
+      parseForwardConfig({
+        REMOTE_WRITE_URL: "https://mimir.example/api/v1/push",
+        REMOTE_WRITE_AUTH: "sigv4",
+        AWS_REGION: "us-east-2",
+        TARGETS_BUCKET: "b-b-b",
+      }).remoteWrite.auth,
+    ).toEqual({
       type: "sigv4",
       region: "us-east-2",
     });

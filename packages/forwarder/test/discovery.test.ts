@@ -69,16 +69,35 @@ describe("discovery (simulator, real SDK clients)", () => {
     expect(r.calls).toEqual({ "rds:DescribeDBInstances": 7, "rds:DescribeDBClusters": 2, "elasticache:DescribeCacheClusters": 7 });
     expect(sim.calls.snapshot()).toEqual(r.calls);
     const aurora = r.resources.find((x) => x.id === "reports-1")!;
-    expect(aurora).toMatchObject({ aurora: true, engine: "aurora-postgresql", region: "eu-west-1", accountId: "111122223333", arn: "arn:aws:rds:eu-west-1:111122223333:db:reports-1" });
+    expect(aurora).toMatchObject({
+      aurora: true,
+      engine: "aurora-postgresql",
+      region: "eu-west-1",
+      accountId: "111122223333",
+      arn: "arn:aws:rds:eu-west-1:111122223333:db:reports-1",
+    });
     const node = r.resources.find((x) => x.id === "multi/0002")!;
-    expect(node.dimensions).toEqual([{ Name: "CacheClusterId", Value: "multi" }, { Name: "CacheNodeId", Value: "0002" }]);
+    expect(node.dimensions).toEqual([
+      { Name: "CacheClusterId", Value: "multi" },
+      { Name: "CacheNodeId", Value: "0002" },
+    ]);
     expect(node.arn).toBe("arn:aws:elasticache:eu-west-1:111122223333:cluster:multi");
   });
 
   it("filters by tags (KEY=VALUE and KEY present); ElastiCache tags cost one call per cluster, only when needed", async () => {
-    const r = await discoverResources(clients, all({ rds: { enabled: true, clusters: true, tagFilter: [{ key: "env", value: "prod" }, { key: "team" }] }, elastiCache: { enabled: true, tagFilter: [{ key: "env", value: "prod" }] } }));
+    const r = await discoverResources(
+      clients,
+      all({
+        rds: { enabled: true, clusters: true, tagFilter: [{ key: "env", value: "prod" }, { key: "team" }] },
+        elastiCache: { enabled: true, tagFilter: [{ key: "env", value: "prod" }] },
+      }),
+    );
     const instances = r.resources.filter((x) => x.kind === "rdsInstance");
-    expect(instances.map((x) => x.id)).toEqual(Array.from({ length: 45 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `db-${String(i).padStart(2, "0")}`));
+    expect(instances.map((x) => x.id)).toEqual(
+      Array.from({ length: 45 }, (_, i) => i)
+        .filter((i) => i % 3 !== 0)
+        .map((i) => `db-${String(i).padStart(2, "0")}`),
+    );
     expect(r.resources.filter((x) => x.kind === "rdsCluster")).toEqual([]); // clusters have no team tag
     expect(r.resources.filter((x) => x.kind === "elastiCacheNode")).toHaveLength(13 + 3);
     expect(r.calls["elasticache:ListTagsForResource"]).toBe(26); // redis clusters (memcached, creating skipped)
@@ -91,7 +110,10 @@ describe("discovery (simulator, real SDK clients)", () => {
   });
 
   it("names explicit ids one by one (IAM resource-level), reports missing ones, and finds their Aurora clusters", async () => {
-    const r = await discoverResources(clients, all({ rds: { enabled: true, clusters: true, instances: ["db-01", "reports-2", "gone"] }, elastiCache: { enabled: true, clusters: ["multi", "nope"] } }));
+    const r = await discoverResources(
+      clients,
+      all({ rds: { enabled: true, clusters: true, instances: ["db-01", "reports-2", "gone"] }, elastiCache: { enabled: true, clusters: ["multi", "nope"] } }),
+    );
     expect(r.resources.map((x) => `${x.kind}:${x.id}`)).toEqual([
       "rdsInstance:db-01",
       "rdsInstance:reports-2",
@@ -106,7 +128,12 @@ describe("discovery (simulator, real SDK clients)", () => {
   });
 
   it("retries throttling (the SDK) and keeps going when one source is denied", async () => {
-    sim.setFaults({ next: [{ operation: "rds:DescribeDBInstances", error: "ThrottlingException", count: 2 }, { operation: "elasticache:DescribeCacheClusters", error: "ThrottlingException", count: 1 }] });
+    sim.setFaults({
+      next: [
+        { operation: "rds:DescribeDBInstances", error: "ThrottlingException", count: 2 },
+        { operation: "elasticache:DescribeCacheClusters", error: "ThrottlingException", count: 1 },
+      ],
+    });
     const throttled = await discoverResources(clients, all());
     expect(throttled.failures).toEqual([]);
     expect(throttled.resources.filter((x) => x.kind === "rdsInstance")).toHaveLength(47);
@@ -119,7 +146,9 @@ describe("discovery (simulator, real SDK clients)", () => {
 
     sim.setFaults({ deny: { "rds:DescribeDBInstances": "AccessDeniedException" } });
     const denied = await discoverResources(clients, all());
-    expect(denied.failures).toEqual([{ source: "rds-instances", operation: "rds:DescribeDBInstances", error: expect.stringMatching(/^AccessDenied: .*rds:DescribeDBInstances/) }]);
+    expect(denied.failures).toEqual([
+      { source: "rds-instances", operation: "rds:DescribeDBInstances", error: expect.stringMatching(/^AccessDenied: .*rds:DescribeDBInstances/) },
+    ]);
     expect(denied.resources.filter((x) => x.kind === "elastiCacheNode")).toHaveLength(28);
     expect(denied.resources.filter((x) => x.kind.startsWith("rds"))).toEqual([]);
   });

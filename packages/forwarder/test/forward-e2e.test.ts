@@ -22,13 +22,17 @@ import { discoverResources } from "../src/discovery";
 import { forwarderEnv, minuteAgo, remoteWriteAnswers, samplesAt, seriesAt, startFleet, STATE_BUCKET, type SimClock } from "./helpers";
 
 const binary = findPrometheus();
-const title = binary ? "forwarder into a real Prometheus" : "forwarder into a real Prometheus (SKIPPED: no prometheus binary; install the prometheus package or set PROMETHEUS_BIN)";
+const title = binary
+  ? "forwarder into a real Prometheus"
+  : "forwarder into a real Prometheus (SKIPPED: no prometheus binary; install the prometheus package or set PROMETHEUS_BIN)";
 if (!binary) console.warn(`[forwarder] ${title}`);
 
 const MIN = 60_000;
 
 function selector(labels: Record<string, string>): string {
-  return `{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
+  return `{${Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(",")}}`;
 }
 
 interface Rig {
@@ -121,14 +125,20 @@ describe.skipIf(!binary)(title, () => {
     const reference = new Map<string, { t: number; v: number }[]>();
     for (const call of calls) {
       for (const s of (await fetchMetricData(cw, call)).collected.series) {
-        reference.set(s.plan.key, s.samples.filter((x) => x.timestamp >= first && x.timestamp <= last).map((x) => ({ t: x.timestamp, v: x.value })));
+        reference.set(
+          s.plan.key,
+          s.samples.filter((x) => x.timestamp >= first && x.timestamp <= last).map((x) => ({ t: x.timestamp, v: x.value })),
+        );
       }
     }
     const minutes = Array.from({ length: (last - first) / MIN + 1 }, (_, i) => first + i * MIN);
     expect(r.plans.length).toBe(19 + 16 + 4 + 16); // orders, reports-1 (Aurora), reports (cluster), sessions-001/0001
     for (const p of r.plans) {
       const want = reference.get(p.key)!;
-      expect(want.map((x) => x.t), p.key).toEqual(minutes);
+      expect(
+        want.map((x) => x.t),
+        p.key,
+      ).toEqual(minutes);
       const got = await samplesAt(prom.url, selector(p.labels), r.clock.now + MIN);
       expect(got, p.key).toEqual(want);
     }
@@ -138,11 +148,27 @@ describe.skipIf(!binary)(title, () => {
     const r = await rig("e2e-cycles");
     const rejectedBefore = await remoteWriteAnswers(prom.url, "400");
     const first = await r.forwarder.run();
-    expect(first).toMatchObject({ ok: true, errors: [], resources: { rdsInstance: 2, rdsCluster: 1, elastiCacheNode: 1 }, seriesPlanned: 55, seriesQueried: 55, series: 55 });
+    expect(first).toMatchObject({
+      ok: true,
+      errors: [],
+      resources: { rdsInstance: 2, rdsCluster: 1, elastiCacheNode: 1 },
+      seriesPlanned: 55,
+      seriesQueried: 55,
+      series: 55,
+    });
     // Lookback 10 min from m0+5s: m0-9min..; published up to m0+5s-150s-60s: ..m0-4min -> 6 minutes.
     expect(first.samplesSent).toBe(55 * 6);
     expect(first.metricsRequested).toBe(55);
-    expect(first.calls).toMatchObject({ "cloudwatch:GetMetricData": 1, "remote-write:POST": 1, "s3:GetObject": 1, "s3:PutObject": 1, "rds:DescribeDBInstances": 1, "rds:DescribeDBClusters": 1, "elasticache:DescribeCacheClusters": 1, "elasticache:ListTagsForResource": 1 });
+    expect(first.calls).toMatchObject({
+      "cloudwatch:GetMetricData": 1,
+      "remote-write:POST": 1,
+      "s3:GetObject": 1,
+      "s3:PutObject": 1,
+      "rds:DescribeDBInstances": 1,
+      "rds:DescribeDBClusters": 1,
+      "elasticache:DescribeCacheClusters": 1,
+      "elasticache:ListTagsForResource": 1,
+    });
     for (let k = 1; k <= 4; k++) {
       const s = await cycle(r);
       expect(s, `cycle ${k}`).toMatchObject({ ok: true, samplesSent: 55, series: 55, samplesDropped: {}, samplesPending: 0 });
@@ -241,7 +267,12 @@ describe.skipIf(!binary)(title, () => {
     const sim = await startFleet(clock);
     rigs.push({ sim } as Rig);
     clock.now = Date.now();
-    const env = forwarderEnv(sim, { REMOTE_WRITE_URL: `${prom.url}/api/v1/write`, FORWARD_JOB: "e2e-lambda", FORWARD_LOOKBACK: "10m", POWERTOOLS_METRICS_NAMESPACE: "ScrapeReconcilerTest" });
+    const env = forwarderEnv(sim, {
+      REMOTE_WRITE_URL: `${prom.url}/api/v1/write`,
+      FORWARD_JOB: "e2e-lambda",
+      FORWARD_LOOKBACK: "10m",
+      POWERTOOLS_METRICS_NAMESPACE: "ScrapeReconcilerTest",
+    });
     const saved = { ...process.env };
     Object.assign(process.env, env);
     const lines: string[] = [];
@@ -255,7 +286,10 @@ describe.skipIf(!binary)(title, () => {
       const summary = await handler({ "detail-type": "Scheduled Event" } as never, { functionName: "forward", awsRequestId: "req-1" } as never);
       expect(summary).toMatchObject({ ok: true, series: 55, samplesDropped: {} });
       expect(summary.samplesSent).toBeGreaterThanOrEqual(55 * 5);
-      const emf = lines.flatMap((l) => l.split("\n")).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const emf = lines
+        .flatMap((l) => l.split("\n"))
+        .filter((l) => l.includes('"_aws"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const main = emf.find((e) => "SamplesSent" in e)!;
       expect(main).toMatchObject({ SamplesSent: summary.samplesSent, SeriesSent: 55, MetricsRequested: 55, ForwardErrors: 0, service: "forward" });
       expect((main._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]!.Namespace).toBe("ScrapeReconcilerTest");

@@ -26,7 +26,13 @@ function scripted(answer: Answer) {
   return { client, calls };
 }
 
-const ok = (series: Series[]): WriteResult => ({ requests: 1, seriesSent: series.length, samplesSent: series.reduce((n, s) => n + s.samples.length, 0), dropped: [], retries: 0 });
+const ok = (series: Series[]): WriteResult => ({
+  requests: 1,
+  seriesSent: series.length,
+  samplesSent: series.reduce((n, s) => n + s.samples.length, 0),
+  dropped: [],
+  retries: 0,
+});
 const key = (s: Series) => seriesKey(s.labels);
 
 describe("forwardOnce bookkeeping", () => {
@@ -48,7 +54,18 @@ describe("forwardOnce bookkeeping", () => {
   it("a receiver giving up on batch 2 of 3: batch 1's marks move and are saved, batch 2 and 3 wait for the next run", async () => {
     const { forwarder, rw, sim } = await setup((series, call) =>
       call === 2
-        ? { requests: 2, seriesSent: 0, samplesSent: 0, retries: 1, dropped: series.map((s) => ({ series: s, reason: "retries_exhausted" as const, status: 503, message: "Service Unavailable (gave up after 2 attempts)" })) }
+        ? {
+            requests: 2,
+            seriesSent: 0,
+            samplesSent: 0,
+            retries: 1,
+            dropped: series.map((s) => ({
+              series: s,
+              reason: "retries_exhausted" as const,
+              status: 503,
+              message: "Service Unavailable (gave up after 2 attempts)",
+            })),
+          }
         : ok(series),
     );
     const s = await forwarder.run();

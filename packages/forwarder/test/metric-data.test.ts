@@ -31,7 +31,10 @@ describe("GetMetricData (simulator, real SDK client)", () => {
     });
     const cfg = { ...simClientConfig(sim), maxAttempts: 6 };
     cloudwatch = new CloudWatchClient(cfg);
-    const found = await discoverResources({ rds: new RDSClient(cfg), elasticache: new ElastiCacheClient(cfg) }, { rds: { enabled: true, clusters: true }, elastiCache: { enabled: true }, tagLabels: [] });
+    const found = await discoverResources(
+      { rds: new RDSClient(cfg), elasticache: new ElastiCacheClient(cfg) },
+      { rds: { enabled: true, clusters: true }, elastiCache: { enabled: true }, tagLabels: [] },
+    );
     plans = planSeries(found.resources, DEFAULT_METRIC_SET, { job: "cloudwatch", tagLabels: [] });
     plan = buildCalls(plans, () => undefined, { now: clock.now, lookbackMs: 20 * MIN, delayMs: MIN });
   });
@@ -108,7 +111,12 @@ describe("GetMetricData (simulator, real SDK client)", () => {
       const after = (await fetchAll()).out;
       const key = plans[0]!.key;
       // One more minute published (11:57), window moved by one (from 11:42).
-      expect(after.get(key)!.map((s) => s.timestamp).at(-1)).toBe(Date.parse("2026-11-25T11:57:00Z"));
+      expect(
+        after
+          .get(key)!
+          .map((s) => s.timestamp)
+          .at(-1),
+      ).toBe(Date.parse("2026-11-25T11:57:00Z"));
       expect(after.get(key)!.slice(0, -1)).toEqual(before.get(key)!.slice(1));
     } finally {
       clock.now -= MIN;

@@ -55,7 +55,10 @@ describe("planSeries", () => {
     expect(b).not.toContain("FreeStorageSpace");
     expect(b).toContain("CPUUtilization");
     const hits = plans.find((p) => p.labels.__name__ === "aws_elasticache_cache_hits_sum")!;
-    expect(hits.dimensions).toEqual([{ Name: "CacheClusterId", Value: "c-001" }, { Name: "CacheNodeId", Value: "0001" }]);
+    expect(hits.dimensions).toEqual([
+      { Name: "CacheClusterId", Value: "c-001" },
+      { Name: "CacheNodeId", Value: "0001" },
+    ]);
     expect(hits.statistic).toBe("Sum");
     expect(hits.period).toBe(60);
   });
@@ -117,7 +120,9 @@ describe("buildCalls", () => {
 
   it("does not query series with nothing settled since their mark, and starts each call at its earliest series", () => {
     const marks = new Map<string, number>();
-    plans.forEach((p, i) => marks.set(p.key, i % 2 === 0 ? T0 - 2 * MIN : T0 - 6 * MIN));
+    plans.forEach((p, i) => {
+      marks.set(p.key, i % 2 === 0 ? T0 - 2 * MIN : T0 - 6 * MIN);
+    });
     const { calls, notDue } = buildCalls(plans, (k) => marks.get(k), opts);
     // Marked at T0-2min: the next datapoint (T0-1min) ends at T0, after the window end T0-1min.
     expect(notDue).toBe(Math.ceil(plans.length / 2));
@@ -128,7 +133,9 @@ describe("buildCalls", () => {
 
   it("groups series by start time so a call's window stays short", () => {
     const marks = new Map<string, number>();
-    plans.forEach((p, i) => marks.set(p.key, i < 300 ? T0 - 3 * MIN : T0 - 9 * MIN));
+    plans.forEach((p, i) => {
+      marks.set(p.key, i < 300 ? T0 - 3 * MIN : T0 - 9 * MIN);
+    });
     const { calls } = buildCalls(plans, (k) => marks.get(k), { ...opts, lookbackMs: 30 * MIN });
     // 462 series marked at T0-9min need T0-8min on; they fill the first call (with 38 others).
     expect(calls.map((c) => c.queries.length)).toEqual([500, plans.length - 500]);

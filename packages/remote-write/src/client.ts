@@ -68,10 +68,7 @@ export interface RemoteWriteClient {
 
 export const DEFAULT_USER_AGENT = "scrape-reconciler-remote-write/0.1.0";
 
-type Outcome =
-  | { kind: "ok" }
-  | { kind: "rejected"; status: number; message: string }
-  | { kind: "exhausted"; status: number | undefined; message: string };
+type Outcome = { kind: "ok" } | { kind: "rejected"; status: number; message: string } | { kind: "exhausted"; status: number | undefined; message: string };
 
 export function createRemoteWriteClient(options: RemoteWriteClientOptions): RemoteWriteClient {
   const url = options.url;
@@ -89,8 +86,7 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
   if (!(maxBytes > 0) || !(maxSeries >= 1) || !(policy.maxAttempts >= 1)) {
     throw new RangeError("maxBytesPerRequest, maxSeriesPerRequest and retry.maxAttempts must be positive");
   }
-  const credentials =
-    auth.type === "sigv4" ? (auth.credentials ?? defaultCredentials()) : undefined;
+  const credentials = auth.type === "sigv4" ? (auth.credentials ?? defaultCredentials()) : undefined;
   const baseHeaders: Record<string, string> = {
     ...options.headers,
     "Content-Encoding": "snappy",
@@ -191,7 +187,10 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
       const bad = batch.filter(isNamed);
       if (bad.length > 0 && bad.length < batch.length) {
         drop(bad, reason, out.status, out.message);
-        await deliver(batch.filter((p) => !isNamed(p)), true);
+        await deliver(
+          batch.filter((p) => !isNamed(p)),
+          true,
+        );
         return;
       }
       const halves = halve(batch);

@@ -56,7 +56,10 @@ class Writer {
 
   /** int64 varint: negative values are two's complement over 64 bits (10 bytes). */
   int64(n: number): void {
-    if (n >= 0) return this.uvarint(n);
+    if (n >= 0) {
+      this.uvarint(n);
+      return;
+    }
     let v = BigInt.asUintN(64, BigInt(n));
     this.ensure(10);
     while (v >= 0x80n) {

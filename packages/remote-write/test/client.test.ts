@@ -32,7 +32,13 @@ describe("requests", () => {
   it("sends remote-write 1.0 headers and a normalised body", async () => {
     const { client, calls } = setup(() => status(204), { userAgent: "test-agent/1" });
     const r = await client.write([
-      { labels: { zone: "a", __name__: "cpu", empty: "" }, samples: [{ value: 2, timestamp: T0 + 1000 }, { value: NaN, timestamp: T0 }] },
+      {
+        labels: { zone: "a", __name__: "cpu", empty: "" },
+        samples: [
+          { value: 2, timestamp: T0 + 1000 },
+          { value: NaN, timestamp: T0 },
+        ],
+      },
     ]);
     expect(r).toEqual({ requests: 1, seriesSent: 1, samplesSent: 2, dropped: [], retries: 0 });
     const h = calls[0]!.headers;
@@ -43,7 +49,10 @@ describe("requests", () => {
     expect(h.authorization).toBeUndefined();
     expect(calls[0]!.url).toBe(URL_);
     const s = calls[0]!.series[0]!;
-    expect(s.labels).toEqual([{ name: "__name__", value: "cpu" }, { name: "zone", value: "a" }]);
+    expect(s.labels).toEqual([
+      { name: "__name__", value: "cpu" },
+      { name: "zone", value: "a" },
+    ]);
     expect(s.samples[0]!.timestamp).toBe(String(T0));
     expect(Number.isNaN(s.samples[0]!.value)).toBe(true);
     expect(s.samples[1]).toEqual({ value: 2, timestamp: String(T0 + 1000) });
@@ -115,7 +124,10 @@ describe("retry policy", () => {
     const r = await client.write(series(2));
     expect(calls).toHaveLength(1);
     expect(sleeps).toEqual([]);
-    expect(r.dropped.map((d) => [d.reason, d.status])).toEqual([["retries_exhausted", 429], ["retries_exhausted", 429]]);
+    expect(r.dropped.map((d) => [d.reason, d.status])).toEqual([
+      ["retries_exhausted", 429],
+      ["retries_exhausted", 429],
+    ]);
     expect(r.dropped[0]!.message).toMatch(/Retry-After 3600000 ms exceeds 10000 ms/);
   });
 
@@ -145,7 +157,13 @@ describe("retry policy", () => {
     const r = await client.write(series(1));
     expect(attempts).toBe(3);
     expect(r).toMatchObject({ requests: 3, retries: 2, samplesSent: 1, dropped: [] });
-    const gaveUp = createRemoteWriteClient({ url: URL_, fetch: (_, init) => new Promise((__, reject) => init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason))), timeoutMs: 5, sleep: async () => {}, retry: { maxAttempts: 2 } });
+    const gaveUp = createRemoteWriteClient({
+      url: URL_,
+      fetch: (_, init) => new Promise((__, reject) => init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason))),
+      timeoutMs: 5,
+      sleep: async () => {},
+      retry: { maxAttempts: 2 },
+    });
     const r2 = await gaveUp.write(series(1));
     expect(r2.dropped.map((d) => [d.reason, d.status])).toEqual([["retries_exhausted", undefined]]);
     expect(r2.dropped[0]!.message).toMatch(/^TimeoutError: .*\(gave up after 2 attempts\)$/);

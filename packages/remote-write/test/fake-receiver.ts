@@ -16,7 +16,9 @@ export function fakeFetch(answer: (req: Captured, index: number) => Answer | Pro
   const calls: Captured[] = [];
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+    new Headers(init?.headers).forEach((v, k) => {
+      headers[k] = v;
+    });
     const body = init?.body as Uint8Array;
     const req: Captured = { url: String(input), headers, body, series: decodeBody(body) };
     calls.push(req);

@@ -9,7 +9,9 @@ import { snappyCompress } from "../src/snappy";
 import { findPrometheus, querySamples, startPrometheus, type PrometheusHandle } from "../../../test/support/prometheus";
 
 const binary = findPrometheus();
-const title = binary ? "remote write into a real Prometheus" : "remote write into a real Prometheus (SKIPPED: no prometheus binary; install the prometheus package or set PROMETHEUS_BIN)";
+const title = binary
+  ? "remote write into a real Prometheus"
+  : "remote write into a real Prometheus (SKIPPED: no prometheus binary; install the prometheus package or set PROMETHEUS_BIN)";
 if (!binary) console.warn(`[remote-write] ${title}`);
 
 const fastRetry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
@@ -19,7 +21,9 @@ async function rawPost(url: string, series: Array<{ name: string; labels?: Recor
   const body = snappyCompress(
     encodeWriteRequest(
       series.map((s) => ({
-        labels: Object.entries({ __name__: s.name, ...s.labels }).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+        labels: Object.entries({ __name__: s.name, ...s.labels })
+          .map(([name, value]) => ({ name, value }))
+          .sort((a, b) => (a.name < b.name ? -1 : 1)),
         samples: [{ value: s.v, timestamp: s.t }],
       })),
     ),
@@ -63,7 +67,13 @@ describe.skipIf(!binary)(title, () => {
   it("accepts a re-send of each series' newest sample (204); older re-sent samples are 'out of order'", async () => {
     const series = [
       { labels: { __name__: "rw_e2e_resend", a: "b" }, samples: [{ value: 4, timestamp: now }] },
-      { labels: { __name__: "rw_e2e_resend", a: "c" }, samples: [{ value: 3, timestamp: now - 5_000 }, { value: 5, timestamp: now }] },
+      {
+        labels: { __name__: "rw_e2e_resend", a: "c" },
+        samples: [
+          { value: 3, timestamp: now - 5_000 },
+          { value: 5, timestamp: now },
+        ],
+      },
     ];
     expect((await client.write(series)).dropped).toEqual([]);
     const newest = series.map((s) => ({ labels: s.labels, samples: s.samples.slice(-1) }));
@@ -71,12 +81,13 @@ describe.skipIf(!binary)(title, () => {
     // Measured: 2.42 compares with the series' newest sample, so a re-sent older sample is
     // rejected like any late one (the data is already there; the client reports the drop).
     const again = await client.write(series);
-    expect(again.dropped.map((d) => [d.series.labels.a, d.reason, d.series.samples])).toEqual([
-      ["c", "out_of_order", [{ value: 3, timestamp: now - 5_000 }]],
-    ]);
+    expect(again.dropped.map((d) => [d.series.labels.a, d.reason, d.series.samples])).toEqual([["c", "out_of_order", [{ value: 3, timestamp: now - 5_000 }]]]);
     expect(again.samplesSent).toBe(2);
     expect(await querySamples(prom.url, 'rw_e2e_resend{a="b"}')).toEqual([{ t: now, v: 4 }]);
-    expect(await querySamples(prom.url, 'rw_e2e_resend{a="c"}')).toEqual([{ t: now - 5_000, v: 3 }, { t: now, v: 5 }]);
+    expect(await querySamples(prom.url, 'rw_e2e_resend{a="c"}')).toEqual([
+      { t: now - 5_000, v: 3 },
+      { t: now, v: 5 },
+    ]);
   });
 
   it("drops a series with an older sample (400) and stores the others sent with it", async () => {
@@ -85,7 +96,13 @@ describe.skipIf(!binary)(title, () => {
       { labels: { __name__: "rw_e2e_ooo", id: "good1" }, samples: [{ value: 10, timestamp: now }] },
       { labels: { __name__: "rw_e2e_ooo", id: "late" }, samples: [{ value: 2, timestamp: now - 30_000 }] },
       { labels: { __name__: "rw_e2e_ooo", id: "dup" }, samples: [{ value: 5, timestamp: now }] },
-      { labels: { __name__: "rw_e2e_ooo", id: "good2" }, samples: [{ value: 20, timestamp: now - 1 }, { value: 21, timestamp: now }] },
+      {
+        labels: { __name__: "rw_e2e_ooo", id: "good2" },
+        samples: [
+          { value: 20, timestamp: now - 1 },
+          { value: 21, timestamp: now },
+        ],
+      },
       { labels: { __name__: "rw_e2e_ooo", id: "good3" }, samples: [{ value: 30, timestamp: now }] },
     ]);
     expect(r.dropped).toEqual([
@@ -98,12 +115,23 @@ describe.skipIf(!binary)(title, () => {
     ]);
     // Two values at one timestamp in one write: 2.42 would keep the first and silently
     // discard the second (measured), so the client reports it before sending.
-    const dup = await client.write([{ labels: { __name__: "rw_e2e_dup" }, samples: [{ value: 5, timestamp: now }, { value: 6, timestamp: now }] }]);
+    const dup = await client.write([
+      {
+        labels: { __name__: "rw_e2e_dup" },
+        samples: [
+          { value: 5, timestamp: now },
+          { value: 6, timestamp: now },
+        ],
+      },
+    ]);
     expect(dup.dropped.map((d) => [d.reason, d.status, d.series.samples])).toEqual([["duplicate_sample", undefined, [{ value: 6, timestamp: now }]]]);
     expect(await querySamples(prom.url, "rw_e2e_dup")).toEqual([{ t: now, v: 5 }]);
     expect(r).toMatchObject({ seriesSent: 4, samplesSent: 5, retries: 0 });
     expect(await querySamples(prom.url, 'rw_e2e_ooo{id="good1"}')).toEqual([{ t: now, v: 10 }]);
-    expect(await querySamples(prom.url, 'rw_e2e_ooo{id="good2"}')).toEqual([{ t: now - 1, v: 20 }, { t: now, v: 21 }]);
+    expect(await querySamples(prom.url, 'rw_e2e_ooo{id="good2"}')).toEqual([
+      { t: now - 1, v: 20 },
+      { t: now, v: 21 },
+    ]);
     expect(await querySamples(prom.url, 'rw_e2e_ooo{id="good3"}')).toEqual([{ t: now, v: 30 }]);
     expect(await querySamples(prom.url, 'rw_e2e_ooo{id="dup"}')).toEqual([{ t: now, v: 5 }]);
     expect(await querySamples(prom.url, 'rw_e2e_ooo{id="late"}')).toEqual([{ t: now, v: 1 }]);
@@ -112,7 +140,13 @@ describe.skipIf(!binary)(title, () => {
   it("drops a sample far behind the head as out_of_bounds", async () => {
     await client.write([{ labels: { __name__: "rw_e2e_head" }, samples: [{ value: 1, timestamp: now }] }]); // the head's max time
     const r = await client.write([
-      { labels: { __name__: "rw_e2e_oob" }, samples: [{ value: 1, timestamp: now - 3 * 3600_000 }, { value: 2, timestamp: now }] },
+      {
+        labels: { __name__: "rw_e2e_oob" },
+        samples: [
+          { value: 1, timestamp: now - 3 * 3600_000 },
+          { value: 2, timestamp: now },
+        ],
+      },
     ]);
     expect(r.dropped.map((d) => [d.reason, d.status, d.message, d.series.samples.length])).toEqual([["out_of_bounds", 400, "out of bounds", 1]]);
     expect(await querySamples(prom.url, "rw_e2e_oob")).toEqual([{ t: now, v: 2 }]);
@@ -166,7 +200,10 @@ describe.skipIf(!binary)(`${title}, with out_of_order_time_window`, () => {
       ["rw_e2e_ooo_window", "retries_exhausted", 500, "too old sample (gave up after 3 attempts)"],
       ["rw_e2e_ooo_window_neighbour", "retries_exhausted", 500, "too old sample (gave up after 3 attempts)"],
     ]);
-    expect(await querySamples(prom.url, "rw_e2e_ooo_window")).toEqual([{ t: now - 60_000, v: 0 }, { t: now, v: 1 }]);
+    expect(await querySamples(prom.url, "rw_e2e_ooo_window")).toEqual([
+      { t: now - 60_000, v: 0 },
+      { t: now, v: 1 },
+    ]);
     expect(await querySamples(prom.url, "rw_e2e_ooo_window_neighbour")).toEqual([]);
   });
 });

@@ -41,19 +41,17 @@ describe("protobuf encoder", () => {
 
   it("keeps doubles exact: NaN, negative, huge, tiny, infinities, zero", () => {
     const values = [NaN, -1, -0.000001, 1.7976931348623157e308, 5e-324, Infinity, -Infinity, 0, 2 ** 53 + 2];
-    const raw = encodeWriteRequest([
-      { labels: [{ name: "__name__", value: "v" }], samples: values.map((value, i) => ({ value, timestamp: i })) },
-    ]);
+    const raw = encodeWriteRequest([{ labels: [{ name: "__name__", value: "v" }], samples: values.map((value, i) => ({ value, timestamp: i })) }]);
     const got = decodeWriteRequest(raw)[0]!.samples.map((s) => s.value);
     expect(got).toHaveLength(values.length);
-    got.forEach((v, i) => expect(Object.is(v, values[i]) || (Number.isNaN(v) && Number.isNaN(values[i]!))).toBe(true));
+    got.forEach((v, i) => {
+      expect(Object.is(v, values[i]) || (Number.isNaN(v) && Number.isNaN(values[i]!))).toBe(true);
+    });
   });
 
   it("writes int64 timestamps past 2^31 and 2^32 and up to 2^53-1, and negative ones, exactly", () => {
     const stamps = [0, 2 ** 31, 2 ** 32 + 1, 1_795_633_361_733, Number.MAX_SAFE_INTEGER, -1, -1_000_000_000_000];
-    const raw = encodeWriteRequest([
-      { labels: [{ name: "__name__", value: "t" }], samples: stamps.map((timestamp) => ({ value: 1, timestamp })) },
-    ]);
+    const raw = encodeWriteRequest([{ labels: [{ name: "__name__", value: "t" }], samples: stamps.map((timestamp) => ({ value: 1, timestamp })) }]);
     expect(decodeWriteRequest(raw)[0]!.samples.map((s) => s.timestamp)).toEqual(stamps.map(String));
   });
 
@@ -64,7 +62,15 @@ describe("protobuf encoder", () => {
   it("encodes an empty request as zero bytes and long strings with multi-byte length prefixes", () => {
     expect(encodeWriteRequest([])).toHaveLength(0);
     const long = "x".repeat(70_000);
-    const raw = encodeWriteRequest([{ labels: [{ name: "__name__", value: "m" }, { name: "big", value: long }], samples: [] }]);
+    const raw = encodeWriteRequest([
+      {
+        labels: [
+          { name: "__name__", value: "m" },
+          { name: "big", value: long },
+        ],
+        samples: [],
+      },
+    ]);
     expect(decodeWriteRequest(raw)[0]!.labels[1]!.value).toBe(long);
   });
 });
@@ -73,7 +79,10 @@ describe("snappy block format", () => {
   it("round-trips through snappyjs and our wrapper both ways", () => {
     const raw = encodeWriteRequest(
       Array.from({ length: 200 }, (_, i) => ({
-        labels: [{ name: "__name__", value: "m" }, { name: "i", value: String(i) }],
+        labels: [
+          { name: "__name__", value: "m" },
+          { name: "i", value: String(i) },
+        ],
         samples: [{ value: i, timestamp: 1_700_000_000_000 + i }],
       })),
     );

@@ -19,7 +19,13 @@ function many(n: number, samples = 1): Series[] {
 describe("prepareSeries", () => {
   it("sorts labels by name, removes empty values, sorts samples, merges equal label sets", () => {
     const { prepared, dropped } = prepareSeries([
-      { labels: { z: "1", __name__: "m", a: "2", empty: "" }, samples: [{ value: 2, timestamp: T0 + 2 }, { value: 1, timestamp: T0 + 1 }] },
+      {
+        labels: { z: "1", __name__: "m", a: "2", empty: "" },
+        samples: [
+          { value: 2, timestamp: T0 + 2 },
+          { value: 1, timestamp: T0 + 1 },
+        ],
+      },
       { labels: { a: "2", __name__: "m", z: "1" }, samples: [{ value: 0, timestamp: T0 }] },
       { labels: { __name__: "nothing" }, samples: [] },
     ]);
@@ -38,12 +44,34 @@ describe("prepareSeries", () => {
 
   it("sends one sample per timestamp: exact repeats collapse, a conflicting value is dropped and reported", () => {
     const { prepared, dropped } = prepareSeries([
-      { labels: { __name__: "m" }, samples: [{ value: 1, timestamp: T0 }, { value: 1, timestamp: T0 }, { value: 2, timestamp: T0 + 1 }] },
-      { labels: { __name__: "m" }, samples: [{ value: 3, timestamp: T0 + 1 }, { value: NaN, timestamp: T0 + 2 }, { value: NaN, timestamp: T0 + 2 }] },
+      {
+        labels: { __name__: "m" },
+        samples: [
+          { value: 1, timestamp: T0 },
+          { value: 1, timestamp: T0 },
+          { value: 2, timestamp: T0 + 1 },
+        ],
+      },
+      {
+        labels: { __name__: "m" },
+        samples: [
+          { value: 3, timestamp: T0 + 1 },
+          { value: NaN, timestamp: T0 + 2 },
+          { value: NaN, timestamp: T0 + 2 },
+        ],
+      },
     ]);
-    expect(prepared[0]!.samples).toEqual([{ value: 1, timestamp: T0 }, { value: 2, timestamp: T0 + 1 }, { value: NaN, timestamp: T0 + 2 }]);
+    expect(prepared[0]!.samples).toEqual([
+      { value: 1, timestamp: T0 },
+      { value: 2, timestamp: T0 + 1 },
+      { value: NaN, timestamp: T0 + 2 },
+    ]);
     expect(dropped).toHaveLength(1);
-    expect(dropped[0]).toMatchObject({ reason: "duplicate_sample", status: undefined, series: { labels: { __name__: "m" }, samples: [{ value: 3, timestamp: T0 + 1 }] } });
+    expect(dropped[0]).toMatchObject({
+      reason: "duplicate_sample",
+      status: undefined,
+      series: { labels: { __name__: "m" }, samples: [{ value: 3, timestamp: T0 + 1 }] },
+    });
   });
 
   it("drops series with a bad label name, a bad or missing metric name, or a non-integer timestamp", () => {
@@ -130,7 +158,7 @@ describe("error messages", () => {
     expect(namedSeries(`duplicate sample for timestamp; series: 'cpu_total{mode="idle"}'`)).toEqual([{ __name__: "cpu_total", mode: "idle" }]);
     expect(namedSeries("out of order sample")).toEqual([]);
     expect(parseLabelPairs('a="1",b="2",')).toEqual({ a: "1", b: "2" });
-    expect(parseLabelPairs('a=1')).toBeUndefined();
+    expect(parseLabelPairs("a=1")).toBeUndefined();
   });
 
   it("maps Prometheus' bodies to drop reasons", () => {

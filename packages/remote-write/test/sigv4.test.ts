@@ -79,11 +79,15 @@ describe("signed remote write (AMP)", () => {
   it("carries Authorization for /aps/aws4_request, x-amz-date, x-amz-content-sha256 and a valid signature", async () => {
     const f = fakeFetch(() => status(204));
     const client = createRemoteWriteClient({ url: AMP, auth: { type: "sigv4", region: "eu-west-1", credentials: async () => creds }, fetch: f.fetch });
-    const r = await client.write([{ labels: { __name__: "aws_rds_cpuutilization_average", db: "orders" }, samples: [{ value: 3.5, timestamp: 1_795_633_000_000 }] }]);
+    const r = await client.write([
+      { labels: { __name__: "aws_rds_cpuutilization_average", db: "orders" }, samples: [{ value: 3.5, timestamp: 1_795_633_000_000 }] },
+    ]);
     expect(r.samplesSent).toBe(1);
     const req = f.calls[0]!;
     const h = req.headers;
-    const m = /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/(\d{8})\/eu-west-1\/aps\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(h.authorization!);
+    const m = /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/(\d{8})\/eu-west-1\/aps\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+      h.authorization!,
+    );
     expect(m, h.authorization).not.toBeNull();
     const [, date, signedList, signature] = m!;
     expect(h["x-amz-date"]).toMatch(new RegExp(`^${date}T\\d{6}Z$`));
@@ -128,9 +132,7 @@ describe("signed remote write (AMP)", () => {
     const err = (await client.write([{ labels: { __name__: "up" }, samples: [{ value: 1, timestamp: 1 }] }]).catch((e: unknown) => e)) as RemoteWriteError;
     expect(err).toBeInstanceOf(RemoteWriteError);
     expect(err.status).toBeUndefined();
-    expect(err.message).toBe(
-      `remote write to ${AMP} failed: no response: SigV4 signing failed: Error: Could not load credentials from any providers`,
-    );
+    expect(err.message).toBe(`remote write to ${AMP} failed: no response: SigV4 signing failed: Error: Could not load credentials from any providers`);
     expect(f.calls).toHaveLength(0);
   });
 });

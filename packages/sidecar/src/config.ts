@@ -6,10 +6,7 @@ import { ConfigError, ConfigProblems } from "@scrape-reconciler/core";
 
 export { ConfigError };
 
-export type SourceSpec =
-  | { kind: "s3"; bucket: string; key: string }
-  | { kind: "ssm"; name: string }
-  | { kind: "file"; path: string };
+export type SourceSpec = { kind: "s3"; bucket: string; key: string } | { kind: "ssm"; name: string } | { kind: "file"; path: string };
 
 export interface ListenAddress {
   /** Undefined means every interface. */

@@ -16,7 +16,7 @@ export interface Logger {
 export type LogSink = (line: string) => void;
 
 const stderrSink: LogSink = (line) => {
-  process.stderr.write(line + "\n");
+  process.stderr.write(`${line}\n`);
 };
 
 export function createLogger(level: LogLevel = "info", sink: LogSink = stderrSink): Logger {

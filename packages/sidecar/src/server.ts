@@ -62,7 +62,7 @@ export function createHandler(syncer: Syncer, metrics: SidecarMetrics, log: Logg
         case "/targets": {
           const doc = syncer.applied;
           if (!doc) {
-            send(res, 503, "application/json", JSON.stringify({ error: "no verified document yet" }) + "\n", head, { "Retry-After": "5" });
+            send(res, 503, "application/json", `${JSON.stringify({ error: "no verified document yet" })}\n`, head, { "Retry-After": "5" });
           } else {
             send(res, 200, "application/json", doc.bytes, head, {
               ...(doc.generation !== undefined ? { "X-Document-Generation": String(doc.generation) } : {}),
@@ -78,7 +78,7 @@ export function createHandler(syncer: Syncer, metrics: SidecarMetrics, log: Logg
         }
         case "/healthz": {
           const h = health(syncer);
-          send(res, h.healthy ? 200 : 503, "application/json", JSON.stringify(h.body) + "\n", head);
+          send(res, h.healthy ? 200 : 503, "application/json", `${JSON.stringify(h.body)}\n`, head);
           return;
         }
         default:

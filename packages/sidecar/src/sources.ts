@@ -72,7 +72,10 @@ export function classifyAwsError(err: unknown, what: string): SourceError {
   if (status === 429 || status === 503 || /Throttl|SlowDown|TooManyRequests|RequestLimitExceeded/.test(name)) {
     return new SourceError("throttled", msg);
   }
-  if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(e.message ?? "")) {
+  if (
+    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ||
+    /ECONNREFUSED|ENOTFOUND|socket hang up/.test(e.message ?? "")
+  ) {
     return new SourceError("unreachable", msg);
   }
   return new SourceError("fetch_error", msg);

@@ -69,10 +69,11 @@ describe("writeFileAtomic", () => {
         ...fsp,
         open: (async (...args: Parameters<typeof fsp.open>) => {
           const h = await fsp.open(...args);
-          if (failAt === "write") h.writeFile = (async (data: Buffer) => {
-            await fsp.writeFile(String(args[0]), data.subarray(0, 3)); // a partial write, then an error
-            return boom();
-          }) as typeof h.writeFile;
+          if (failAt === "write")
+            h.writeFile = (async (data: Buffer) => {
+              await fsp.writeFile(String(args[0]), data.subarray(0, 3)); // a partial write, then an error
+              return boom();
+            }) as typeof h.writeFile;
           if (failAt === "fsync" && String(args[1]) === "wx") h.sync = boom;
           return h;
         }) as typeof fsp.open,

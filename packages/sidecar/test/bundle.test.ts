@@ -58,10 +58,14 @@ describe("bundle", () => {
     child.stderr.on("data", (d: Buffer) => (logs += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      const body = await waitFor(async () => {
-        const r = await fetch(`http://127.0.0.1:${port}/targets`);
-        return r.status === 200 ? r.text() : undefined;
-      }, 10_000, 20);
+      const body = await waitFor(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${port}/targets`);
+          return r.status === 200 ? r.text() : undefined;
+        },
+        10_000,
+        20,
+      );
       console.log(`bundle: first /targets after ${Date.now() - started} ms`);
       expect(body).toBe(readFileSync(src, "utf8"));
       expect(readFileSync(out, "utf8")).toBe(body);
@@ -69,7 +73,10 @@ describe("bundle", () => {
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    const lines = logs.trim().split("\n").map((l) => JSON.parse(l) as { msg: string });
+    const lines = logs
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string });
     expect(lines.map((l) => l.msg)).toContain("sidecar stopped");
   });
 });

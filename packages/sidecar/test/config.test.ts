@@ -114,7 +114,16 @@ describe("parseConfig", () => {
 
   it("reports every bad flag, variable and missing setting at once", () => {
     const problems = problemsOf(["--bogus", "--interval", "soon", "stray", "--interval", "2s"], { SIDECAR_LOG_LEVEL: "loud", SIDECAR_MAX_BACKOFF: "10ms" });
-    expect(problems.map((p) => p.variable)).toEqual(["--bogus", "stray", "--interval", "--source", "--output", "--interval", "SIDECAR_MAX_BACKOFF", "SIDECAR_LOG_LEVEL"]);
+    expect(problems.map((p) => p.variable)).toEqual([
+      "--bogus",
+      "stray",
+      "--interval",
+      "--source",
+      "--output",
+      "--interval",
+      "SIDECAR_MAX_BACKOFF",
+      "SIDECAR_LOG_LEVEL",
+    ]);
     expect(problems.map((p) => p.message)).toEqual([
       "unknown flag --bogus",
       'unexpected argument "stray"',

@@ -162,10 +162,14 @@ describe("the task definition's sidecar command line, run", () => {
     });
     proms.push(...(await Promise.all(configs.map((config) => startPrometheus({ config })))));
     for (const prom of proms) {
-      const found = await waitFor(async () => {
-        const ts = await activeTargets(prom.url, JOB);
-        return ts.length === TARGETS.length ? ts : undefined;
-      }, 20_000, 200);
+      const found = await waitFor(
+        async () => {
+          const ts = await activeTargets(prom.url, JOB);
+          return ts.length === TARGETS.length ? ts : undefined;
+        },
+        20_000,
+        200,
+      );
       expect(instances(found)).toEqual([...TARGETS].sort());
       const self = await activeTargets(prom.url, "targets-sidecar");
       expect(self.map((t) => t.scrapeUrl)).toEqual([`http://127.0.0.1:${port}/metrics`]);

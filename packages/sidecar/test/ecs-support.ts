@@ -98,7 +98,7 @@ export function containerEnv(c: ContainerDefinition): Record<string, string> {
 
 /** The mount point whose containerPath is `path` or one of its parent folders (the deepest one). */
 export function mountContaining(c: ContainerDefinition, path: string): MountPoint | undefined {
-  const inside = (m: MountPoint) => path === m.containerPath || path.startsWith(m.containerPath.replace(/\/$/, "") + "/");
+  const inside = (m: MountPoint) => path === m.containerPath || path.startsWith(`${m.containerPath.replace(/\/$/, "")}/`);
   return [...(c.mountPoints ?? [])].filter(inside).sort((a, b) => b.containerPath.length - a.containerPath.length)[0];
 }
 
@@ -142,7 +142,7 @@ export function parseDockerfile(text: string): Instruction[] {
     const line = raw.trim();
     if (line.startsWith("#") || (line === "" && pending === "")) continue;
     if (line.endsWith("\\")) {
-      pending += line.slice(0, -1) + " ";
+      pending += `${line.slice(0, -1)} `;
       continue;
     }
     const full = (pending + line).trim();
@@ -214,7 +214,9 @@ export function imageConfig(text: string): ImageConfig {
         cfg.cmd = ins.args.trim().startsWith("[") ? jsonOrWords(ins.args) : ["/bin/sh", "-c", ins.args];
         break;
       case "COPY": {
-        const words = jsonOrWords(ins.args).filter((w) => !w.startsWith("--")).map(subst);
+        const words = jsonOrWords(ins.args)
+          .filter((w) => !w.startsWith("--"))
+          .map(subst);
         cfg.copies.push({ src: words.slice(0, -1), dest: words[words.length - 1]!, index: ins.index });
         break;
       }
@@ -245,7 +247,11 @@ export interface PrometheusRefs {
   staticTargets: string[];
 }
 
-const listItems = (inner: string) => inner.split(",").map((s) => s.trim().replace(/^["']|["']$/g, "")).filter(Boolean);
+const listItems = (inner: string) =>
+  inner
+    .split(",")
+    .map((s) => s.trim().replace(/^["']|["']$/g, ""))
+    .filter(Boolean);
 
 /**
  * The discovery references of a Prometheus configuration written in the shipped files' style
@@ -253,7 +259,10 @@ const listItems = (inner: string) => inner.split(",").map((s) => s.trim().replac
  * whole file; this only reads which files and URLs it names.
  */
 export function prometheusRefs(yaml: string): PrometheusRefs {
-  const body = yaml.split("\n").filter((l) => !l.trim().startsWith("#")).join("\n");
+  const body = yaml
+    .split("\n")
+    .filter((l) => !l.trim().startsWith("#"))
+    .join("\n");
   return {
     fileSdGlobs: [...body.matchAll(/files:\s*\[([^\]]*)\]/g)].flatMap((m) => listItems(m[1]!)),
     httpSdUrls: [...body.matchAll(/-\s*url:\s*["']?(\S+?)["']?\s*$/gm)].map((m) => m[1]!),
@@ -263,6 +272,9 @@ export function prometheusRefs(yaml: string): PrometheusRefs {
 
 /** Go's filepath.Match for `*`, `?` and literal characters (what file_sd uses for its globs). */
 export function globMatches(glob: string, path: string): boolean {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const re = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\?/g, "[^/]");
   return new RegExp(`^${re}$`).test(path);
 }

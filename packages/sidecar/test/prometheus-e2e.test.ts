@@ -65,19 +65,27 @@ describe(`sidecar + Prometheus (${process.env.SIDECAR_E2E_SOURCE ?? "s3"} source
     const tServed = performance.now() - t0;
     let tPromFile = 0;
     let tPromHttp = 0;
-    await waitFor(async () => {
-      const all = await activeTargets(promUrl());
-      const now = performance.now() - t0;
-      const f = all.filter((t) => t.scrapePool === FILE_JOB);
-      const h = all.filter((t) => t.scrapePool === HTTP_JOB);
-      if (!tPromFile && sameSet(instances(f), targets)) tPromFile = now;
-      if (!tPromHttp && sameSet(instances(h), targets)) tPromHttp = now;
-      return tPromFile && tPromHttp;
-    }, 20_000, 50);
-    await waitFor(async () => {
-      const all = await activeTargets(promUrl());
-      return all.length === 12 && all.every((t) => t.health === "up");
-    }, 15_000, 100);
+    await waitFor(
+      async () => {
+        const all = await activeTargets(promUrl());
+        const now = performance.now() - t0;
+        const f = all.filter((t) => t.scrapePool === FILE_JOB);
+        const h = all.filter((t) => t.scrapePool === HTTP_JOB);
+        if (!tPromFile && sameSet(instances(f), targets)) tPromFile = now;
+        if (!tPromHttp && sameSet(instances(h), targets)) tPromHttp = now;
+        return tPromFile && tPromHttp;
+      },
+      20_000,
+      50,
+    );
+    await waitFor(
+      async () => {
+        const all = await activeTargets(promUrl());
+        return all.length === 12 && all.every((t) => t.health === "up");
+      },
+      15_000,
+      100,
+    );
     const tUp = performance.now() - t0;
     console.log(
       `publish -> sidecar file ${tFile.toFixed(0)} ms (served at /targets by ${tServed.toFixed(0)} ms); ` +

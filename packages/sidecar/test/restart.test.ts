@@ -76,10 +76,14 @@ describe("sidecar restart with S3 unreachable", () => {
       s3 ? publisher.env : { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${dead}` },
     );
     const base = `http://127.0.0.1:${port2}`;
-    await waitFor(async () => {
-      const m = await (await fetch(`${base}/metrics`)).text();
-      return sumMetric(m, "scrape_reconciler_sidecar_sync_errors_total", { reason: "unreachable" }) >= 2 && m;
-    }, 20_000, 100);
+    await waitFor(
+      async () => {
+        const m = await (await fetch(`${base}/metrics`)).text();
+        return sumMetric(m, "scrape_reconciler_sidecar_sync_errors_total", { reason: "unreachable" }) >= 2 && m;
+      },
+      20_000,
+      100,
+    );
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/targets`)).status).toBe(503);
     await new Promise((r) => setTimeout(r, 1500));
@@ -88,7 +92,11 @@ describe("sidecar restart with S3 unreachable", () => {
     expect(after.mtimeMs).toBe(before.mtimeMs);
     expect(after.ino).toBe(before.ino);
     expect(await second.stop()).toBe(0);
-    const events = second.logs().trim().split("\n").map((l) => JSON.parse(l) as { msg: string; reason?: string });
+    const events = second
+      .logs()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string; reason?: string });
     expect(events.some((e) => e.msg === "sync failed; current document kept" && e.reason === "unreachable")).toBe(true);
     expect(events.at(-1)?.msg).toBe("sidecar stopped");
   });

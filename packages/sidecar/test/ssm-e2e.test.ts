@@ -46,13 +46,17 @@ describe("sidecar + Prometheus (ssm source)", () => {
   it("applies a verified generation, then rejects a sha256 mismatch and ignores a stale manifest", async () => {
     const good = serialize(makeDocument(servers.targets.slice(0, 4)));
     await publisher.publish(good, { generation: 5 });
-    await waitFor(async () => {
-      const all = await activeTargets(prom!.url);
-      return (
-        sameSet(instances(all.filter((t) => t.scrapePool === FILE_JOB)), servers.targets.slice(0, 4)) &&
-        sameSet(instances(all.filter((t) => t.scrapePool === HTTP_JOB)), servers.targets.slice(0, 4))
-      );
-    }, 20_000, 100);
+    await waitFor(
+      async () => {
+        const all = await activeTargets(prom!.url);
+        return (
+          sameSet(instances(all.filter((t) => t.scrapePool === FILE_JOB)), servers.targets.slice(0, 4)) &&
+          sameSet(instances(all.filter((t) => t.scrapePool === HTTP_JOB)), servers.targets.slice(0, 4))
+        );
+      },
+      20_000,
+      100,
+    );
     expect(await metric("scrape_reconciler_sidecar_document_generation")).toBe(5);
 
     // steady state: the manifest is read every interval, the document is not fetched again

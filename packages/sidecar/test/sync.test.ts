@@ -7,7 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sumMetric, waitFor } from "../../../test/support/prometheus";
-import { SourceError, backoffDelay, startSidecar, silentLogger, type AtomicFs, type FetchResult, type SidecarHandle, type Source, type SourceState } from "../src/index";
+import {
+  SourceError,
+  backoffDelay,
+  startSidecar,
+  silentLogger,
+  type AtomicFs,
+  type FetchResult,
+  type SidecarHandle,
+  type Source,
+  type SourceState,
+} from "../src/index";
 
 const DOC1 = '[{"labels":{"job":"a"},"targets":["10.0.0.1:9100"]}]';
 const DOC2 = '[{"labels":{"job":"a"},"targets":["10.0.0.1:9100","10.0.0.2:9100"]}]';

@@ -45,7 +45,9 @@ export class CallLog {
   }
 
   total(filter: CallFilter = {}): number {
-    return this.records.filter((r) => (filter.service === undefined || r.service === filter.service) && (filter.readOnly === undefined || r.readOnly === filter.readOnly)).length;
+    return this.records.filter(
+      (r) => (filter.service === undefined || r.service === filter.service) && (filter.readOnly === undefined || r.readOnly === filter.readOnly),
+    ).length;
   }
 
   /** A copy of the call log, oldest first. */

@@ -67,7 +67,8 @@ export class EventBridgeEmitter {
   }
 
   private id(): string {
-    const n = (this.counter += 1);
+    this.counter += 1;
+    const n = this.counter;
     const hex = n.toString(16).padStart(12, "0");
     return `5e1f0000-0000-4000-8000-${hex}`;
   }

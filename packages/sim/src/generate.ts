@@ -58,7 +58,10 @@ export function generateScenario(opts: GenerateOptions = {}): ScenarioInput {
     buckets: opts.buckets ?? [],
     parameters: opts.parameters ?? {},
     namespaces,
-    clusters: clusters.map((c) => ({ ...c, ...(ec2Services > 0 ? { containerInstances: Math.min(50, Math.max(2, Math.ceil((ec2Services * tasks) / clusterCount / 20))) } : {}) })),
+    clusters: clusters.map((c) => ({
+      ...c,
+      ...(ec2Services > 0 ? { containerInstances: Math.min(50, Math.max(2, Math.ceil((ec2Services * tasks) / clusterCount / 20))) } : {}),
+    })),
     services: list,
   };
   return scenario;

@@ -47,9 +47,15 @@ export class IdSource {
 /** sfc32 seeded from a string: a small, fast, deterministic PRNG in [0, 1). */
 export function seededRandom(seed: string): () => number {
   const h = createHash("sha256").update(seed).digest();
-  let a = h.readUInt32LE(0), b = h.readUInt32LE(4), c = h.readUInt32LE(8), d = h.readUInt32LE(12);
+  let a = h.readUInt32LE(0),
+    b = h.readUInt32LE(4),
+    c = h.readUInt32LE(8),
+    d = h.readUInt32LE(12);
   return () => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -99,14 +105,11 @@ export const arns = {
   service: (c: ArnContext, cluster: string, name: string) => `arn:aws:ecs:${c.region}:${c.accountId}:service/${cluster}/${name}`,
   task: (c: ArnContext, cluster: string, id: string) => `arn:aws:ecs:${c.region}:${c.accountId}:task/${cluster}/${id}`,
   container: (c: ArnContext, cluster: string, id: string) => `arn:aws:ecs:${c.region}:${c.accountId}:container/${cluster}/${id}`,
-  containerInstance: (c: ArnContext, cluster: string, id: string) =>
-    `arn:aws:ecs:${c.region}:${c.accountId}:container-instance/${cluster}/${id}`,
-  taskDefinition: (c: ArnContext, family: string, revision: number) =>
-    `arn:aws:ecs:${c.region}:${c.accountId}:task-definition/${family}:${revision}`,
+  containerInstance: (c: ArnContext, cluster: string, id: string) => `arn:aws:ecs:${c.region}:${c.accountId}:container-instance/${cluster}/${id}`,
+  taskDefinition: (c: ArnContext, family: string, revision: number) => `arn:aws:ecs:${c.region}:${c.accountId}:task-definition/${family}:${revision}`,
   namespace: (c: ArnContext, id: string) => `arn:aws:servicediscovery:${c.region}:${c.accountId}:namespace/${id}`,
   cloudMapService: (c: ArnContext, id: string) => `arn:aws:servicediscovery:${c.region}:${c.accountId}:service/${id}`,
-  parameter: (c: ArnContext, name: string) =>
-    `arn:aws:ssm:${c.region}:${c.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`,
+  parameter: (c: ArnContext, name: string) => `arn:aws:ssm:${c.region}:${c.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`,
 };
 
 /** The last path segment of an ARN (`.../cluster/NAME` -> NAME), or the input if not an ARN. */

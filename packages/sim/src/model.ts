@@ -9,16 +9,7 @@ export type LaunchType = "FARGATE" | "EC2";
 export type NetworkMode = "awsvpc" | "bridge" | "host";
 
 /** ECS lastStatus values, in lifecycle order. */
-export const TASK_STATUSES = [
-  "PROVISIONING",
-  "PENDING",
-  "ACTIVATING",
-  "RUNNING",
-  "DEACTIVATING",
-  "STOPPING",
-  "DEPROVISIONING",
-  "STOPPED",
-] as const;
+export const TASK_STATUSES = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface NamespaceRecord {
@@ -176,14 +167,7 @@ export interface TaskChange {
 
 /** What onCloudMapChange listeners receive (a later engineer turns these into CloudTrail events). */
 export interface CloudMapChange {
-  action:
-    | "RegisterInstance"
-    | "DeregisterInstance"
-    | "CreateService"
-    | "DeleteService"
-    | "TagResource"
-    | "UntagResource"
-    | "UpdateInstanceCustomHealthStatus";
+  action: "RegisterInstance" | "DeregisterInstance" | "CreateService" | "DeleteService" | "TagResource" | "UntagResource" | "UpdateInstanceCustomHealthStatus";
   serviceId: string;
   serviceArn: string;
   instanceId?: string;

@@ -47,7 +47,10 @@ const ServiceSchema = z.strictObject({
 });
 
 const ContainerInstanceSchema = z.strictObject({
-  ec2InstanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/).optional(),
+  ec2InstanceId: z
+    .string()
+    .regex(/^i-[0-9a-f]{8,17}$/)
+    .optional(),
   privateIp: z.ipv4().optional(),
   availabilityZone: z.string().optional(),
 });
@@ -72,7 +75,13 @@ const ExtraCloudMapServiceSchema = z.strictObject({
   description: z.string().optional(),
   /** Instances registered by hand (not ECS tasks). */
   instances: z
-    .array(z.strictObject({ id: z.string().min(1), attributes: z.record(z.string(), z.string()), health: z.enum(["HEALTHY", "UNHEALTHY", "UNKNOWN"]).default("HEALTHY") }))
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        attributes: z.record(z.string(), z.string()),
+        health: z.enum(["HEALTHY", "UNHEALTHY", "UNKNOWN"]).default("HEALTHY"),
+      }),
+    )
     .default([]),
 });
 
@@ -86,7 +95,11 @@ const ObjectSchema = z.strictObject({
 
 const ParameterSchema = z.union([
   z.string(),
-  z.strictObject({ value: z.string(), type: z.enum(["String", "StringList", "SecureString"]).default("String"), tier: z.enum(["Standard", "Advanced"]).default("Standard") }),
+  z.strictObject({
+    value: z.string(),
+    type: z.enum(["String", "StringList", "SecureString"]).default("String"),
+    tier: z.enum(["Standard", "Advanced"]).default("Standard"),
+  }),
 ]);
 
 // ---- RDS, ElastiCache and CloudWatch metrics (services/rds.ts, elasticache.ts, cloudwatch.ts) ----
@@ -132,8 +145,14 @@ const CloudWatchSchema = z.strictObject({
 
 export const ScenarioSchema = z
   .strictObject({
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default("us-east-1"),
-    accountId: z.string().regex(/^\d{12}$/).default("123456789012"),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+      .default("us-east-1"),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/)
+      .default("123456789012"),
     seed: z.union([z.string(), z.number()]).transform(String).default("scrape-reconciler"),
     /** Addresses are allocated after this one; a 127.x base lets real local servers sit on task IPs. */
     ipBase: z.ipv4().default("10.0.0.0"),
@@ -154,16 +173,25 @@ export const ScenarioSchema = z
   .superRefine((s, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
     const dup = (names: string[], field: string) =>
-      names.forEach((n, i) => names.indexOf(n) !== i && issue([field, i, "name"], `duplicate name ${JSON.stringify(n)}`));
-    dup(s.namespaces.map((n) => n.name), "namespaces");
-    dup(s.clusters.map((c) => c.name), "clusters");
+      names.forEach((n, i) => {
+        if (names.indexOf(n) !== i) issue([field, i, "name"], `duplicate name ${JSON.stringify(n)}`);
+      });
+    dup(
+      s.namespaces.map((n) => n.name),
+      "namespaces",
+    );
+    dup(
+      s.clusters.map((c) => c.name),
+      "clusters",
+    );
     const namespaces = new Set(s.namespaces.map((n) => n.name));
     const clusters = new Set(s.clusters.map((c) => c.name));
     const seen = new Set<string>();
     const cloudMap = new Set<string>();
     s.services.forEach((svc, i) => {
       if (!clusters.has(svc.cluster)) issue(["services", i, "cluster"], `unknown cluster ${JSON.stringify(svc.cluster)}`);
-      if (svc.namespace !== undefined && !namespaces.has(svc.namespace)) issue(["services", i, "namespace"], `unknown namespace ${JSON.stringify(svc.namespace)}`);
+      if (svc.namespace !== undefined && !namespaces.has(svc.namespace))
+        issue(["services", i, "namespace"], `unknown namespace ${JSON.stringify(svc.namespace)}`);
       if (seen.has(`${svc.cluster}/${svc.name}`)) issue(["services", i, "name"], `duplicate service ${JSON.stringify(svc.name)} in cluster ${svc.cluster}`);
       seen.add(`${svc.cluster}/${svc.name}`);
       const cm = `${svc.namespace}/${svc.cloudMapServiceName ?? svc.name}`;
@@ -175,16 +203,30 @@ export const ScenarioSchema = z
     });
     s.extraCloudMapServices.forEach((svc, i) => {
       if (!namespaces.has(svc.namespace)) issue(["extraCloudMapServices", i, "namespace"], `unknown namespace ${JSON.stringify(svc.namespace)}`);
-      if (cloudMap.has(`${svc.namespace}/${svc.name}`)) issue(["extraCloudMapServices", i, "name"], `Cloud Map service ${svc.namespace}/${svc.name} is used twice`);
+      if (cloudMap.has(`${svc.namespace}/${svc.name}`))
+        issue(["extraCloudMapServices", i, "name"], `Cloud Map service ${svc.namespace}/${svc.name} is used twice`);
       cloudMap.add(`${svc.namespace}/${svc.name}`);
     });
-    dup(s.rdsInstances.map((i) => i.id), "rdsInstances");
-    dup(s.rdsClusters.map((c) => c.id), "rdsClusters");
-    dup(s.cacheClusters.map((c) => c.id), "cacheClusters");
+    dup(
+      s.rdsInstances.map((i) => i.id),
+      "rdsInstances",
+    );
+    dup(
+      s.rdsClusters.map((c) => c.id),
+      "rdsClusters",
+    );
+    dup(
+      s.cacheClusters.map((c) => c.id),
+      "cacheClusters",
+    );
     const rdsClusters = new Set(s.rdsClusters.map((c) => c.id));
-    s.rdsInstances.forEach((i, n) => i.cluster !== undefined && !rdsClusters.has(i.cluster) && issue(["rdsInstances", n, "cluster"], `unknown cluster ${JSON.stringify(i.cluster)}`));
+    s.rdsInstances.forEach((i, n) => {
+      if (i.cluster !== undefined && !rdsClusters.has(i.cluster)) issue(["rdsInstances", n, "cluster"], `unknown cluster ${JSON.stringify(i.cluster)}`);
+    });
     const buckets = new Set(s.buckets);
-    s.objects.forEach((o, i) => !buckets.has(o.bucket) && issue(["objects", i, "bucket"], `unknown bucket ${JSON.stringify(o.bucket)}`));
+    s.objects.forEach((o, i) => {
+      if (!buckets.has(o.bucket)) issue(["objects", i, "bucket"], `unknown bucket ${JSON.stringify(o.bucket)}`);
+    });
   });
 
 /** A validated scenario (defaults applied). */
@@ -239,7 +281,10 @@ export function seedState(scenario: Scenario, opts: { clock?: () => Date } = {})
   });
   for (const b of scenario.buckets) state.s3.createBucket(b);
   for (const o of scenario.objects) {
-    state.s3.put(o.bucket, o.key, Buffer.from(o.body), { ...(o.contentType ? { contentType: o.contentType } : {}), ...(o.metadata ? { metadata: o.metadata } : {}) });
+    state.s3.put(o.bucket, o.key, Buffer.from(o.body), {
+      ...(o.contentType ? { contentType: o.contentType } : {}),
+      ...(o.metadata ? { metadata: o.metadata } : {}),
+    });
   }
   for (const [name, p] of Object.entries(scenario.parameters)) {
     const spec = typeof p === "string" ? { value: p, type: "String" as const, tier: "Standard" as const } : p;
@@ -247,7 +292,13 @@ export function seedState(scenario: Scenario, opts: { clock?: () => Date } = {})
   }
   const nsIds = new Map<string, string>();
   for (const ns of scenario.namespaces) {
-    const input = { name: ns.name, type: ns.type, tags: ns.tags, creatorRequestId: `scenario-${ns.name}`, ...(ns.description ? { description: ns.description } : {}) };
+    const input = {
+      name: ns.name,
+      type: ns.type,
+      tags: ns.tags,
+      creatorRequestId: `scenario-${ns.name}`,
+      ...(ns.description ? { description: ns.description } : {}),
+    };
     nsIds.set(ns.name, state.cloudMap.createNamespace(input).id);
   }
   for (const c of scenario.clusters) {

@@ -95,7 +95,11 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
     let trailers: Record<string, string> = {};
     const simReq: SimRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body, trailers, requestId };
     if (!handler) {
-      send(res, simReq.method, { status: 400, headers: { "content-type": "application/json" }, body: JSON.stringify({ __type: "UnknownServiceException", message: `No simulated service for ${routeKey(req)}` }) });
+      send(res, simReq.method, {
+        status: 400,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ __type: "UnknownServiceException", message: `No simulated service for ${routeKey(req)}` }),
+      });
       return;
     }
     let operation = "Unknown";
@@ -189,7 +193,8 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
       latency = l;
     },
     setPageSizes: (sizes) => {
-      for (const [k, v] of Object.entries(sizes ?? {})) if (!Number.isInteger(v) || v < 1) throw new SimError(`page size for ${k} must be a positive integer, got ${v}`);
+      for (const [k, v] of Object.entries(sizes ?? {}))
+        if (!Number.isInteger(v) || v < 1) throw new SimError(`page size for ${k} must be a positive integer, got ${v}`);
       pageSizes = { ...(sizes ?? {}) };
     },
     close: () =>

@@ -184,7 +184,12 @@ export class SimState {
     return this.ecs.ips.allocate();
   }
 
-  private place(cis: ContainerInstanceRecord[], cursor: number, td: TaskDefinition, mode: string): { ci: ContainerInstanceRecord; bindings: PortBindingRecord[] } {
+  private place(
+    cis: ContainerInstanceRecord[],
+    cursor: number,
+    td: TaskDefinition,
+    mode: string,
+  ): { ci: ContainerInstanceRecord; bindings: PortBindingRecord[] } {
     if (cis.length === 0) throw new AwsError("InvalidParameterException", "No Container Instances were found in your cluster.");
     const ports = (td.containerDefinitions ?? []).flatMap((d) => (d.portMappings ?? []).map((p) => ({ name: d.name!, port: p.containerPort! })));
     for (let k = 0; k < cis.length; k++) {
@@ -322,7 +327,12 @@ export class SimState {
    * Rolls a service to a new task-definition revision of the same family (registered
    * if missing): starts `desiredCount` new tasks, then stops every older task.
    */
-  deployService(cluster: string, service: string, newRevision?: number, opts: DeployOptions = {}): { taskDefinitionArn: string; started: Task[]; stopped: Task[] } {
+  deployService(
+    cluster: string,
+    service: string,
+    newRevision?: number,
+    opts: DeployOptions = {},
+  ): { taskDefinitionArn: string; started: Task[]; stopped: Task[] } {
     const svc = this.ecs.service(cluster, service);
     const current = this.ecs.taskDefinition(svc.taskDefinitionArn);
     let td: TaskDefinition | undefined;
@@ -347,7 +357,9 @@ export class SimState {
   }
 
   private liveTasks(cluster: string, service: string): TaskRecord[] {
-    return [...this.ecs.cluster(cluster).tasks.values()].filter((r) => r.service === service && rank(r.task.lastStatus) < DEACTIVATING && r.task.desiredStatus === "RUNNING");
+    return [...this.ecs.cluster(cluster).tasks.values()].filter(
+      (r) => r.service === service && rank(r.task.lastStatus) < DEACTIVATING && r.task.desiredStatus === "RUNNING",
+    );
   }
 
   /** Sets the tags of the Cloud Map service an ECS service registers in (replacing them by default). */

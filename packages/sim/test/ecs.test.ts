@@ -98,7 +98,11 @@ describe("tasks", () => {
       expect(t.attachments).toEqual([]);
     }
     const perInstance = new Map<string, number[]>();
-    for (const t of bridge) perInstance.set(t.containerInstanceArn!, [...(perInstance.get(t.containerInstanceArn!) ?? []), ...t.containers![0]!.networkBindings!.map((b) => b.hostPort!)]);
+    for (const t of bridge)
+      perInstance.set(t.containerInstanceArn!, [
+        ...(perInstance.get(t.containerInstanceArn!) ?? []),
+        ...t.containers![0]!.networkBindings!.map((b) => b.hostPort!),
+      ]);
     for (const ports of perInstance.values()) expect(new Set(ports).size).toBe(ports.length);
     const host = await tasksOf("legacy", "haproxy");
     expect(host.map((t) => t.containers![0]!.networkBindings)).toEqual([

@@ -31,11 +31,13 @@ describe("injected faults", () => {
   });
 
   it("throttling is retried by the SDK (ThrottlingException, Cloud Map's RequestLimitExceeded, S3 SlowDown)", async () => {
-    env.sim.setFaults({ next: [
-      { operation: "ecs:ListClusters", error: "ThrottlingException" },
-      { operation: "servicediscovery:ListNamespaces", error: "RequestLimitExceeded" },
-      { operation: "s3:GetObject", error: "ThrottlingException" },
-    ] });
+    env.sim.setFaults({
+      next: [
+        { operation: "ecs:ListClusters", error: "ThrottlingException" },
+        { operation: "servicediscovery:ListNamespaces", error: "RequestLimitExceeded" },
+        { operation: "s3:GetObject", error: "ThrottlingException" },
+      ],
+    });
     env.sim.state.s3.put("targets", "k", Buffer.from("v"));
     const retrying = clients(env.sim, { maxAttempts: 3 });
     await retrying.ecs.send(new ListClustersCommand({}));
@@ -60,7 +62,9 @@ describe("injected faults", () => {
   });
 
   it("denies operations deterministically with each protocol's access-denied error; null clears", async () => {
-    env.sim.setFaults({ deny: { "servicediscovery:ListNamespaces": "AccessDeniedException", "s3:*": "AccessDeniedException", "ec2:DescribeInstances": "AccessDeniedException" } });
+    env.sim.setFaults({
+      deny: { "servicediscovery:ListNamespaces": "AccessDeniedException", "s3:*": "AccessDeniedException", "ec2:DescribeInstances": "AccessDeniedException" },
+    });
     const retrying = clients(env.sim, { maxAttempts: 3 });
     const sd = await failure(retrying.sd.send(new ListNamespacesCommand({})));
     expect(sd.name).toBe("AccessDeniedException");
@@ -73,7 +77,12 @@ describe("injected faults", () => {
     expect(head.$metadata?.httpStatusCode).toBe(403);
     const ec2 = await failure(retrying.ec2.send(new DescribeInstancesCommand({})));
     expect([ec2.name, ec2.$metadata?.httpStatusCode]).toEqual(["UnauthorizedOperation", 403]);
-    expect(env.sim.calls.log.filter((r) => r.fault === "deny").map((r) => r.iamAction)).toEqual(["servicediscovery:ListNamespaces", "s3:PutObject", "s3:GetObject", "ec2:DescribeInstances"]);
+    expect(env.sim.calls.log.filter((r) => r.fault === "deny").map((r) => r.iamAction)).toEqual([
+      "servicediscovery:ListNamespaces",
+      "s3:PutObject",
+      "s3:GetObject",
+      "ec2:DescribeInstances",
+    ]);
     env.sim.setFaults(null);
     await env.c.sd.send(new ListNamespacesCommand({}));
   });
@@ -85,7 +94,13 @@ describe("injected faults", () => {
         s.setFaults({ rate: 0.5 });
         const ecs = clients(s).ecs;
         const out: boolean[] = [];
-        for (let i = 0; i < 20; i++) out.push(await ecs.send(new ListClustersCommand({})).then(() => true, () => false));
+        for (let i = 0; i < 20; i++)
+          out.push(
+            await ecs.send(new ListClustersCommand({})).then(
+              () => true,
+              () => false,
+            ),
+          );
         return out;
       } finally {
         await s.close();

@@ -3,7 +3,14 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTasksCommand, ListContainerInstancesCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
+import {
+  DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+} from "@aws-sdk/client-ecs";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import {
   DiscoverInstancesCommand,

@@ -32,7 +32,14 @@ export const SMALL: ScenarioInput = {
       name: "worker",
       namespace: "apps",
       tags: { METRICS_PORT: "9102" },
-      taskDefinition: { family: "worker", revision: 1, containers: [{ name: "celery", ports: [] }, { name: "statsd-exporter", ports: [9102, 9125] }] },
+      taskDefinition: {
+        family: "worker",
+        revision: 1,
+        containers: [
+          { name: "celery", ports: [] },
+          { name: "statsd-exporter", ports: [9102, 9125] },
+        ],
+      },
       desiredCount: 1,
     },
     { cluster: "web", name: "untagged", namespace: "example.com", desiredCount: 1 },

@@ -40,7 +40,13 @@ describe("objects", () => {
   it("stores body, Content-Type and user metadata; answers a strong md5 ETag and LastModified", async () => {
     const body = JSON.stringify([{ targets: ["10.0.0.1:8080"], labels: {} }]);
     const put = await env.c.s3.send(
-      new PutObjectCommand({ Bucket: "targets", Key: "targets/ecs-services.json", Body: body, ContentType: "application/json", Metadata: { generation: "7", sha256: "abc" } }),
+      new PutObjectCommand({
+        Bucket: "targets",
+        Key: "targets/ecs-services.json",
+        Body: body,
+        ContentType: "application/json",
+        Metadata: { generation: "7", sha256: "abc" },
+      }),
     );
     expect(put.ETag).toBe(md5(body));
     const got = await env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "targets/ecs-services.json" }));
@@ -84,7 +90,9 @@ describe("objects", () => {
     expect(await changed.Body!.transformToString()).toBe("same");
     const mismatch = await failure(env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfMatch: md5("other") })));
     expect([mismatch.name, mismatch.$metadata?.httpStatusCode]).toEqual(["PreconditionFailed", 412]);
-    const since = await failure(env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfModifiedSince: new Date(Date.now() + 60_000) })));
+    const since = await failure(
+      env.c.s3.send(new GetObjectCommand({ Bucket: "targets", Key: "cond-get.json", IfModifiedSince: new Date(Date.now() + 60_000) })),
+    );
     expect(since.$metadata?.httpStatusCode).toBe(304);
   });
 
@@ -116,13 +124,23 @@ describe("objects", () => {
 describe("aws-chunked uploads", () => {
   it("decodes the SDK's streaming upload (aws-chunked, CRC32 trailer)", async () => {
     const seen: Record<string, string>[] = [];
-    env.c.s3.middlewareStack.add((next) => async (args) => {
-      seen.push({ ...(args.request as { headers: Record<string, string> }).headers });
-      return next(args);
-    }, { step: "finalizeRequest", name: "recordHeaders" });
+    env.c.s3.middlewareStack.add(
+      (next) => async (args) => {
+        seen.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "recordHeaders" },
+    );
     try {
       const data = Buffer.alloc(200_000, "abcdefgh");
-      const put = await env.c.s3.send(new PutObjectCommand({ Bucket: "targets", Key: "stream.bin", Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]), ContentLength: data.length }));
+      const put = await env.c.s3.send(
+        new PutObjectCommand({
+          Bucket: "targets",
+          Key: "stream.bin",
+          Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]),
+          ContentLength: data.length,
+        }),
+      );
       expect(seen[0]!["content-encoding"]).toContain("aws-chunked");
       expect(seen[0]!["x-amz-trailer"]).toBe("x-amz-checksum-crc32");
       expect(put.ETag).toBe(md5(data));
@@ -152,7 +170,13 @@ describe("aws-chunked uploads", () => {
   }
 
   const framed = (data: Buffer, checksum: string) =>
-    Buffer.concat([Buffer.from(`${(5).toString(16)}\r\n`), data.subarray(0, 5), Buffer.from(`\r\n${(data.length - 5).toString(16)}\r\n`), data.subarray(5), Buffer.from(`\r\n0\r\nx-amz-checksum-crc32:${checksum}\r\n\r\n`)]);
+    Buffer.concat([
+      Buffer.from(`${(5).toString(16)}\r\n`),
+      data.subarray(0, 5),
+      Buffer.from(`\r\n${(data.length - 5).toString(16)}\r\n`),
+      data.subarray(5),
+      Buffer.from(`\r\n0\r\nx-amz-checksum-crc32:${checksum}\r\n\r\n`),
+    ]);
   const headers = (len: number) => ({
     "content-encoding": "aws-chunked",
     "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
@@ -181,7 +205,8 @@ describe("ListObjectsV2", () => {
     env.sim.setPageSizes({ "s3:ListObjectsV2": 7 });
     try {
       const keys: string[] = [];
-      for await (const p of paginateListObjectsV2({ client: env.c.s3 }, { Bucket: "listing", Prefix: "data/" })) keys.push(...(p.Contents ?? []).map((o) => o.Key!));
+      for await (const p of paginateListObjectsV2({ client: env.c.s3 }, { Bucket: "listing", Prefix: "data/" }))
+        keys.push(...(p.Contents ?? []).map((o) => o.Key!));
       expect(keys).toHaveLength(150);
       expect(keys[0]).toBe("data/000.json");
       expect(keys).toEqual([...keys].sort());

@@ -32,8 +32,14 @@ describe("scenario validation", () => {
       [{ ...base, services: [{ cluster: "c", name: "s", desiredCount: "2" }] }, /^scenario: services\[0\]\.desiredCount: /],
       [{ ...base, services: [{ cluster: "x", name: "s" }] }, /^scenario: services\[0\]\.cluster: unknown cluster "x"$/],
       [{ ...base, services: [{ cluster: "c", name: "s", namespace: "zzz" }] }, /^scenario: services\[0\]\.namespace: unknown namespace "zzz"$/],
-      [{ ...base, services: [{ cluster: "c", name: "s", networkMode: "bridge" }] }, /^scenario: services\[0\]\.networkMode: FARGATE tasks need networkMode awsvpc/],
-      [{ ...base, services: [{ cluster: "c", name: "s", taskDefinition: { containers: [{ name: "a", ports: [70000] }] } }] }, /^scenario: services\[0\]\.taskDefinition\.containers\[0\]\.ports\[0\]: /],
+      [
+        { ...base, services: [{ cluster: "c", name: "s", networkMode: "bridge" }] },
+        /^scenario: services\[0\]\.networkMode: FARGATE tasks need networkMode awsvpc/,
+      ],
+      [
+        { ...base, services: [{ cluster: "c", name: "s", taskDefinition: { containers: [{ name: "a", ports: [70000] }] } }] },
+        /^scenario: services\[0\]\.taskDefinition\.containers\[0\]\.ports\[0\]: /,
+      ],
       [{ ...base, ipBase: "10.0.0" }, /^scenario: ipBase: /],
       [{ ...base, namespaces: [{ name: "n", type: "DNS" }] }, /^scenario: namespaces\[0\]\.type: /],
       [{ ...base, surprise: true }, /^scenario: \(root\): .*surprise/],
@@ -87,7 +93,9 @@ describe("the bundled sample scenario", () => {
 describe("generateScenario", () => {
   it("builds 200 services x 50 tasks quickly and serves them", async () => {
     const t = Date.now();
-    const sim = await startSimulator({ scenario: generateScenario({ services: 200, tasksPerService: 50, namespaces: 3, clusters: 4, ec2Every: 10, untaggedEvery: 7 }) });
+    const sim = await startSimulator({
+      scenario: generateScenario({ services: 200, tasksPerService: 50, namespaces: 3, clusters: 4, ec2Every: 10, untaggedEvery: 7 }),
+    });
     try {
       expect(Date.now() - t).toBeLessThan(15_000);
       expect(sim.state.tasks({ status: "RUNNING" })).toHaveLength(10_000);
@@ -133,7 +141,9 @@ describe("clients configured only by the environment", () => {
       expect((await sd.send(new ListNamespacesCommand({}))).Namespaces).toHaveLength(3);
       expect((await ecs.send(new ListClustersCommand({}))).clusterArns).toHaveLength(3);
       await s3.send(new PutObjectCommand({ Bucket: "scrape-reconciler-targets-dev", Key: "targets/ecs-services.json", Body: "[]", IfNoneMatch: "*" }));
-      expect(await (await s3.send(new GetObjectCommand({ Bucket: "scrape-reconciler-targets-dev", Key: "targets/ecs-services.json" }))).Body!.transformToString()).toBe("[]");
+      expect(
+        await (await s3.send(new GetObjectCommand({ Bucket: "scrape-reconciler-targets-dev", Key: "targets/ecs-services.json" }))).Body!.transformToString(),
+      ).toBe("[]");
       await ssm.send(new PutParameterCommand({ Name: "/scrape-reconciler/targets/manifest", Value: "{}", Type: "String" }));
       expect((await ec2.send(new DescribeInstancesCommand({}))).Reservations).toHaveLength(2);
       expect(sim.calls.snapshot()).toEqual({
@@ -161,7 +171,14 @@ describe("CLI", () => {
         child.stdout.on("data", (d: Buffer) => {
           out += d.toString();
           if (out.includes("AWS_SECRET_ACCESS_KEY=")) {
-            resolve(Object.fromEntries(out.trim().split("\n").map((l) => l.replace(/^export /, "").split("=") as [string, string])));
+            resolve(
+              Object.fromEntries(
+                out
+                  .trim()
+                  .split("\n")
+                  .map((l) => l.replace(/^export /, "").split("=") as [string, string]),
+              ),
+            );
           }
         });
         child.on("exit", (code) => reject(new Error(`exited early with ${code}`)));
@@ -169,7 +186,11 @@ describe("CLI", () => {
       });
       expect(env.AWS_ENDPOINT_URL_ECS).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(env.AWS_REGION).toBe("us-east-1");
-      const ecs = new ECSClient({ endpoint: env.AWS_ENDPOINT_URL_ECS, region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } });
+      const ecs = new ECSClient({
+        endpoint: env.AWS_ENDPOINT_URL_ECS,
+        region: env.AWS_REGION,
+        credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+      });
       expect((await ecs.send(new ListClustersCommand({}))).clusterArns).toHaveLength(3);
       const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");
@@ -188,6 +209,11 @@ describe("CLI", () => {
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code).toBe(2);
-    expect(err.trim().split("\n").filter((l) => l.startsWith("sim:"))).toEqual([`sim: ${bad}: services[0].cluster: unknown cluster "x"`]);
+    expect(
+      err
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("sim:")),
+    ).toEqual([`sim: ${bad}: services[0].cluster: unknown cluster "x"`]);
   });
 });

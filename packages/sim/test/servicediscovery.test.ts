@@ -29,7 +29,9 @@ beforeEach(() => env.sim.setPageSizes(null));
 
 const nsId = async (name: string) => (await env.c.sd.send(new ListNamespacesCommand({}))).Namespaces!.find((n) => n.Name === name)!.Id!;
 const serviceByName = async (ns: string, name: string) =>
-  (await env.c.sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [await nsId(ns)], Condition: "EQ" }] }))).Services!.find((s) => s.Name === name)!;
+  (await env.c.sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [await nsId(ns)], Condition: "EQ" }] }))).Services!.find(
+    (s) => s.Name === name,
+  )!;
 
 describe("namespaces", () => {
   it("lists every namespace type with properties and filters by TYPE", async () => {
@@ -95,18 +97,24 @@ describe("services", () => {
 
   it("tags and untags a service; ListTagsForResource reflects it", async () => {
     const svc = await serviceByName("apps", "worker");
-    const tags = async () => Object.fromEntries((await env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc.Arn! }))).Tags!.map((t) => [t.Key, t.Value]));
+    const tags = async () =>
+      Object.fromEntries((await env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc.Arn! }))).Tags!.map((t) => [t.Key, t.Value]));
     expect(await tags()).toEqual({ METRICS_PORT: "9102" });
     await env.c.sd.send(new TagResourceCommand({ ResourceARN: svc.Arn!, Tags: [{ Key: "METRICS_PATH", Value: "/stats" }] }));
     expect(await tags()).toEqual({ METRICS_PORT: "9102", METRICS_PATH: "/stats" });
     await env.c.sd.send(new UntagResourceCommand({ ResourceARN: svc.Arn!, TagKeys: ["METRICS_PATH"] }));
     expect(await tags()).toEqual({ METRICS_PORT: "9102" });
-    const bad = await failure(env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-nope" })));
+    const bad = await failure(
+      env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-nope" })),
+    );
     expect(bad.name).toBe("ResourceNotFoundException");
   });
 
   it("pages ListServices over 150 services (paginator, page size 7)", async () => {
-    const big = await startSimulator({ scenario: generateScenario({ services: 150, tasksPerService: 0, namespaces: 1 }), pageSizes: { "servicediscovery:*": 7 } });
+    const big = await startSimulator({
+      scenario: generateScenario({ services: 150, tasksPerService: 0, namespaces: 1 }),
+      pageSizes: { "servicediscovery:*": 7 },
+    });
     try {
       let n = 0;
       for await (const page of paginateListServices({ client: clients(big).sd }, {})) n += page.Services!.length;
@@ -161,7 +169,11 @@ describe("instances", () => {
       const one = healthy.Instances![0]!;
       expect(one).toMatchObject({ NamespaceName: "internal.local", ServiceName: "frontend" });
       const q = await env.c.sd.send(
-        new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend", QueryParameters: { AWS_INSTANCE_IPV4: one.Attributes!.AWS_INSTANCE_IPV4! } }),
+        new DiscoverInstancesCommand({
+          NamespaceName: "internal.local",
+          ServiceName: "frontend",
+          QueryParameters: { AWS_INSTANCE_IPV4: one.Attributes!.AWS_INSTANCE_IPV4! },
+        }),
       );
       expect(q.Instances!.map((i) => i.InstanceId)).toEqual([one.InstanceId]);
       const status = await env.c.sd.send(new GetInstancesHealthStatusCommand({ ServiceId: (await serviceByName("internal.local", "frontend")).Id! }));
@@ -180,9 +192,12 @@ describe("instances", () => {
 
   it("registers and deregisters instances; the revision moves with every change", async () => {
     const svc = await serviceByName("example.com", "untagged");
-    const rev = async () => (await env.c.sd.send(new DiscoverInstancesRevisionCommand({ NamespaceName: "example.com", ServiceName: "untagged" }))).InstancesRevision!;
+    const rev = async () =>
+      (await env.c.sd.send(new DiscoverInstancesRevisionCommand({ NamespaceName: "example.com", ServiceName: "untagged" }))).InstancesRevision!;
     const r0 = await rev();
-    const reg = await env.c.sd.send(new RegisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1", Attributes: { AWS_INSTANCE_IPV4: "10.1.2.3", AWS_INSTANCE_PORT: "9100" } }));
+    const reg = await env.c.sd.send(
+      new RegisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1", Attributes: { AWS_INSTANCE_IPV4: "10.1.2.3", AWS_INSTANCE_PORT: "9100" } }),
+    );
     expect(reg.OperationId).toMatch(/^[0-9a-f]{32}$/);
     const op = await env.c.sd.send(new GetOperationCommand({ OperationId: reg.OperationId! }));
     expect(op.Operation).toMatchObject({ Status: "SUCCESS", Type: "REGISTER_INSTANCE", Targets: { SERVICE: svc.Id, INSTANCE: "manual-1" } });

@@ -39,7 +39,9 @@ describe("SSM Parameter Store", () => {
     expect((await env.c.ssm.send(new GetParameterCommand({ Name: "/limits/std" }))).Parameter!.Value).toHaveLength(4096);
     const adv = await env.c.ssm.send(new PutParameterCommand({ Name: "/limits/adv", Value: "y".repeat(8000), Type: "String", Tier: "Advanced" }));
     expect(adv.Tier).toBe("Advanced");
-    expect((await failure(env.c.ssm.send(new PutParameterCommand({ Name: "/limits/adv", Value: "y".repeat(8193), Overwrite: true })))).name).toBe("ValidationException");
+    expect((await failure(env.c.ssm.send(new PutParameterCommand({ Name: "/limits/adv", Value: "y".repeat(8193), Overwrite: true })))).name).toBe(
+      "ValidationException",
+    );
   });
 
   it("GetParameters reports unknown names in InvalidParameters; more than 10 is a ValidationException", async () => {
@@ -54,7 +56,10 @@ describe("SSM Parameter Store", () => {
     await env.c.ssm.send(new PutParameterCommand({ Name: "/tree/a", Value: "1", Type: "String" }));
     await env.c.ssm.send(new PutParameterCommand({ Name: "/tree/sub/b", Value: "2", Type: "String" }));
     expect((await env.c.ssm.send(new GetParametersByPathCommand({ Path: "/tree" }))).Parameters!.map((p) => p.Name)).toEqual(["/tree/a"]);
-    expect((await env.c.ssm.send(new GetParametersByPathCommand({ Path: "/tree", Recursive: true }))).Parameters!.map((p) => p.Name)).toEqual(["/tree/a", "/tree/sub/b"]);
+    expect((await env.c.ssm.send(new GetParametersByPathCommand({ Path: "/tree", Recursive: true }))).Parameters!.map((p) => p.Name)).toEqual([
+      "/tree/a",
+      "/tree/sub/b",
+    ]);
   });
 
   it("DeleteParameter removes it; reading or deleting it again is ParameterNotFound", async () => {

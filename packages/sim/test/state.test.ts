@@ -12,7 +12,9 @@ const idOf = (arn: string) => arn.split("/").pop()!;
 describe("task lifecycle", () => {
   it("startTask walks PROVISIONING → RUNNING, one change per step, registering in Cloud Map at ACTIVATING", async () => {
     const changes: { status: string; version: number; inCloudMap: boolean; task: TaskChange["task"] }[] = [];
-    const off = env.sim.state.onChange((ch) => changes.push({ status: ch.lastStatus, version: ch.version, inCloudMap: registered("web", "frontend").includes(ch.taskId), task: ch.task }));
+    const off = env.sim.state.onChange((ch) =>
+      changes.push({ status: ch.lastStatus, version: ch.version, inCloudMap: registered("web", "frontend").includes(ch.taskId), task: ch.task }),
+    );
     const task = env.sim.state.startTask("web", "frontend");
     off();
     expect(changes.map((x) => [x.status, x.version, x.inCloudMap])).toEqual([
@@ -37,7 +39,12 @@ describe("task lifecycle", () => {
     });
     const stopped = env.sim.state.stopTask(task.taskArn!);
     off();
-    expect(statuses).toEqual(["RUNNING>DEACTIVATING:5:false", "DEACTIVATING>STOPPING:6:false", "STOPPING>DEPROVISIONING:7:false", "DEPROVISIONING>STOPPED:8:false"]);
+    expect(statuses).toEqual([
+      "RUNNING>DEACTIVATING:5:false",
+      "DEACTIVATING>STOPPING:6:false",
+      "STOPPING>DEPROVISIONING:7:false",
+      "DEPROVISIONING>STOPPED:8:false",
+    ]);
     expect(stopped).toMatchObject({ lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated" });
     expect(stopped.stoppedAt).toBeInstanceOf(Date);
     expect(stopped.attachments![0]!.status).toBe("DELETED");
@@ -61,7 +68,6 @@ describe("task lifecycle", () => {
     expect(env.sim.state.task(task.taskArn!).version).toBe(3);
     expect(TASK_STATUSES).toHaveLength(8);
   });
-
 });
 
 describe("placement", () => {
@@ -87,7 +93,12 @@ describe("service helpers", () => {
     expect(r.taskDefinitionArn).toBe("arn:aws:ecs:us-east-1:123456789012:task-definition/worker:2");
     expect(r.started.map((t) => t.taskDefinitionArn)).toEqual([r.taskDefinitionArn]);
     expect(r.stopped.map((t) => [t.taskArn, t.lastStatus])).toEqual([[before[0]!.taskArn, "STOPPED"]]);
-    expect(changes.filter((ch) => ch.taskId === idOf(before[0]!.taskArn!)).map((ch) => ch.lastStatus)).toEqual(["DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"]);
+    expect(changes.filter((ch) => ch.taskId === idOf(before[0]!.taskArn!)).map((ch) => ch.lastStatus)).toEqual([
+      "DEACTIVATING",
+      "STOPPING",
+      "DEPROVISIONING",
+      "STOPPED",
+    ]);
     expect(registered("web", "worker")).toEqual([idOf(r.started[0]!.taskArn!)]);
     const svc = (await env.c.ecs.send(new DescribeServicesCommand({ cluster: "web", services: ["worker"] }))).services![0]!;
     expect(svc.taskDefinition).toBe(r.taskDefinitionArn);
@@ -134,11 +145,15 @@ describe("determinism", () => {
   it("the same scenario and seed give the same ids, addresses and timestamps; another seed differs", () => {
     const snapshot = (seed: string) => {
       const state = seedState(parseScenario({ ...SMALL, seed }));
-      return state.tasks().map((t) => [t.taskArn, t.attachments?.[0]?.details?.find((d) => d.name === "privateIPv4Address")?.value, t.createdAt?.toISOString()]);
+      return state
+        .tasks()
+        .map((t) => [t.taskArn, t.attachments?.[0]?.details?.find((d) => d.name === "privateIPv4Address")?.value, t.createdAt?.toISOString()]);
     };
     expect(snapshot("one")).toEqual(snapshot("one"));
     expect(snapshot("one")).not.toEqual(snapshot("two"));
-    const ips = snapshot("one").map((x) => x[1]).filter(Boolean);
+    const ips = snapshot("one")
+      .map((x) => x[1])
+      .filter(Boolean);
     expect(new Set(ips).size).toBe(ips.length);
   });
 });

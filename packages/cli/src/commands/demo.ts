@@ -20,5 +20,13 @@ export const demoCommand: Command = async (args, env, io) => {
       throw new UsageError(`--duration: ${(err as Error).message} (usage: scrape-reconciler ${USAGE})`);
     }
   }
-  return runDemo({ scenario: values.scenario ?? DEMO_SCENARIO, env, colour: Boolean(process.stdout.isTTY) && !env.NO_COLOR, ...(durationMs !== undefined ? { durationMs } : {}) }, io);
+  return runDemo(
+    {
+      scenario: values.scenario ?? DEMO_SCENARIO,
+      env,
+      colour: Boolean(process.stdout.isTTY) && !env.NO_COLOR,
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    },
+    io,
+  );
 };

@@ -22,7 +22,10 @@ export function formatForwardSummary(s: ForwardSummary): string {
       lines.push(`${p.key} ${p.samples.length} sample(s) ${time(first.timestamp)}..${time(last.timestamp)} last=${last.value}`);
     }
   }
-  const dropped = Object.entries(s.samplesDropped).map(([r, n]) => `${n} ${r}`).join(", ") || "none";
+  const dropped =
+    Object.entries(s.samplesDropped)
+      .map(([r, n]) => `${n} ${r}`)
+      .join(", ") || "none";
   const verb = s.dryRun ? "would forward" : "forwarded";
   const samples = s.dryRun ? (s.preview ?? []).reduce((n, p) => n + p.samples.length, 0) : s.samplesSent;
   lines.push(

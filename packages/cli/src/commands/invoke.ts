@@ -55,11 +55,7 @@ export function resolveFunctionName(stage: string, explicit: string | undefined,
 
 export async function invokeCommand(args: string[], env: Env, io: Io, deps: InvokeDeps = {}): Promise<number> {
   try {
-    const { values } = parseFlags(
-      args,
-      { stage: { type: "string" }, "dry-run": { type: "boolean" }, function: { type: "string" } },
-      USAGE,
-    );
+    const { values } = parseFlags(args, { stage: { type: "string" }, "dry-run": { type: "boolean" }, function: { type: "string" } }, USAGE);
     const stage = values.stage;
     if (!stage) throw new UsageError(`--stage is required (usage: scrape-reconciler ${USAGE})`);
     if (!STAGE.test(stage)) throw new UsageError(`--stage "${stage}" is not a stage name (${STAGE.source})`);

@@ -8,9 +8,14 @@ export const showCommand: Command = async (args, env, io) => {
   const { values } = parseFlags(args, { json: { type: "boolean" } }, "show [--json]");
   const config = parseReconcileConfig(env);
   const clients = createReconcilerClients(env);
-  const [doc, manifest] = await Promise.all([readPublished({ ...clients, bucket: config.bucket, key: config.key }), readManifest(clients.ssm, config.manifestParameter)]);
+  const [doc, manifest] = await Promise.all([
+    readPublished({ ...clients, bucket: config.bucket, key: config.key }),
+    readManifest(clients.ssm, config.manifestParameter),
+  ]);
   if (values.json) {
-    io.out(JSON.stringify({ manifest: manifest ?? null, generation: doc?.generation ?? null, etag: doc?.etag ?? null, document: doc?.document ?? null }, null, 2));
+    io.out(
+      JSON.stringify({ manifest: manifest ?? null, generation: doc?.generation ?? null, etag: doc?.etag ?? null, document: doc?.document ?? null }, null, 2),
+    );
     return doc ? 0 : 1;
   }
   if (!doc) {
@@ -18,7 +23,9 @@ export const showCommand: Command = async (args, env, io) => {
     return 1;
   }
   io.out(doc.text.trimEnd());
-  io.out(`# s3://${config.bucket}/${config.key} generation ${doc.generation}, ${countTargets(doc.document)} targets, etag ${doc.etag}${doc.invalid ? `, INVALID: ${doc.invalid}` : ""}`);
+  io.out(
+    `# s3://${config.bucket}/${config.key} generation ${doc.generation}, ${countTargets(doc.document)} targets, etag ${doc.etag}${doc.invalid ? `, INVALID: ${doc.invalid}` : ""}`,
+  );
   if (manifest) io.out(`# manifest ${config.manifestParameter}: ${JSON.stringify(manifest)}`);
   else io.out(`# manifest ${config.manifestParameter}: missing`);
   return 0;

@@ -27,7 +27,10 @@ const settings = new WeakMap<SimState, CloudWatchSettings>();
 
 export function cloudWatchSettings(state: SimState): CloudWatchSettings {
   let s = settings.get(state);
-  if (!s) settings.set(state, (s = { publicationDelayMs: 150_000, retentionMs: 15 * 24 * 3_600_000 }));
+  if (!s) {
+    s = { publicationDelayMs: 150_000, retentionMs: 15 * 24 * 3_600_000 };
+    settings.set(state, s);
+  }
   return s;
 }
 
@@ -148,7 +151,8 @@ function constantsOf(seriesId: string): { level: number; phase: number } {
   let c = seriesConstants.get(seriesId);
   if (!c) {
     if (seriesConstants.size > 100_000) seriesConstants.clear();
-    seriesConstants.set(seriesId, (c = { level: unit(`${seriesId}|level`), phase: unit(`${seriesId}|phase`) }));
+    c = { level: unit(`${seriesId}|level`), phase: unit(`${seriesId}|phase`) };
+    seriesConstants.set(seriesId, c);
   }
   return c;
 }
@@ -181,7 +185,8 @@ export function datapointValue(seriesId: string, profile: Profile, stat: string,
 }
 
 function toMs(value: unknown, field: string): number {
-  const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? (/^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value)) : NaN;
+  const ms =
+    typeof value === "number" ? value * 1000 : typeof value === "string" ? (/^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value)) : NaN;
   if (!Number.isFinite(ms)) throw new AwsError("MissingParameter", `The parameter ${field} is required.`);
   return ms;
 }
@@ -214,14 +219,18 @@ export const cloudwatch = defineJsonService({
     GetMetricData(input: GetMetricDataInput, ctx) {
       const queries = input.MetricDataQueries ?? [];
       if (queries.length === 0) throw new AwsError("MissingParameter", "The parameter MetricDataQueries is required.");
-      if (queries.length > 500) throw new AwsError("InvalidParameterValue", `The collection MetricDataQueries must not have a size greater than 500 (got ${queries.length}).`);
+      if (queries.length > 500)
+        throw new AwsError("InvalidParameterValue", `The collection MetricDataQueries must not have a size greater than 500 (got ${queries.length}).`);
       const start = toMs(input.StartTime, "StartTime");
       const end = toMs(input.EndTime, "EndTime");
       if (start >= end) throw new AwsError("InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.");
       const ids = new Set<string>();
       queries.forEach((q, i) => {
         if (!q.Id || q.Id.length > 255 || !ID_RE.test(q.Id)) {
-          throw new AwsError("InvalidParameterValue", `The value ${q.Id ?? ""} for parameter MetricDataQueries.member.${i + 1}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.`);
+          throw new AwsError(
+            "InvalidParameterValue",
+            `The value ${q.Id ?? ""} for parameter MetricDataQueries.member.${i + 1}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.`,
+          );
         }
         if (ids.has(q.Id)) throw new AwsError("InvalidParameterValue", `The values for parameter id in MetricDataQueries are not unique.`);
         ids.add(q.Id);
@@ -231,9 +240,13 @@ export const cloudwatch = defineJsonService({
           throw new AwsError("MissingParameter", `MetricDataQueries.member.${i + 1}.MetricStat needs Metric (Namespace, MetricName), Period and Stat.`);
         }
         if (!(ms.Period % 60 === 0 || [1, 5, 10, 20, 30].includes(ms.Period))) {
-          throw new AwsError("InvalidParameterValue", `The parameter MetricDataQueries.member.${i + 1}.MetricStat.Period must be a multiple of 60 or one of 1, 5, 10, 20, 30.`);
+          throw new AwsError(
+            "InvalidParameterValue",
+            `The parameter MetricDataQueries.member.${i + 1}.MetricStat.Period must be a multiple of 60 or one of 1, 5, 10, 20, 30.`,
+          );
         }
-        if (!STATS.has(ms.Stat)) throw new AwsError("InvalidParameterValue", `Stat ${ms.Stat} is not supported by the simulator (Average, Sum, Minimum, Maximum, SampleCount).`);
+        if (!STATS.has(ms.Stat))
+          throw new AwsError("InvalidParameterValue", `Stat ${ms.Stat} is not supported by the simulator (Average, Sum, Minimum, Maximum, SampleCount).`);
       });
       const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
       const now = ctx.state.now().getTime();
@@ -248,7 +261,10 @@ export const cloudwatch = defineJsonService({
         const series = resolveSeries(ctx.state, m.Namespace!, m.MetricName!, m.Dimensions ?? []);
         if (!series) return;
         const p = ms.Period! * 1000;
-        const id = `${m.Namespace}|${m.MetricName}|${[...(m.Dimensions ?? [])].sort((a, b) => ((a.Name ?? "") < (b.Name ?? "") ? -1 : 1)).map((d) => `${d.Name}=${d.Value}`).join(",")}`;
+        const id = `${m.Namespace}|${m.MetricName}|${[...(m.Dimensions ?? [])]
+          .sort((a, b) => ((a.Name ?? "") < (b.Name ?? "") ? -1 : 1))
+          .map((d) => `${d.Name}=${d.Value}`)
+          .join(",")}`;
         const first = Math.max(Math.floor(start / p) * p, Math.ceil(Math.max(series.since, now - cw.retentionMs) / p) * p);
         const lastVisible = now - cw.publicationDelayMs - p; // T + period + delay <= now
         const times: number[] = [];
@@ -264,7 +280,10 @@ export const cloudwatch = defineJsonService({
       const byQuery = new Map<number, { t: Date[]; v: number[] }>();
       for (const pt of page) {
         let r = byQuery.get(pt.q);
-        if (!r) byQuery.set(pt.q, (r = { t: [], v: [] }));
+        if (!r) {
+          r = { t: [], v: [] };
+          byQuery.set(pt.q, r);
+        }
         r.t.push(new Date(pt.t));
         r.v.push(pt.v);
       }

@@ -61,14 +61,20 @@ const operations: Record<string, Ec2Operation> = {
       throw new AwsError("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
     }
     if (requested !== undefined && (!Number.isInteger(requested) || requested < 5 || requested > 1000)) {
-      throw new AwsError("InvalidParameterValue", `Value ( ${params.get("MaxResults")} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+      throw new AwsError(
+        "InvalidParameterValue",
+        `Value ( ${params.get("MaxResults")} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+      );
     }
     const all = ctx.state.ecs.ec2Instances;
     let items: Ec2InstanceRecord[];
     if (ids.length > 0) {
       const missing = ids.filter((id) => !all.has(id));
       if (missing.length > 0) {
-        throw new AwsError("InvalidInstanceID.NotFound", `The instance ID${missing.length > 1 ? "s" : ""} '${missing.join(", ")}' do${missing.length > 1 ? "" : "es"} not exist`);
+        throw new AwsError(
+          "InvalidInstanceID.NotFound",
+          `The instance ID${missing.length > 1 ? "s" : ""} '${missing.join(", ")}' do${missing.length > 1 ? "" : "es"} not exist`,
+        );
       }
       items = ids.map((id) => all.get(id)!);
     } else items = [...all.values()];

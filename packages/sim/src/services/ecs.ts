@@ -44,7 +44,8 @@ function serviceShape(state: SimState, c: ClusterRecord, s: EcsServiceRecord) {
   const registries = [];
   if (s.cloudMapServiceId) {
     const registry: { registryArn: string; containerName?: string; containerPort?: number } = {
-      registryArn: state.cloudMap.services.get(s.cloudMapServiceId)?.arn ?? `arn:aws:servicediscovery:${state.region}:${state.accountId}:service/${s.cloudMapServiceId}`,
+      registryArn:
+        state.cloudMap.services.get(s.cloudMapServiceId)?.arn ?? `arn:aws:servicediscovery:${state.region}:${state.accountId}:service/${s.cloudMapServiceId}`,
     };
     if (s.networkMode !== "awsvpc") {
       const first = state.ecs.taskDefinition(s.taskDefinitionArn).containerDefinitions?.find((d) => (d.portMappings ?? []).length > 0);
@@ -156,7 +157,11 @@ export const ecs = defineJsonService({
   targetPrefix: "AmazonEC2ContainerServiceV20141113",
   operations: {
     ListClusters(input: { maxResults?: number; nextToken?: string }, ctx) {
-      const { page, nextToken } = listPage(ctx, input, [...ctx.state.ecs.clusters.values()].map((c) => c.arn));
+      const { page, nextToken } = listPage(
+        ctx,
+        input,
+        [...ctx.state.ecs.clusters.values()].map((c) => c.arn),
+      );
       return { clusterArns: page, nextToken };
     },
     DescribeClusters(input: { clusters?: string[] }, ctx) {
@@ -186,11 +191,28 @@ export const ecs = defineJsonService({
       for (const ref of input.services) {
         const s = c.services.get(arnTail(ref));
         if (s) services.push(serviceShape(ctx.state, c, s));
-        else failures.push({ arn: ref.startsWith("arn:") ? ref : `arn:aws:ecs:${ctx.state.region}:${ctx.state.accountId}:service/${c.name}/${ref}`, reason: "MISSING" });
+        else
+          failures.push({
+            arn: ref.startsWith("arn:") ? ref : `arn:aws:ecs:${ctx.state.region}:${ctx.state.accountId}:service/${c.name}/${ref}`,
+            reason: "MISSING",
+          });
       }
       return { services, failures };
     },
-    ListTasks(input: { cluster?: string; serviceName?: string; desiredStatus?: string; family?: string; containerInstance?: string; launchType?: string; startedBy?: string; maxResults?: number; nextToken?: string }, ctx) {
+    ListTasks(
+      input: {
+        cluster?: string;
+        serviceName?: string;
+        desiredStatus?: string;
+        family?: string;
+        containerInstance?: string;
+        launchType?: string;
+        startedBy?: string;
+        maxResults?: number;
+        nextToken?: string;
+      },
+      ctx,
+    ) {
       const c = ctx.state.ecs.cluster(input.cluster);
       const service = input.serviceName === undefined ? undefined : ctx.state.ecs.service(c.name, input.serviceName).name;
       const desired = input.desiredStatus ?? "RUNNING";
@@ -218,7 +240,11 @@ export const ecs = defineJsonService({
       for (const ref of input.tasks) {
         const t = c.tasks.get(arnTail(ref));
         if (t) tasks.push(t.task);
-        else failures.push({ arn: ref.startsWith("arn:") ? ref : `arn:aws:ecs:${ctx.state.region}:${ctx.state.accountId}:task/${c.name}/${ref}`, reason: "MISSING" });
+        else
+          failures.push({
+            arn: ref.startsWith("arn:") ? ref : `arn:aws:ecs:${ctx.state.region}:${ctx.state.accountId}:task/${c.name}/${ref}`,
+            reason: "MISSING",
+          });
       }
       return { tasks, failures };
     },

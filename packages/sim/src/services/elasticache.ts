@@ -77,7 +77,10 @@ const stores = new WeakMap<SimState, ElastiCacheStore>();
 /** The ElastiCache records of a simulated account (empty until seeded or added to). */
 export function elastiCacheStore(state: SimState): ElastiCacheStore {
   let s = stores.get(state);
-  if (!s) stores.set(state, (s = new ElastiCacheStore(state)));
+  if (!s) {
+    s = new ElastiCacheStore(state);
+    stores.set(state, s);
+  }
   return s;
 }
 

@@ -4,8 +4,9 @@
 import { AwsError } from "../errors";
 import { isReadOnlyOperation, type HandlerContext, type ServiceHandler, type SimRequest } from "./types";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JsonOperation = (input: any, ctx: HandlerContext) => unknown;
+// Declared as a method so that its parameter is checked bivariantly: each operation types
+// its own input (the JSON body, not validated here), which a function type would refuse.
+export type JsonOperation = { operation(input: unknown, ctx: HandlerContext): unknown }["operation"];
 
 export interface JsonServiceSpec {
   service: string;
@@ -67,7 +68,12 @@ export function defineJsonService(spec: JsonServiceSpec): ServiceHandler {
 }
 
 /** Opaque NextToken paging over a list; an invalid token throws `errorCode`. */
-export function paginate<T>(items: readonly T[], token: string | undefined, limit: number, errorCode = "InvalidParameterException"): { page: T[]; nextToken?: string } {
+export function paginate<T>(
+  items: readonly T[],
+  token: string | undefined,
+  limit: number,
+  errorCode = "InvalidParameterException",
+): { page: T[]; nextToken?: string } {
   let offset = 0;
   if (token) {
     try {

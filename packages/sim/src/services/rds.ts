@@ -189,7 +189,10 @@ const stores = new WeakMap<SimState, RdsStore>();
 /** The RDS records of a simulated account (empty until seeded or added to). */
 export function rdsStore(state: SimState): RdsStore {
   let s = stores.get(state);
-  if (!s) stores.set(state, (s = new RdsStore(state)));
+  if (!s) {
+    s = new RdsStore(state);
+    stores.set(state, s);
+  }
   return s;
 }
 

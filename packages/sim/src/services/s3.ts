@@ -136,19 +136,25 @@ function listObjectsV2(req: SimRequest, ctx: HandlerContext, bucket: string): Si
   const urlEncode = q.get("encoding-type") === "url";
   const enc = (s: string) => (urlEncode ? encodeURIComponent(s).replace(/%2F/g, "/") : s);
   const requested = q.has("max-keys") ? Number(q.get("max-keys")) : undefined;
-  if (requested !== undefined && (!Number.isInteger(requested) || requested < 0)) throw new AwsError("InvalidArgument", "Provided max-keys not an integer or within integer range");
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 0))
+    throw new AwsError("InvalidArgument", "Provided max-keys not an integer or within integer range");
   const maxKeys = Math.min(requested ?? 1000, 1000);
   const entries = ctx.state.s3.list(bucket, { prefix, ...(delimiter ? { delimiter } : {}), ...(startAfter ? { startAfter } : {}) });
   const token = q.get("continuation-token") ?? undefined;
-  const { page, nextToken } = maxKeys === 0 ? { page: [], nextToken: undefined } : paginate(entries, token, ctx.pageSize(maxKeys, { max: 1000, errorCode: "InvalidArgument" }), "InvalidArgument");
-  const contents = page.filter((e) => e.object).map((e) => ({
-    Key: enc(e.key),
-    LastModified: e.object!.lastModified,
-    ETag: e.object!.etag,
-    ...(e.object!.checksumCrc32 ? { ChecksumAlgorithm: "CRC32", ChecksumType: "FULL_OBJECT" } : {}),
-    Size: e.object!.body.length,
-    StorageClass: "STANDARD",
-  }));
+  const { page, nextToken } =
+    maxKeys === 0
+      ? { page: [], nextToken: undefined }
+      : paginate(entries, token, ctx.pageSize(maxKeys, { max: 1000, errorCode: "InvalidArgument" }), "InvalidArgument");
+  const contents = page
+    .filter((e) => e.object)
+    .map((e) => ({
+      Key: enc(e.key),
+      LastModified: e.object!.lastModified,
+      ETag: e.object!.etag,
+      ...(e.object!.checksumCrc32 ? { ChecksumAlgorithm: "CRC32", ChecksumType: "FULL_OBJECT" } : {}),
+      Size: e.object!.body.length,
+      StorageClass: "STANDARD",
+    }));
   const prefixes = page.filter((e) => e.commonPrefix).map((e) => ({ Prefix: enc(e.key) }));
   const body = xmlDocument(
     "ListBucketResult",

@@ -99,7 +99,10 @@ export const servicediscovery = defineJsonService({
         else throw new AwsError("InvalidInput", `Unsupported service filter: ${f.Name}`);
       }
       const { page: p, nextToken } = page(ctx, input, items);
-      return { Services: (p as CloudMapServiceRecord[]).map((s) => ({ ...serviceCommon(ctx.state, s), CreatedByAccount: ctx.state.accountId })), NextToken: nextToken };
+      return {
+        Services: (p as CloudMapServiceRecord[]).map((s) => ({ ...serviceCommon(ctx.state, s), CreatedByAccount: ctx.state.accountId })),
+        NextToken: nextToken,
+      };
     },
     GetService(input: { Id?: string }, ctx) {
       const s = ctx.state.cloudMap.service(required(input.Id, "Id", "InvalidInput"));
@@ -107,7 +110,19 @@ export const servicediscovery = defineJsonService({
         Service: { ...serviceCommon(ctx.state, s), NamespaceId: s.namespaceId, CreatorRequestId: s.creatorRequestId, CreatedByAccount: ctx.state.accountId },
       };
     },
-    CreateService(input: { Name?: string; NamespaceId?: string; Description?: string; Tags?: { Key?: string; Value?: string }[]; Type?: string; HealthCheckCustomConfig?: unknown; CreatorRequestId?: string; DnsConfig?: { NamespaceId?: string } }, ctx) {
+    CreateService(
+      input: {
+        Name?: string;
+        NamespaceId?: string;
+        Description?: string;
+        Tags?: { Key?: string; Value?: string }[];
+        Type?: string;
+        HealthCheckCustomConfig?: unknown;
+        CreatorRequestId?: string;
+        DnsConfig?: { NamespaceId?: string };
+      },
+      ctx,
+    ) {
       const namespaceId = input.NamespaceId ?? input.DnsConfig?.NamespaceId;
       const s = ctx.state.cloudMap.createService({
         name: required(input.Name, "Name", "InvalidInput"),
@@ -139,7 +154,11 @@ export const servicediscovery = defineJsonService({
       const s = ctx.state.cloudMap.service(required(input.ServiceId, "ServiceId", "InvalidInput"));
       const { page: p, nextToken } = page(ctx, input, [...s.instances.values()]);
       return {
-        Instances: p.map((i) => ({ Id: (i as { id: string }).id, Attributes: { ...(i as { attributes: Record<string, string> }).attributes }, CreatedByAccount: ctx.state.accountId })),
+        Instances: p.map((i) => ({
+          Id: (i as { id: string }).id,
+          Attributes: { ...(i as { attributes: Record<string, string> }).attributes },
+          CreatedByAccount: ctx.state.accountId,
+        })),
         NextToken: nextToken,
         ResourceOwner: ctx.state.accountId,
       };
@@ -150,7 +169,17 @@ export const servicediscovery = defineJsonService({
       if (!inst) throw new AwsError("InstanceNotFound", `Instance ${input.InstanceId} not found`);
       return { Instance: { Id: inst.id, Attributes: { ...inst.attributes }, CreatedByAccount: ctx.state.accountId }, ResourceOwner: ctx.state.accountId };
     },
-    DiscoverInstances(input: { NamespaceName?: string; ServiceName?: string; MaxResults?: number; HealthStatus?: string; QueryParameters?: Record<string, string>; OptionalParameters?: Record<string, string> }, ctx) {
+    DiscoverInstances(
+      input: {
+        NamespaceName?: string;
+        ServiceName?: string;
+        MaxResults?: number;
+        HealthStatus?: string;
+        QueryParameters?: Record<string, string>;
+        OptionalParameters?: Record<string, string>;
+      },
+      ctx,
+    ) {
       const ns = ctx.state.cloudMap.namespaceByName(required(input.NamespaceName, "NamespaceName", "InvalidInput"));
       const s = ctx.state.cloudMap.serviceByName(ns.id, required(input.ServiceName, "ServiceName", "InvalidInput"));
       // No NextToken here: at most MaxResults (default 100) instances, as AWS answers.
@@ -219,7 +248,14 @@ export const servicediscovery = defineJsonService({
       const op = ctx.state.cloudMap.operations.get(id);
       if (!op) throw new AwsError("OperationNotFound", `Operation ${id} not found`);
       return {
-        Operation: { Id: id, Type: op.type, Status: "SUCCESS", CreateDate: op.time, UpdateDate: op.time, Targets: { SERVICE: op.serviceId, INSTANCE: op.instanceId } },
+        Operation: {
+          Id: id,
+          Type: op.type,
+          Status: "SUCCESS",
+          CreateDate: op.time,
+          UpdateDate: op.time,
+          Targets: { SERVICE: op.serviceId, INSTANCE: op.instanceId },
+        },
       };
     },
   },

@@ -34,7 +34,10 @@ export const ssm = defineJsonService({
     GetParameters(input: { Names?: string[]; WithDecryption?: boolean }, ctx) {
       const names = input.Names ?? [];
       if (names.length < 1 || names.length > 10) {
-        throw new AwsError("ValidationException", "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and 10");
+        throw new AwsError(
+          "ValidationException",
+          "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and 10",
+        );
       }
       const Parameters = [];
       const InvalidParameters = [];

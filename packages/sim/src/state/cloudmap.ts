@@ -3,14 +3,7 @@
 // AwsError with Cloud Map's own error codes so API handlers can pass them through.
 import { AwsError } from "../errors";
 import { arns, type ArnContext, type IdSource } from "../ids";
-import type {
-  CloudMapChange,
-  CloudMapServiceRecord,
-  InstanceHealth,
-  InstanceRecord,
-  NamespaceRecord,
-  NamespaceType,
-} from "../model";
+import type { CloudMapChange, CloudMapServiceRecord, InstanceHealth, InstanceRecord, NamespaceRecord, NamespaceType } from "../model";
 
 export interface CreateNamespaceInput {
   name: string;
@@ -70,7 +63,7 @@ export class CloudMapStore {
     };
     if (input.description !== undefined) ns.description = input.description;
     if (input.creatorRequestId !== undefined) ns.creatorRequestId = input.creatorRequestId;
-    if (input.type !== "HTTP") ns.hostedZoneId = "Z" + this.ids.hex32("hosted-zone").slice(0, 20).toUpperCase();
+    if (input.type !== "HTTP") ns.hostedZoneId = `Z${this.ids.hex32("hosted-zone").slice(0, 20).toUpperCase()}`;
     this.namespaces.set(id, ns);
     return ns;
   }

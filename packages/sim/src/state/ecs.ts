@@ -4,14 +4,7 @@
 import type { ContainerDefinition, TaskDefinition } from "@aws-sdk/client-ecs";
 import { AwsError } from "../errors";
 import { arnTail, arns, type ArnContext, type IdSource, type IpAllocator } from "../ids";
-import type {
-  ClusterRecord,
-  ContainerInstanceRecord,
-  Ec2InstanceRecord,
-  EcsServiceRecord,
-  LaunchType,
-  NetworkMode,
-} from "../model";
+import type { ClusterRecord, ContainerInstanceRecord, Ec2InstanceRecord, EcsServiceRecord, LaunchType, NetworkMode } from "../model";
 
 export interface ContainerSpec {
   name: string;

@@ -146,7 +146,10 @@ export class ParameterStore {
     let tier = input.tier ?? current?.tier ?? "Standard";
     if (tier === "Intelligent-Tiering") tier = input.value.length > TIER_LIMIT.Standard ? "Advanced" : "Standard";
     if (current?.tier === "Advanced" && tier === "Standard") {
-      throw new AwsError("ValidationException", "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier.");
+      throw new AwsError(
+        "ValidationException",
+        "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier.",
+      );
     }
     if (input.value.length === 0) throw new AwsError("ValidationException", "Parameter value must not be empty.");
     if (input.value.length > TIER_LIMIT[tier]) {

@@ -28,8 +28,7 @@ export interface NewTaskInput {
   startedBy?: string;
 }
 
-const privateDnsName = (ip: string, region: string) =>
-  `ip-${ip.replace(/\./g, "-")}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
+const privateDnsName = (ip: string, region: string) => `ip-${ip.replace(/\./g, "-")}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
 
 export function newTask(input: NewTaskInput): TaskRecord {
   const { ctx, ids, now } = input;
@@ -59,7 +58,9 @@ export function newTask(input: NewTaskInput): TaskRecord {
       taskArn,
       name: def.name!,
       image: def.image!,
-      imageDigest: `sha256:${createHash("sha256").update(def.image ?? "").digest("hex")}`,
+      imageDigest: `sha256:${createHash("sha256")
+        .update(def.image ?? "")
+        .digest("hex")}`,
       lastStatus: "PENDING",
       networkBindings: [],
       networkInterfaces: attachmentId ? [{ attachmentId, privateIpv4Address: input.ip }] : [],
