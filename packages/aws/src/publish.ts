@@ -236,22 +236,7 @@ export async function publishDocument(
         },
       });
       // (8)
-      const manifest: Manifest = {
-        schemaVersion: 1,
-        generation,
-        sha256,
-        bucket: t.bucket,
-        key: t.key,
-        etag,
-        targets,
-        groups: document.length,
-        services: built.services,
-        generatedAt,
-        sources: built.sources,
-        failedServices: built.failedServices,
-        skippedEndpoints: built.skippedEndpoints,
-      };
-      await putManifest(t, manifest);
+      await putManifest(t, manifestOf(t, { generation, sha256, etag, targets, groups: document.length, generatedAt }, built));
       const repaired = await verifyManifest(t, generation); // (9)
       return { ...base, written: true, generation, sha256, etag, text, document, manifestRepaired: repaired };
     } catch (err) {
@@ -273,42 +258,66 @@ async function verifyManifest(t: PublishTarget, ours: number): Promise<boolean> 
   return true;
 }
 
-function manifestFromHead(t: PublishTarget, head: { etag: string; metadata: Record<string, string> }, base: Manifest | undefined): Manifest {
+/** What a manifest says of the document itself (the rest describes the discovery behind it). */
+interface ManifestDocument {
+  generation: number;
+  sha256: string;
+  etag: string;
+  targets: number;
+  groups: number;
+  generatedAt: string;
+}
+
+/** The one constructor of the SSM manifest: the document's facts plus what the discovery reported. */
+function manifestOf(
+  t: PublishTarget,
+  doc: ManifestDocument,
+  discovery: Partial<Pick<Manifest, "services" | "sources" | "failedServices" | "skippedEndpoints">> | undefined,
+): Manifest {
+  // The field order of the JSON in SSM stays as it always was.
   return {
     schemaVersion: 1,
-    generation: Number(head.metadata[META.generation] ?? 0),
-    sha256: head.metadata[META.sha256] ?? "",
+    generation: doc.generation,
+    sha256: doc.sha256,
     bucket: t.bucket,
     key: t.key,
-    etag: head.etag,
-    targets: Number(head.metadata[META.targets] ?? 0),
-    groups: Number(head.metadata[META.targets] ?? 0),
-    services: base?.services ?? 0,
-    generatedAt: head.metadata[META.generatedAt] ?? "",
-    sources: base?.sources ?? {},
-    failedServices: base?.failedServices ?? [],
-    skippedEndpoints: base?.skippedEndpoints ?? 0,
+    etag: doc.etag,
+    targets: doc.targets,
+    groups: doc.groups,
+    services: discovery?.services ?? 0,
+    generatedAt: doc.generatedAt,
+    sources: discovery?.sources ?? {},
+    failedServices: discovery?.failedServices ?? [],
+    skippedEndpoints: discovery?.skippedEndpoints ?? 0,
   };
+}
+
+function manifestFromHead(t: PublishTarget, head: { etag: string; metadata: Record<string, string> }, base: Manifest | undefined): Manifest {
+  const targets = Number(head.metadata[META.targets] ?? 0);
+  const doc = {
+    generation: Number(head.metadata[META.generation] ?? 0),
+    sha256: head.metadata[META.sha256] ?? "",
+    etag: head.etag,
+    targets,
+    // One target group per target: the object metadata carries the target count only.
+    groups: targets,
+    generatedAt: head.metadata[META.generatedAt] ?? "",
+  };
+  return manifestOf(t, doc, base);
 }
 
 /** An unchanged document whose manifest is missing or stale (a crash between the two writes). */
 async function repairManifest(t: PublishTarget, previous: PublishedDocument, built: BuiltDocument, now: () => Date): Promise<boolean> {
   const current = await readManifest(t.ssm, t.manifestParameter);
   if (current && current.generation >= previous.generation && current.sha256 === previous.sha256) return false;
-  await putManifest(t, {
-    schemaVersion: 1,
+  const doc = {
     generation: previous.generation,
     sha256: previous.sha256,
-    bucket: t.bucket,
-    key: t.key,
     etag: previous.etag,
     targets: countTargets(previous.document),
     groups: previous.document.length,
-    services: built.services,
     generatedAt: previous.generatedAt ?? now().toISOString(),
-    sources: built.sources,
-    failedServices: built.failedServices,
-    skippedEndpoints: built.skippedEndpoints,
-  });
+  };
+  await putManifest(t, manifestOf(t, doc, built));
   return true;
 }

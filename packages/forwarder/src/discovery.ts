@@ -143,79 +143,101 @@ export async function discoverResources(clients: DiscoveryClients, opts: Discove
   return result;
 }
 
-async function describeInstances(rds: RDSClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<DBInstance[]> {
-  const out: DBInstance[] = [];
+/** How to describe one kind of resource: by id (one call each), or every Marker page. */
+interface DescribeAll<T> {
+  /** `service:Operation`, counted per call. */
+  operation: string;
+  /** The error name AWS answers for an id that does not exist. */
+  notFound: string;
+  /** The prefix of a missing id in `missing` (`rds:db`, ...). */
+  missingKind: string;
+  byId(id: string): Promise<T[]>;
+  page(marker: string | undefined): Promise<{ items: T[]; marker: string | undefined }>;
+}
+
+/**
+ * The one "describe" of the forwarder: each explicit id by its own call (an id that does
+ * not exist is recorded in `missing`, any other error propagates), or, without ids, every
+ * page by Marker until AWS returns none.
+ */
+async function describeAll<T>(d: DescribeAll<T>, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<T[]> {
+  const out: T[] = [];
   if (ids) {
     for (const id of ids) {
-      count("rds:DescribeDBInstances");
+      count(d.operation);
       try {
-        const res = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
-        out.push(...(res.DBInstances ?? []));
+        out.push(...(await d.byId(id)));
       } catch (err) {
-        if (!notFound(err, "DBInstanceNotFoundFault")) throw err;
-        missing.push(`rds:db:${id}`);
+        if (!notFound(err, d.notFound)) throw err;
+        missing.push(`${d.missingKind}:${id}`);
       }
     }
     return out;
   }
   let marker: string | undefined;
   do {
-    count("rds:DescribeDBInstances");
-    const res = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) }));
-    out.push(...(res.DBInstances ?? []));
-    marker = res.Marker || undefined;
+    count(d.operation);
+    const res = await d.page(marker);
+    out.push(...res.items);
+    marker = res.marker || undefined;
   } while (marker);
   return out;
 }
 
-async function describeClusters(rds: RDSClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<DBCluster[]> {
-  const out: DBCluster[] = [];
-  if (ids) {
-    for (const id of ids) {
-      count("rds:DescribeDBClusters");
-      try {
-        const res = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
-        out.push(...(res.DBClusters ?? []));
-      } catch (err) {
-        if (!notFound(err, "DBClusterNotFoundFault")) throw err;
-        missing.push(`rds:cluster:${id}`);
-      }
-    }
-    return out;
-  }
-  let marker: string | undefined;
-  do {
-    count("rds:DescribeDBClusters");
-    const res = await rds.send(new DescribeDBClustersCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) }));
-    out.push(...(res.DBClusters ?? []));
-    marker = res.Marker || undefined;
-  } while (marker);
-  return out;
+const PAGE = 100;
+
+function describeInstances(rds: RDSClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<DBInstance[]> {
+  return describeAll<DBInstance>(
+    {
+      operation: "rds:DescribeDBInstances",
+      notFound: "DBInstanceNotFoundFault",
+      missingKind: "rds:db",
+      byId: async (id) => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances ?? [],
+      page: async (marker) => {
+        const res = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: PAGE, ...(marker ? { Marker: marker } : {}) }));
+        return { items: res.DBInstances ?? [], marker: res.Marker };
+      },
+    },
+    ids,
+    count,
+    missing,
+  );
 }
 
-async function describeCacheClusters(ec: ElastiCacheClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<CacheCluster[]> {
-  const out: CacheCluster[] = [];
-  if (ids) {
-    for (const id of ids) {
-      count("elasticache:DescribeCacheClusters");
-      try {
-        const res = await ec.send(new DescribeCacheClustersCommand({ CacheClusterId: id, ShowCacheNodeInfo: true }));
-        out.push(...(res.CacheClusters ?? []));
-      } catch (err) {
-        if (!notFound(err, "CacheClusterNotFoundFault")) throw err;
-        missing.push(`elasticache:cluster:${id}`);
-      }
-    }
-    return out;
-  }
-  let marker: string | undefined;
-  do {
-    count("elasticache:DescribeCacheClusters");
-    const res = await ec.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: true, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) }));
-    out.push(...(res.CacheClusters ?? []));
-    marker = res.Marker || undefined;
-  } while (marker);
-  return out;
+function describeClusters(rds: RDSClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<DBCluster[]> {
+  return describeAll<DBCluster>(
+    {
+      operation: "rds:DescribeDBClusters",
+      notFound: "DBClusterNotFoundFault",
+      missingKind: "rds:cluster",
+      byId: async (id) => (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters ?? [],
+      page: async (marker) => {
+        const res = await rds.send(new DescribeDBClustersCommand({ MaxRecords: PAGE, ...(marker ? { Marker: marker } : {}) }));
+        return { items: res.DBClusters ?? [], marker: res.Marker };
+      },
+    },
+    ids,
+    count,
+    missing,
+  );
+}
+
+function describeCacheClusters(ec: ElastiCacheClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<CacheCluster[]> {
+  return describeAll<CacheCluster>(
+    {
+      operation: "elasticache:DescribeCacheClusters",
+      notFound: "CacheClusterNotFoundFault",
+      missingKind: "elasticache:cluster",
+      byId: async (id) => (await ec.send(new DescribeCacheClustersCommand({ CacheClusterId: id, ShowCacheNodeInfo: true }))).CacheClusters ?? [],
+      page: async (marker) => {
+        const res = await ec.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: true, MaxRecords: PAGE, ...(marker ? { Marker: marker } : {}) }));
+        return { items: res.CacheClusters ?? [], marker: res.Marker };
+      },
+    },
+    ids,
+    count,
+    missing,
+  );
 }
 
 function instanceResource(db: DBInstance): Resource | undefined {
