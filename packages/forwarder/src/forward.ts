@@ -76,6 +76,27 @@ interface Batch {
   items: { key: string; series: Series }[];
 }
 
+/** A cycle's summary before it has done anything: every count zero, nothing failed. */
+export function emptyForwardSummary(dryRun: boolean, windowEndIso: string): ForwardSummary {
+  return {
+    dryRun,
+    ok: true,
+    resources: { rdsInstance: 0, rdsCluster: 0, elastiCacheNode: 0 },
+    seriesPlanned: 0,
+    seriesQueried: 0,
+    series: 0,
+    samplesSent: 0,
+    samplesDropped: {},
+    samplesPending: 0,
+    metricsRequested: 0,
+    calls: {},
+    windowEnd: windowEndIso,
+    durationMs: 0,
+    errors: [],
+    missing: [],
+  };
+}
+
 /**
  * One forwarding cycle, summarised in the returned ForwardSummary.
  *
@@ -116,23 +137,7 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
   const dryRun = opts.dryRun ?? false;
   const readsBefore = marks.stats.reads;
   const writesBefore = marks.stats.writes;
-  const summary: ForwardSummary = {
-    dryRun,
-    ok: true,
-    resources: { rdsInstance: 0, rdsCluster: 0, elastiCacheNode: 0 },
-    seriesPlanned: 0,
-    seriesQueried: 0,
-    series: 0,
-    samplesSent: 0,
-    samplesDropped: {},
-    samplesPending: 0,
-    metricsRequested: 0,
-    calls: {},
-    windowEnd: new Date(windowEnd({ now, delayMs: config.delayMs }, config.metricSet.period)).toISOString(),
-    durationMs: 0,
-    errors: [],
-    missing: [],
-  };
+  const summary = emptyForwardSummary(dryRun, new Date(windowEnd({ now, delayMs: config.delayMs }, config.metricSet.period)).toISOString());
   const addCalls = (k: string, n: number) => {
     if (n > 0) summary.calls[k] = (summary.calls[k] ?? 0) + n;
   };

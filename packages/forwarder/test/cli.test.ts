@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forwardCommand, forwardLoop } from "../../cli/src/commands/forward";
 import { UsageError } from "../../cli/src/io";
 import type { Forwarder } from "../src/forwarder";
-import type { ForwardSummary } from "../src/forward";
+import { emptyForwardSummary, type ForwardSummary } from "../src/forward";
 import { forwarderEnv, startFleet } from "./helpers";
 
 function capture() {
@@ -80,23 +80,7 @@ describe("forward command", () => {
         const r = results[runs++]!;
         if (runs === results.length) stop.abort();
         if (r instanceof Error) throw r;
-        return {
-          ...r,
-          dryRun: false,
-          resources: { rdsInstance: 0, rdsCluster: 0, elastiCacheNode: 0 },
-          seriesPlanned: 0,
-          seriesQueried: 0,
-          series: 0,
-          samplesSent: 0,
-          samplesDropped: {},
-          samplesPending: 0,
-          metricsRequested: 0,
-          calls: {},
-          windowEnd: "",
-          durationMs: 0,
-          errors: r.ok ? [] : ["x"],
-          missing: [],
-        };
+        return { ...emptyForwardSummary(false, ""), ...r, errors: r.ok ? [] : ["x"] };
       },
     } as unknown as Forwarder;
     const c = capture();
