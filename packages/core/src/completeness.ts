@@ -4,6 +4,7 @@
 // `[]` or a partial document (README guarantee G7; and `[]` only after a discovery that
 // fully succeeded, README guarantee G2). This module owns that decision; the adapters only
 // read its inputs and act on its answer. Pure.
+import { failedScopeName } from "./failed";
 import type { ReconcilerState } from "./state";
 import type { FailedScope } from "./types";
 
@@ -48,8 +49,7 @@ export interface PublicationInput {
 }
 
 function describeFailed(f: FailedScope): string {
-  const where = f.scope === "service" && f.namespaceName ? `${f.namespaceName}/${f.name}` : f.name;
-  return `${f.scope} ${where} (${f.operation})`;
+  return `${f.scope} ${failedScopeName(f)} (${f.operation})`;
 }
 
 /**

@@ -1,5 +1,6 @@
 // A readable diff of two documents: targets added, removed and changed (same target and
 // path, other labels). Pure. Targets are keyed by address, scheme and metrics path.
+import { byText } from "./order";
 import type { TargetDocument, TargetGroup } from "./types";
 
 export interface TargetRef {
@@ -57,7 +58,7 @@ export function diffDocuments(before: TargetDocument, after: TargetDocument): Do
     if (changes.length > 0) changed.push({ key: k, target: ref.target, changes });
   }
   for (const [k, ref] of a) if (!b.has(k)) removed.push(ref);
-  const byKey = (x: { key: string }, y: { key: string }) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0);
+  const byKey = byText((x: { key: string }) => x.key);
   return { added: added.sort(byKey), removed: removed.sort(byKey), changed: changed.sort(byKey), before: a.size, after: b.size };
 }
 

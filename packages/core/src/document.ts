@@ -4,7 +4,9 @@
 // read.
 import { createHash } from "node:crypto";
 import { isEcsInstance, resolveAddress } from "./address";
-import { buildLabels, NAMESPACE_ID_LABEL, SERVICE_ID_LABEL } from "./labels";
+import { failedParts } from "./failed";
+import { buildLabels, SERVICE_ID_LABEL } from "./labels";
+import { compareText } from "./order";
 import { DEFAULT_TAG_NAMES, parseEndpoints, type TagNames } from "./tags";
 import type { Discovery, SkippedEndpoint, TargetDocument, TargetGroup } from "./types";
 
@@ -59,12 +61,7 @@ export function normalizeDocument(doc: TargetDocument): TargetDocument {
   const out: TargetGroup[] = [];
   const groups = doc.map((g) => ({ labels: sortedLabels(g.labels ?? {}), targets: [...g.targets].sort() }));
   groups.sort((a, b) => {
-    const ka = groupSortKey(a);
-    const kb = groupSortKey(b);
-    if (ka !== kb) return ka < kb ? -1 : 1;
-    const ja = JSON.stringify(a);
-    const jb = JSON.stringify(b);
-    return ja < jb ? -1 : ja > jb ? 1 : 0;
+    return compareText(groupSortKey(a), groupSortKey(b)) || compareText(JSON.stringify(a), JSON.stringify(b));
   });
   for (const g of groups) {
     const j = JSON.stringify(g);
@@ -118,9 +115,8 @@ export function buildDocument(discovery: Discovery, previous: TargetDocument | u
   }
   let carriedOver = 0;
   if (previous && discovery.failed.length > 0) {
-    const failedServices = new Set(discovery.failed.filter((f) => f.scope === "service").map((f) => f.id));
-    const failedNamespaces = new Set(discovery.failed.filter((f) => f.scope === "namespace").map((f) => f.id));
-    const kept = previous.filter((g) => failedServices.has(g.labels[SERVICE_ID_LABEL] ?? "") || failedNamespaces.has(g.labels[NAMESPACE_ID_LABEL] ?? ""));
+    const failed = failedParts(discovery.failed);
+    const kept = previous.filter((g) => failed.covers(g));
     carriedOver = kept.length;
     groups.push(...kept);
     services += new Set(kept.map((g) => g.labels[SERVICE_ID_LABEL])).size;

@@ -1,5 +1,6 @@
 // Public surface of the pure core: types, tag parsing, addresses, labels, the document, diff,
-// validation, the state and its merge, completeness and the publication decision, events.
+// validation, the state and its merge, completeness and the publication decision, failed
+// parts, events; the AWS error classifier and the text ordering every package uses.
 export * from "./types";
 export * from "./tags";
 export * from "./address";
@@ -12,3 +13,6 @@ export * from "./state";
 export * from "./completeness";
 export * from "./events";
 export * from "./env-names";
+export * from "./failed";
+export * from "./aws-errors";
+export * from "./order";

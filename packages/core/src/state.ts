@@ -6,6 +6,8 @@
 // what a full discovery's merge keeps: newer event facts, failed parts, and tombstones (the
 // last version of every task it drops) so a stale event cannot bring a gone task back. Pure.
 import { completedByDiscovery, isComplete } from "./completeness";
+import { failedParts } from "./failed";
+import { byText, compareText } from "./order";
 import type { CloudMapNamespace, Discovery, DiscoveredService, EcsTaskFacts, FailedScope } from "./types";
 
 export interface StateService {
@@ -93,7 +95,7 @@ export function toDiscovery(state: ReconcilerState): Discovery {
       tasks,
     });
   }
-  services.sort((a, b) => (a.service.id < b.service.id ? -1 : a.service.id > b.service.id ? 1 : 0));
+  services.sort(byText((d) => d.service.id));
   return { services, failed: [], servicesSeen: services.length, namespacesSeen: Object.keys(state.namespaces).length };
 }
 
@@ -101,7 +103,7 @@ export function toDiscovery(state: ReconcilerState): Discovery {
 export function stableStringify(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => compareText(a, b)))
       : v,
   );
 }
@@ -156,8 +158,7 @@ export function mergeDiscovery(
   now: Date,
   options: { publishedBefore?: boolean } = {},
 ): ReconcilerState {
-  const failedServices = new Set(discovery.failed.filter((f) => f.scope === "service").map((f) => f.id));
-  const failedNamespaces = new Set(discovery.failed.filter((f) => f.scope === "namespace").map((f) => f.id));
+  const { services: failedServices, namespaces: failedNamespaces } = failedParts(discovery.failed);
   const started = startedAt.toISOString();
   const newerThanDiscovery = (id: string) => mayFollow(state.tasks[id]?.observedAt, startedAt);
 

@@ -6,7 +6,7 @@
 // labels need them. A failed source is reported and the other sources still forwarded.
 import { DescribeCacheClustersCommand, ListTagsForResourceCommand, type CacheCluster, type ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type DBCluster, type DBInstance, type RDSClient } from "@aws-sdk/client-rds";
-import { errorLine } from "@scrape-reconciler/core";
+import { errorLine, isNotFound } from "@scrape-reconciler/core";
 import { arnParts, type Resource } from "./resource";
 
 /** All entries must match: `key=value` (exact value) or `key` alone (tag present). */
@@ -68,10 +68,6 @@ const RDS_SKIP = new Set(["stopped", "stopping", "creating", "deleting", "delete
 const CACHE_SKIP = new Set(["creating", "deleting", "deleted", "create-failed", "incompatible-network"]);
 const NODE_SKIP = new Set(["creating", "deleting", "deleted"]);
 
-function notFound(err: unknown, code: string): boolean {
-  return (err as Error)?.name === code;
-}
-
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
@@ -93,7 +89,7 @@ export async function discoverResources(clients: DiscoveryClients, opts: Discove
   if (opts.rds.enabled) {
     let instances: DBInstance[] | undefined;
     try {
-      instances = await describeInstances(clients.rds, opts.rds.instances, count, result.missing);
+      instances = await describeAll(rdsInstances(clients.rds), opts.rds.instances, count, result.missing);
       for (const db of instances) {
         const r = instanceResource(db);
         if (r && matchesTags(r.tags, opts.rds.tagFilter)) result.resources.push(r);
@@ -105,7 +101,7 @@ export async function discoverResources(clients: DiscoveryClients, opts: Discove
       try {
         // With explicit instances: only the clusters they belong to, named one by one.
         const ids = opts.rds.instances ? [...new Set(instances.map((i) => i.DBClusterIdentifier).filter((c): c is string => !!c))] : undefined;
-        const clusters = ids && ids.length === 0 ? [] : await describeClusters(clients.rds, ids, count, result.missing);
+        const clusters = ids && ids.length === 0 ? [] : await describeAll(rdsClusters(clients.rds), ids, count, result.missing);
         for (const c of clusters) {
           const r = clusterResource(c);
           if (r && matchesTags(r.tags, opts.rds.tagFilter)) result.resources.push(r);
@@ -119,7 +115,7 @@ export async function discoverResources(clients: DiscoveryClients, opts: Discove
   if (opts.elastiCache.enabled) {
     let operation = "elasticache:DescribeCacheClusters";
     try {
-      const clusters = (await describeCacheClusters(clients.elasticache, opts.elastiCache.clusters, count, result.missing)).filter(
+      const clusters = (await describeAll(cacheClusters(clients.elasticache), opts.elastiCache.clusters, count, result.missing)).filter(
         (c) => /^(redis|valkey)$/i.test(c.Engine ?? "") && !CACHE_SKIP.has((c.CacheClusterStatus ?? "").toLowerCase()) && !!c.CacheClusterId,
       );
       const needTags = opts.elastiCache.tagFilter !== undefined || opts.tagLabels.length > 0;
@@ -143,17 +139,18 @@ export async function discoverResources(clients: DiscoveryClients, opts: Discove
   return result;
 }
 
-/** How to describe one kind of resource: by id (one call each), or every Marker page. */
+/** How to describe one kind of resource: one `call` serves both the by-id and the paged form. */
 interface DescribeAll<T> {
   /** `service:Operation`, counted per call. */
   operation: string;
-  /** The error name AWS answers for an id that does not exist. */
-  notFound: string;
   /** The prefix of a missing id in `missing` (`rds:db`, ...). */
   missingKind: string;
-  byId(id: string): Promise<T[]>;
-  page(marker: string | undefined): Promise<{ items: T[]; marker: string | undefined }>;
+  /** The request field that names one resource (`DBInstanceIdentifier`, ...). */
+  idField: string;
+  call(input: Record<string, string | number | boolean>): Promise<{ items: T[] | undefined; marker: string | undefined }>;
 }
+
+const PAGE = 100;
 
 /**
  * The one "describe" of the forwarder: each explicit id by its own call (an id that does
@@ -166,9 +163,9 @@ async function describeAll<T>(d: DescribeAll<T>, ids: string[] | undefined, coun
     for (const id of ids) {
       count(d.operation);
       try {
-        out.push(...(await d.byId(id)));
+        out.push(...((await d.call({ [d.idField]: id })).items ?? []));
       } catch (err) {
-        if (!notFound(err, d.notFound)) throw err;
+        if (!isNotFound(err)) throw err;
         missing.push(`${d.missingKind}:${id}`);
       }
     }
@@ -177,68 +174,34 @@ async function describeAll<T>(d: DescribeAll<T>, ids: string[] | undefined, coun
   let marker: string | undefined;
   do {
     count(d.operation);
-    const res = await d.page(marker);
-    out.push(...res.items);
+    const res = await d.call({ MaxRecords: PAGE, ...(marker ? { Marker: marker } : {}) });
+    out.push(...(res.items ?? []));
     marker = res.marker || undefined;
   } while (marker);
   return out;
 }
 
-const PAGE = 100;
+const rdsInstances = (rds: RDSClient): DescribeAll<DBInstance> => ({
+  operation: "rds:DescribeDBInstances",
+  missingKind: "rds:db",
+  idField: "DBInstanceIdentifier",
+  call: async (input) => rds.send(new DescribeDBInstancesCommand(input)).then((r) => ({ items: r.DBInstances, marker: r.Marker })),
+});
 
-function describeInstances(rds: RDSClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<DBInstance[]> {
-  return describeAll<DBInstance>(
-    {
-      operation: "rds:DescribeDBInstances",
-      notFound: "DBInstanceNotFoundFault",
-      missingKind: "rds:db",
-      byId: async (id) => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances ?? [],
-      page: async (marker) => {
-        const res = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: PAGE, ...(marker ? { Marker: marker } : {}) }));
-        return { items: res.DBInstances ?? [], marker: res.Marker };
-      },
-    },
-    ids,
-    count,
-    missing,
-  );
-}
+const rdsClusters = (rds: RDSClient): DescribeAll<DBCluster> => ({
+  operation: "rds:DescribeDBClusters",
+  missingKind: "rds:cluster",
+  idField: "DBClusterIdentifier",
+  call: async (input) => rds.send(new DescribeDBClustersCommand(input)).then((r) => ({ items: r.DBClusters, marker: r.Marker })),
+});
 
-function describeClusters(rds: RDSClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<DBCluster[]> {
-  return describeAll<DBCluster>(
-    {
-      operation: "rds:DescribeDBClusters",
-      notFound: "DBClusterNotFoundFault",
-      missingKind: "rds:cluster",
-      byId: async (id) => (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters ?? [],
-      page: async (marker) => {
-        const res = await rds.send(new DescribeDBClustersCommand({ MaxRecords: PAGE, ...(marker ? { Marker: marker } : {}) }));
-        return { items: res.DBClusters ?? [], marker: res.Marker };
-      },
-    },
-    ids,
-    count,
-    missing,
-  );
-}
-
-function describeCacheClusters(ec: ElastiCacheClient, ids: string[] | undefined, count: (k: string) => void, missing: string[]): Promise<CacheCluster[]> {
-  return describeAll<CacheCluster>(
-    {
-      operation: "elasticache:DescribeCacheClusters",
-      notFound: "CacheClusterNotFoundFault",
-      missingKind: "elasticache:cluster",
-      byId: async (id) => (await ec.send(new DescribeCacheClustersCommand({ CacheClusterId: id, ShowCacheNodeInfo: true }))).CacheClusters ?? [],
-      page: async (marker) => {
-        const res = await ec.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: true, MaxRecords: PAGE, ...(marker ? { Marker: marker } : {}) }));
-        return { items: res.CacheClusters ?? [], marker: res.Marker };
-      },
-    },
-    ids,
-    count,
-    missing,
-  );
-}
+const cacheClusters = (ec: ElastiCacheClient): DescribeAll<CacheCluster> => ({
+  operation: "elasticache:DescribeCacheClusters",
+  missingKind: "elasticache:cluster",
+  idField: "CacheClusterId",
+  call: async (input) =>
+    ec.send(new DescribeCacheClustersCommand({ ...input, ShowCacheNodeInfo: true })).then((r) => ({ items: r.CacheClusters, marker: r.Marker })),
+});
 
 function instanceResource(db: DBInstance): Resource | undefined {
   const id = db.DBInstanceIdentifier;

@@ -10,7 +10,7 @@
 // or mark write is reported in `errors` and stops only what depends on it.
 import type { RemoteWriteClient, Series, WriteResult } from "@scrape-reconciler/remote-write";
 import { RemoteWriteError } from "@scrape-reconciler/remote-write";
-import { errorLine } from "@scrape-reconciler/core";
+import { byText, errorLine } from "@scrape-reconciler/core";
 import type { ForwarderClients } from "./clients";
 import type { ForwardConfig } from "./config";
 import { discoverResources } from "./discovery";
@@ -185,7 +185,7 @@ export async function forwardOnce(deps: ForwardDeps, opts: ForwardOptions = {}):
       summary.errors.push(`cloudwatch:GetMetricData (${call.queries.length} queries): ${errorLine(err)}`);
     }
   }
-  toSend.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)); // (5)
+  toSend.sort(byText((s) => s.key)); // (5)
 
   // (6)
   if (dryRun) {

@@ -11,6 +11,7 @@
 // later run, still newer than the mark. A series with nothing settled to fetch is not
 // queried at all: every query costs one "metric requested".
 import type { MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
+import { byText } from "@scrape-reconciler/core";
 import { DIMENSIONS, metricsFor, NAMESPACE, RESOURCE_KINDS, type MetricSet, type Statistic } from "./metric-sets";
 import { seriesKey, seriesLabels, type NamingOptions } from "./naming";
 import type { Resource } from "./resource";
@@ -52,7 +53,7 @@ export function planSeries(resources: readonly Resource[], set: MetricSet, namin
       }
     }
   }
-  return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return [...out.values()].sort(byText((p) => p.key));
 }
 
 export interface WindowOptions {

@@ -2,6 +2,7 @@
 // normalisation (empty-valued labels removed, labels sorted by name, samples sorted by
 // timestamp, series with the same label set merged), per-series encoding done once, and
 // packing into request-sized batches of "pieces" (a series with a range of its samples).
+import { byText } from "@scrape-reconciler/core";
 import { encodeTimeSeries, encodeWriteRequestFromEncoded, framedSize, type Label, type Sample } from "./protobuf";
 
 /** A series as callers give it: labels (including `__name__`) and samples. */
@@ -90,7 +91,7 @@ export function prepareSeries(input: Series[]): PrepareResult {
     const labels = Object.entries(s.labels)
       .filter(([, v]) => v !== "")
       .map(([name, value]) => ({ name, value }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort(byText((l) => l.name));
     const samples = [...s.samples];
     const fail = (reason: DropReason, message: string) =>
       dropped.push({ series: { labels: labelsToRecord(labels), samples }, reason, status: undefined, message });

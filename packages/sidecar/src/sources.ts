@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
-import { sha256Hex, type Manifest } from "@scrape-reconciler/core";
+import { awsErrorKind, sha256Hex, type AwsErrorKind, type Manifest } from "@scrape-reconciler/core";
 import type { SourceSpec } from "./config";
 
 /** What was last applied; sources compare against it. */
@@ -47,38 +47,27 @@ export type SsmLike = SendClient<GetParameterCommand, GetParameterCommandOutput>
 
 export { sha256Hex };
 
-interface AwsErrorLike {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-}
+/** The sidecar's bounded failure reason for each kind of AWS error (core's classifier). */
+const REASON: Record<AwsErrorKind, string> = {
+  not_modified: "fetch_error",
+  credentials_missing: "fetch_error",
+  region_missing: "fetch_error",
+  credentials_rejected: "access_denied",
+  timeout: "timeout",
+  not_found: "not_found",
+  conflict: "fetch_error",
+  access_denied: "access_denied",
+  throttled: "throttled",
+  unreachable: "unreachable",
+  other: "fetch_error",
+};
 
 /** Maps an SDK / network error to a SourceError with a bounded reason. */
 export function classifyAwsError(err: unknown, what: string): SourceError {
   if (err instanceof SourceError) return err;
-  const e = (err ?? {}) as AwsErrorLike;
-  const status = e.$metadata?.httpStatusCode;
-  const name = e.name ?? "";
-  const code = e.code ?? "";
-  const msg = `${what}: ${name || "Error"}${e.message ? `: ${e.message}` : ""}`;
-  if (name === "AbortError" || name === "TimeoutError" || code === "ETIMEDOUT" || name === "RequestTimeout") {
-    return new SourceError("timeout", msg);
-  }
-  if (status === 404 || name === "NoSuchKey" || name === "NoSuchBucket" || name === "NotFound" || name === "ParameterNotFound") {
-    return new SourceError("not_found", msg);
-  }
-  if (status === 403 || name === "AccessDenied" || name === "AccessDeniedException") return new SourceError("access_denied", msg);
-  if (status === 429 || status === 503 || /Throttl|SlowDown|TooManyRequests|RequestLimitExceeded/.test(name)) {
-    return new SourceError("throttled", msg);
-  }
-  if (
-    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ||
-    /ECONNREFUSED|ENOTFOUND|socket hang up/.test(e.message ?? "")
-  ) {
-    return new SourceError("unreachable", msg);
-  }
-  return new SourceError("fetch_error", msg);
+  const e = (err ?? {}) as { name?: string; message?: string };
+  const msg = `${what}: ${e.name || "Error"}${e.message ? `: ${e.message}` : ""}`;
+  return new SourceError(REASON[awsErrorKind(err)], msg);
 }
 
 async function bodyBytes(out: GetObjectCommandOutput): Promise<Buffer> {
@@ -106,7 +95,7 @@ export function s3Source(client: S3Like, bucket: string, key: string): Source {
         );
       } catch (err) {
         // A 304 is thrown as an error named "Unknown": test the status code, not the name.
-        if ((err as AwsErrorLike)?.$metadata?.httpStatusCode === 304) return { status: "unchanged", note: "not_modified" };
+        if (awsErrorKind(err) === "not_modified") return { status: "unchanged", note: "not_modified" };
         throw classifyAwsError(err, `GetObject ${description}`);
       }
       const body = await bodyBytes(out);
