@@ -9,7 +9,9 @@
 //   npx tsx bench/event-burst.ts [--services 50] [--tasks 4] [--batches 4]
 import { parseArgs } from "node:util";
 import { buildDocument, serializeDocument } from "@scrape-reconciler/core";
-import { discover, readPublished, reconcile } from "@scrape-reconciler/aws";
+import { discover } from "@scrape-reconciler/discovery";
+import { reconcile } from "@scrape-reconciler/reconcile";
+import { readPublished } from "@scrape-reconciler/store";
 import { EventBridgeEmitter, generateScenario } from "@scrape-reconciler/sim";
 import { startSimEnv, type SimEnv } from "../test/support/sim-env";
 import { captureLogger, chunks, deliver, routed } from "../test/support/events";

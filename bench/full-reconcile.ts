@@ -9,7 +9,7 @@
 //   npx tsx bench/full-reconcile.ts [--services 200] [--tasks 50] [--latency-ms 20]
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { reconcile } from "@scrape-reconciler/aws";
+import { reconcile } from "@scrape-reconciler/reconcile";
 import { generateScenario, simClientConfig, type ScenarioInput } from "@scrape-reconciler/sim";
 import { startSimEnv } from "../test/support/sim-env";
 import { instanceCollisions, NAMESPACES_PARAMETER, oldClients, oldReload } from "./old-sidecar";

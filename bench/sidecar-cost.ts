@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { reconcile } from "@scrape-reconciler/aws";
+import { reconcile } from "@scrape-reconciler/reconcile";
 import { silentLogger, startSidecar } from "@scrape-reconciler/sidecar";
 import { simClientConfig } from "@scrape-reconciler/sim";
 import { makeDocument, serialize } from "../packages/sidecar/test/e2e-support";

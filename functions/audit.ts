@@ -5,7 +5,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { audit, auditMetrics, summarize } from "@scrape-reconciler/audit";
-import { createReconcilerClients, parseReconcileConfig, TaskDefinitionCache } from "@scrape-reconciler/aws";
+import { TaskDefinitionCache } from "@scrape-reconciler/discovery";
+import { createReconcilerClients, parseReconcileConfig } from "@scrape-reconciler/reconcile";
 import type { Context } from "aws-lambda";
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "scrape-reconciler" });

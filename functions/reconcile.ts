@@ -5,8 +5,8 @@
 // invocations, with the task definition cache).
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { createReconcilerClients, parseReconcileConfig, TaskDefinitionCache } from "@scrape-reconciler/aws";
-import { handleInput, recordMetrics } from "@scrape-reconciler/events";
+import { TaskDefinitionCache } from "@scrape-reconciler/discovery";
+import { createReconcilerClients, handleInput, parseReconcileConfig, recordMetrics } from "@scrape-reconciler/reconcile";
 import type { Context } from "aws-lambda";
 
 const logger = new Logger({ serviceName: "scrape-reconciler" });

@@ -11,11 +11,13 @@ import { lambdaTrustPolicy, wildcardActions, type Statement } from "./iam";
 import { functionName, roleName, type FunctionRole } from "./naming";
 import type { Storage } from "./storage";
 
-/** Newest Node runtime that both AWS Lambda and SST 4.17.1 accept (Node 22 leaves support in 2027). */
-export const RUNTIME = "nodejs24.x";
-export const ARCHITECTURE = "arm64";
 /** CloudWatch namespace of the EMF metrics all functions emit (Powertools Metrics). */
 export const METRICS_NAMESPACE = "ScrapeReconciler";
+/**
+ * What every function runs on: the newest Node runtime that both AWS Lambda and SST 4.17.1
+ * accept (Node 22 leaves support in 2027), on arm64.
+ */
+const PLATFORM = { runtime: "nodejs24.x", architecture: "arm64" } as const;
 
 export interface AppFunctionArgs {
   role: FunctionRole;
@@ -50,8 +52,7 @@ export function appFunction(cfg: StageConfig, ctx: DeployContext, logicalName: s
     name,
     description: a.description,
     handler: a.handler,
-    runtime: RUNTIME,
-    architecture: ARCHITECTURE,
+    ...PLATFORM,
     timeout: `${a.timeoutSeconds} seconds`,
     memory: `${a.memoryMb} MB`,
     // esbuild: one minified ESM file with a linked source map. The AWS SDK is

@@ -5,7 +5,7 @@
 // granted actions must be exactly the called ones (SQS and logs are the platform's calls;
 // s3:ListBucket only turns a missing key's 403 into 404).
 import { afterAll, describe, expect, it } from "vitest";
-import { reconcile } from "@scrape-reconciler/aws";
+import { reconcile } from "@scrape-reconciler/reconcile";
 import { EventBridgeEmitter, type ScenarioInput } from "@scrape-reconciler/sim";
 import { auditStatements, reconcileStatements } from "../../infra/iam";
 import { startSimEnv, type SimEnv } from "../support/sim-env";

@@ -59,7 +59,7 @@ const granted = (statements: Statement<string>[]) => new Set(statements.flatMap(
 
 describe("IAM covers the code's AWS calls", () => {
   it("reconcile: packages/aws, packages/events, packages/core", () => {
-    const needed = sdkActions(["packages/aws/src", "packages/events/src", "packages/core/src"]);
+    const needed = sdkActions(["packages/discovery/src", "packages/store/src", "packages/reconcile/src", "packages/core/src"]);
     expect(needed.length).toBeGreaterThan(5);
     const have = granted(
       reconcileStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", queueArn: "q", logStreamsArn: "l" }, "*"),

@@ -14,7 +14,7 @@ import {
   s3ObjectArn,
   ssmParameterArn,
 } from "../../infra/naming";
-import { APP_NAME, conventionalFunctionName } from "../../packages/cli/src/commands/invoke";
+import { APP_NAME, conventionalFunctionName } from "@scrape-reconciler/cli";
 
 describe("naming", () => {
   it("the CLI's convention is the stack's function name, for the app sst.config.ts declares", () => {

@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runSynth, type Builder, type SynthBuild, type SynthResource } from "../../packages/emulator/src/synth-run";
-import { MOCK_ACCOUNT, MOCK_REGION } from "../../packages/emulator/src/synth-mocks";
+import { MOCK_ACCOUNT, MOCK_REGION, runSynth, type Builder, type SynthBuild, type SynthResource } from "@scrape-reconciler/emulator";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const PLATFORM = join(ROOT, ".sst", "platform");

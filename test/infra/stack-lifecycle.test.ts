@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ManualInvokeSchema } from "@scrape-reconciler/events";
+import { ManualInvokeSchema } from "@scrape-reconciler/reconcile";
 import { generateScenario } from "@scrape-reconciler/sim";
 import type { Context } from "aws-lambda";
 import { startSimEnv, type SimEnv } from "../support/sim-env";

@@ -25,9 +25,9 @@ const forwarded = [
   ...DEFAULT_METRIC_SET.elastiCacheNode.flatMap((m) => m.statistics.map((s) => ({ name: metricName("AWS/ElastiCache", m.name, s), kind: "cache" as const }))),
 ];
 
-/** What the reconcile function emits (packages/events/src/metrics.ts) and the audit emits. */
+/** What the reconcile function emits (packages/reconcile/src/metrics.ts) and the audit emits. */
 function cloudWatchMetricNames(): Set<string> {
-  const src = readFileSync(new URL("../../packages/events/src/metrics.ts", import.meta.url), "utf8");
+  const src = readFileSync(new URL("../../packages/reconcile/src/metrics.ts", import.meta.url), "utf8");
   return new Set(
     [...src.matchAll(/addMetric\(\s*(?:s\.written \? )?"(\w+)"(?: : "(\w+)")?/g)]
       .flatMap((m) => [m[1]!, m[2]].filter((x): x is string => !!x))

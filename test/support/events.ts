@@ -4,7 +4,7 @@
 // closures would hide a detached call) whose JSON lines are captured off stdout/stderr.
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { SQSEvent } from "aws-lambda";
-import { handleInput, type HandleDeps, type HandleResult } from "@scrape-reconciler/events";
+import { type HandleDeps, handleInput, type HandleResult } from "@scrape-reconciler/reconcile";
 import type { RawEvent } from "@scrape-reconciler/sim";
 import { matchesPattern } from "../../infra/event-match";
 import { cloudMapApiCallPattern, ecsTaskStateChangePattern } from "../../infra/patterns";

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { findPrometheus as findBinary, startPrometheus as startProcess } from "../../packages/demo/src/prometheus";
+import { findPrometheus as findBinary, startPrometheus as startProcess } from "@scrape-reconciler/demo";
 
 export interface PrometheusOptions {
   /** prometheus.yml contents. Default: a global section and no scrape jobs. */

@@ -1,5 +1,6 @@
 // Test helpers: a simulator with a targets bucket and reconciler clients/config pointed at it.
-import { createReconcilerClients, parseReconcileConfig, type ClientOptions, type ReconcileConfig, type ReconcilerClients } from "@scrape-reconciler/aws";
+import type { ClientOptions } from "@scrape-reconciler/core";
+import { createReconcilerClients, parseReconcileConfig, type ReconcileConfig, type ReconcilerClients } from "@scrape-reconciler/reconcile";
 import { startSimulator, type Simulator, type SimulatorOptions } from "@scrape-reconciler/sim";
 
 export const BUCKET = "targets-test";

@@ -4,17 +4,9 @@
 // `errors` (with the operation and the service named) instead of a finding about targets:
 // a failed listing of namespaces or an unreadable document means "not compared", and a
 // failed service or namespace is left out of the comparison.
-import {
-  discover,
-  readManifest,
-  readPublished,
-  readState,
-  TaskDefinitionCache,
-  type PublishedDocument,
-  type ReconcileConfig,
-  type ReconcilerClients,
-  type StoredState,
-} from "@scrape-reconciler/aws";
+import { discover, TaskDefinitionCache } from "@scrape-reconciler/discovery";
+import type { ReconcileConfig, ReconcilerClients } from "@scrape-reconciler/reconcile";
+import { type PublishedDocument, readManifest, readPublished, readState, type StoredState } from "@scrape-reconciler/store";
 import { buildDocument, countTargets, DiscoveryError, errorLine, type Discovery, type Manifest } from "@scrape-reconciler/core";
 import { computeAges } from "./ages";
 import { compareTargets, type Comparison } from "./compare";

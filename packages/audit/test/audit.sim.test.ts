@@ -2,7 +2,7 @@
 // document (from a real full reconcile) against what the simulated account runs now.
 import { afterEach, describe, expect, it } from "vitest";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { reconcile } from "@scrape-reconciler/aws";
+import { reconcile } from "@scrape-reconciler/reconcile";
 import { generateScenario } from "@scrape-reconciler/sim";
 import { audit, auditMetrics, hasFindings } from "../src";
 import { BUCKET, startSimEnv, type SimEnv } from "../../../test/support/sim-env";

@@ -1,10 +1,9 @@
 // `scrape-reconciler audit [--json]` (packages/cli/src/commands/audit.ts) against the
 // simulator: the human report, the JSON report and the exit codes (0 clean, 1 findings).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { reconcile } from "@scrape-reconciler/aws";
+import { reconcile } from "@scrape-reconciler/reconcile";
 import { generateScenario } from "@scrape-reconciler/sim";
-import { auditCommand } from "../../cli/src/commands/audit";
-import { UsageError } from "../../cli/src/io";
+import { auditCommand, UsageError } from "@scrape-reconciler/cli";
 import { startSimEnv, type SimEnv } from "../../../test/support/sim-env";
 
 let env: SimEnv;

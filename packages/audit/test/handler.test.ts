@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Context } from "aws-lambda";
-import { reconcile } from "@scrape-reconciler/aws";
+import { reconcile } from "@scrape-reconciler/reconcile";
 import { generateScenario } from "@scrape-reconciler/sim";
 import { AUDIT_METRIC_NAMES } from "../src";
 import { startSimEnv, type SimEnv } from "../../../test/support/sim-env";

@@ -2,7 +2,7 @@
 // really makes on the simulator, whose call log records each call's IAM action: every
 // called action is granted, and the audit writes nothing.
 import { afterAll, describe, expect, it } from "vitest";
-import { reconcile } from "@scrape-reconciler/aws";
+import { reconcile } from "@scrape-reconciler/reconcile";
 import { generateScenario } from "@scrape-reconciler/sim";
 import { auditStatements } from "../../../infra/iam";
 import { audit } from "../src";

@@ -5,45 +5,37 @@
 import { describeFailure } from "./aws-errors";
 import { processIo, UsageError, type Command, type Env, type Io } from "./io";
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  reconcile: {
-    summary: "reconcile [--dry-run] [--json]   discover, diff against the published document, publish",
-    load: async () => (await import("./commands/reconcile")).reconcileCommand,
+/** Each command's usage line (what `<command> --help` prints), in the order the usage lists them. */
+const SUMMARIES = {
+  reconcile: "reconcile [--dry-run] [--json]   discover, diff against the published document, publish",
+  show: "show [--json]                    print the published document and manifest",
+  audit: "audit [--json]                   compare the published document with AWS (exit 1 on findings)",
+  forward: "forward [--once] [--dry-run] [--json]   CloudWatch RDS/ElastiCache metrics -> remote write",
+  invoke: "invoke --stage S [--dry-run]     run the deployed reconcile function (manual reconcile)",
+  sidecar: "sidecar --source SRC ...         sync the document beside Prometheus (file_sd + http_sd)",
+  demo: "demo [--scenario FILE] [--duration DURATION]   the offline demo of the whole pipeline (no AWS account)",
+};
+type CommandName = keyof typeof SUMMARIES;
+
+/** Each command's module, imported only when that command runs. */
+const LOADERS: Record<CommandName, () => Promise<Command>> = {
+  reconcile: async () => (await import("./commands/reconcile")).reconcileCommand,
+  show: async () => (await import("./commands/show")).showCommand,
+  audit: async () => (await import("./commands/audit")).auditCommand,
+  forward: async () => (await import("./commands/forward")).forwardCommand,
+  invoke: async () => (await import("./commands/invoke")).invokeCommand,
+  sidecar: async () => {
+    const { sidecarMain } = await import("@scrape-reconciler/sidecar");
+    return (args, env) => sidecarMain(args, env);
   },
-  show: {
-    summary: "show [--json]                    print the published document and manifest",
-    load: async () => (await import("./commands/show")).showCommand,
-  },
-  audit: {
-    summary: "audit [--json]                   compare the published document with AWS (exit 1 on findings)",
-    load: async () => (await import("./commands/audit")).auditCommand,
-  },
-  forward: {
-    summary: "forward [--once] [--dry-run] [--json]   CloudWatch RDS/ElastiCache metrics -> remote write",
-    load: async () => (await import("./commands/forward")).forwardCommand,
-  },
-  invoke: {
-    summary: "invoke --stage S [--dry-run]     run the deployed reconcile function (manual reconcile)",
-    load: async () => (await import("./commands/invoke")).invokeCommand,
-  },
-  sidecar: {
-    summary: "sidecar --source SRC ...         sync the document beside Prometheus (file_sd + http_sd)",
-    load: async () => {
-      const { sidecarMain } = await import("@scrape-reconciler/sidecar");
-      return (args, env) => sidecarMain(args, env);
-    },
-  },
-  demo: {
-    summary: "demo [--scenario FILE] [--duration DURATION]   the offline demo of the whole pipeline (no AWS account)",
-    load: async () => (await import("./commands/demo")).demoCommand,
-  },
+  demo: async () => (await import("./commands/demo")).demoCommand,
 };
 
 export function usage(): string {
   return [
     "usage: scrape-reconciler <command> [options]",
     "",
-    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
+    ...Object.values(SUMMARIES).map((summary) => `  ${summary}`),
     "",
     "Configuration: TARGETS_BUCKET (required), TARGETS_KEY, MANIFEST_PARAMETER, NAMESPACES, CLUSTERS;",
     "AWS: the default credential chain, AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_<SERVICE>].",
@@ -56,17 +48,18 @@ export async function main(argv: string[], env: Env = process.env, io: Io = proc
     io.out(usage());
     return name ? 0 : 2;
   }
-  const entry = COMMANDS[name];
-  if (!entry) {
-    io.err(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
+  if (!Object.hasOwn(SUMMARIES, name)) {
+    io.err(`unknown command "${name}" (commands: ${Object.keys(SUMMARIES).join(", ")})`);
     return 2;
   }
+  const command = name as CommandName;
+  const summary = SUMMARIES[command];
   try {
     if (name !== "sidecar" && (rest.includes("--help") || rest.includes("-h"))) {
-      io.out(`usage: scrape-reconciler ${entry.summary}`);
+      io.out(`usage: scrape-reconciler ${summary}`);
       return 0;
     }
-    return await (await entry.load())(rest, env, io);
+    return await (await LOADERS[command]())(rest, env, io);
   } catch (err) {
     const { lines, code } = describeFailure(err);
     for (const line of lines) io.err(`scrape-reconciler ${name}: ${line}`);

@@ -1,5 +1,5 @@
 // Every environment variable a deployed function reads, named once. The parsers
-// (@scrape-reconciler/aws parseReconcileConfig, @scrape-reconciler/forwarder
+// (@scrape-reconciler/reconcile parseReconcileConfig, @scrape-reconciler/forwarder
 // parseForwardConfig) read these names and the stack (infra/) sets them from the same
 // constants, so the two can no longer drift apart. Each name carries its documented
 // default ("required" when there is none); the README's configuration tables (and

@@ -113,6 +113,30 @@ export class ConflictError extends Error {
   }
 }
 
+/** The stored state object cannot be read by this version (unknown schemaVersion, not JSON): it is never overwritten. */
+export class ReconcilerStateError extends Error {
+  override name = "ReconcilerStateError";
+  constructor(
+    readonly object: string,
+    reason: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`${object}: ${reason}`);
+  }
+}
+
+/** An event could not be read or applied (its AWS reads failed, it is malformed): that event alone fails. */
+export class EventError extends Error {
+  override name = "EventError";
+  constructor(
+    readonly eventId: string,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`event ${eventId}: ${message}`);
+  }
+}
+
 /** Publishing failed for a reason other than a lost race. */
 export class PublishError extends Error {
   override name = "PublishError";

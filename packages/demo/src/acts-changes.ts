@@ -2,7 +2,7 @@
 // invocation runs the first full reconcile) and an operator's manual invoke, then everyday
 // changes that reach Prometheus through events only: a rolling deployment, a scale-out of
 // Celery workers and a crashing task replaced by the scheduler.
-import type { ReconcileSummary } from "@scrape-reconciler/aws";
+import type { ReconcileSummary } from "@scrape-reconciler/reconcile";
 import { actResult, pickServices, settle, sleep, until, type ActContext } from "./context";
 import { DemoStackError } from "./stack";
 
@@ -126,70 +126,88 @@ export async function deployStack(ctx: ActContext): Promise<void> {
   actResult(ctx, started, "the start of the deploy");
 }
 
-export async function rollingDeployment(ctx: ActContext): Promise<void> {
-  const { p, s } = ctx;
-  const svc = pickServices(s.sim.scenario).deploy;
-  p.heading(`Act 2 · a rolling deployment of ${svc.name}`);
-  p.note(
-    'ECS starts the new revision\'s tasks, then stops the old ones. Each step is an ECS "Task State Change" event\n' +
-      "(and a Cloud Map RegisterInstance/DeregisterInstance via CloudTrail). The rules drop PROVISIONING/PENDING; the\n" +
-      "queue batches the rest; a target is added at RUNNING and removed at the first sign of stopping.",
-  );
+type Picked = ReturnType<typeof pickServices>;
+
+/**
+ * An everyday change to one of the services the script acts on:
+ * 1. `announce` gets the service (pickServices' choice for `role`), prints the act's heading
+ *    and note, and returns the change, or undefined when there is nothing to change.
+ * 2. The change runs; the act's result counts from the moment it starts.
+ * 3. The act waits until the pipeline has settled and prints what changed and how fast.
+ */
+async function changeService(ctx: ActContext, role: keyof Picked, announce: (svc: Picked[keyof Picked]) => (() => Promise<void>) | undefined): Promise<void> {
+  const change = announce(pickServices(ctx.s.sim.scenario)[role]);
+  if (!change) return;
   const since = Date.now();
-  const old = s.lifecycle.live(svc.cluster, svc.name);
-  const rev = s.lifecycle.newRevision(svc.cluster, svc.name);
-  p.line("aws", `UpdateService ${svc.cluster}/${svc.name} → task definition ${rev}`);
-  const fresh: string[] = [];
-  for (let i = 0; i < old.length; i++) {
-    fresh.push(s.lifecycle.launch(svc.cluster, svc.name));
-    await sleep(ctx, 300);
-  }
-  await until(ctx, () => fresh.every((id) => s.sim.state.task(id).lastStatus === "RUNNING"), 10_000);
-  await sleep(ctx, 1500);
-  for (const id of old) {
-    s.lifecycle.retire(id, "Scaling activity initiated by (deployment ecs-svc/demo)");
-    await sleep(ctx, 500);
-  }
+  await change();
   await settle(ctx);
   actResult(ctx, since);
 }
 
-export async function scaleOut(ctx: ActContext): Promise<void> {
+export function rollingDeployment(ctx: ActContext): Promise<void> {
   const { p, s } = ctx;
-  const svc = pickServices(s.sim.scenario).scale;
-  const live = s.lifecycle.live(svc.cluster, svc.name).length;
-  const to = live + 3;
-  p.heading(`Act 3 · ${svc.name} scales out ${live} → ${to}`);
-  p.note(
-    "A queue backs up; Application Auto Scaling raises the desired count. The new workers' statsd-exporter\nendpoints (port 9102) appear as targets as soon as the tasks run.",
-  );
-  const since = Date.now();
-  s.sim.state.ecs.service(svc.cluster, svc.name).desiredCount = to;
-  p.line("aws", `desired count of ${svc.cluster}/${svc.name}: ${live} → ${to}`);
-  for (let i = live; i < to; i++) {
-    s.lifecycle.launch(svc.cluster, svc.name);
-    await sleep(ctx, 200);
-  }
-  await settle(ctx);
-  actResult(ctx, since);
+  return changeService(ctx, "deploy", (svc) => {
+    p.heading(`Act 2 · a rolling deployment of ${svc.name}`);
+    p.note(
+      'ECS starts the new revision\'s tasks, then stops the old ones. Each step is an ECS "Task State Change" event\n' +
+        "(and a Cloud Map RegisterInstance/DeregisterInstance via CloudTrail). The rules drop PROVISIONING/PENDING; the\n" +
+        "queue batches the rest; a target is added at RUNNING and removed at the first sign of stopping.",
+    );
+    return async () => {
+      const old = s.lifecycle.live(svc.cluster, svc.name);
+      const rev = s.lifecycle.newRevision(svc.cluster, svc.name);
+      p.line("aws", `UpdateService ${svc.cluster}/${svc.name} → task definition ${rev}`);
+      const fresh: string[] = [];
+      for (let i = 0; i < old.length; i++) {
+        fresh.push(s.lifecycle.launch(svc.cluster, svc.name));
+        await sleep(ctx, 300);
+      }
+      await until(ctx, () => fresh.every((id) => s.sim.state.task(id).lastStatus === "RUNNING"), 10_000);
+      await sleep(ctx, 1500);
+      for (const id of old) {
+        s.lifecycle.retire(id, "Scaling activity initiated by (deployment ecs-svc/demo)");
+        await sleep(ctx, 500);
+      }
+    };
+  });
 }
 
-export async function crashingTask(ctx: ActContext): Promise<void> {
+export function scaleOut(ctx: ActContext): Promise<void> {
   const { p, s } = ctx;
-  const svc = pickServices(s.sim.scenario).crash;
-  p.heading(`Act 4 · a task of ${svc.name} crashes`);
-  p.note(
-    "Its essential container exits: the task goes to STOPPED at once, the service scheduler starts a replacement.\nThe dead task's targets (app and infra endpoints) leave; the replacement's arrive.",
-  );
-  const victim = s.lifecycle.live(svc.cluster, svc.name)[0];
-  if (!victim) {
-    p.line("demo", `no running task of ${svc.name} to crash; skipped`);
-    return;
-  }
-  const since = Date.now();
-  s.lifecycle.crash(victim);
-  await sleep(ctx, 1500);
-  s.lifecycle.launch(svc.cluster, svc.name);
-  await settle(ctx);
-  actResult(ctx, since);
+  return changeService(ctx, "scale", (svc) => {
+    const live = s.lifecycle.live(svc.cluster, svc.name).length;
+    const to = live + 3;
+    p.heading(`Act 3 · ${svc.name} scales out ${live} → ${to}`);
+    p.note(
+      "A queue backs up; Application Auto Scaling raises the desired count. The new workers' statsd-exporter\nendpoints (port 9102) appear as targets as soon as the tasks run.",
+    );
+    return async () => {
+      s.sim.state.ecs.service(svc.cluster, svc.name).desiredCount = to;
+      p.line("aws", `desired count of ${svc.cluster}/${svc.name}: ${live} → ${to}`);
+      for (let i = live; i < to; i++) {
+        s.lifecycle.launch(svc.cluster, svc.name);
+        await sleep(ctx, 200);
+      }
+    };
+  });
+}
+
+export function crashingTask(ctx: ActContext): Promise<void> {
+  const { p, s } = ctx;
+  return changeService(ctx, "crash", (svc) => {
+    p.heading(`Act 4 · a task of ${svc.name} crashes`);
+    p.note(
+      "Its essential container exits: the task goes to STOPPED at once, the service scheduler starts a replacement.\nThe dead task's targets (app and infra endpoints) leave; the replacement's arrive.",
+    );
+    const victim = s.lifecycle.live(svc.cluster, svc.name)[0];
+    if (!victim) {
+      p.line("demo", `no running task of ${svc.name} to crash; skipped`);
+      return undefined;
+    }
+    return async () => {
+      s.lifecycle.crash(victim);
+      await sleep(ctx, 1500);
+      s.lifecycle.launch(svc.cluster, svc.name);
+    };
+  });
 }

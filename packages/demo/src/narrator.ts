@@ -4,7 +4,7 @@
 // published, the functions' warnings and errors, the sidecar's file catching up, and
 // Prometheus' active targets changing. It also feeds the delay tracker with each stage's
 // current targets and keeps the list of published generations (the document never shrinks).
-import { readPublished, type PublishedDocument } from "@scrape-reconciler/aws";
+import { type PublishedDocument, readPublished } from "@scrape-reconciler/store";
 import { parseDocument } from "@scrape-reconciler/core";
 import type { SyncOutcome } from "@scrape-reconciler/sidecar";
 import type { TaskChange } from "@scrape-reconciler/sim";

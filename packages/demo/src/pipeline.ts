@@ -6,7 +6,7 @@
 // lost, which is what the safety net is for. Each batch is reported from what the
 // emulation recorded (its event source's batch records) and what the function logged
 // ("events applied" and its summary), never by calling the handler here.
-import type { BatchSummary } from "@scrape-reconciler/events";
+import type { BatchSummary } from "@scrape-reconciler/reconcile";
 import type { BatchRecord, BusEvent, EmulatedStack } from "@scrape-reconciler/emulator";
 import { EventBridgeEmitter, type Simulator } from "@scrape-reconciler/sim";
 import { matchesPattern } from "../../../infra/event-match";

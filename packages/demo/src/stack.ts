@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
-import { parseReconcileConfig, type ReconcileConfig } from "@scrape-reconciler/aws";
+import { parseReconcileConfig, type ReconcileConfig } from "@scrape-reconciler/reconcile";
 import { EmulatedStack, platformAvailable, stackModel, synthesize, type StackModel, type Synthesis } from "@scrape-reconciler/emulator";
 import { parseConfig, silentLogger, startSidecar, type SidecarHandle, type SyncOutcome } from "@scrape-reconciler/sidecar";
 import { loadScenarioFile, simClientConfig, startSimulator, type Simulator } from "@scrape-reconciler/sim";

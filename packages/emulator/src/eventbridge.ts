@@ -8,6 +8,7 @@
 // needs a Lambda permission for the rule; a refused delivery is counted, as AWS counts
 // FailedInvocations, and logged.
 import { randomUUID } from "node:crypto";
+import type { EventEnvelope } from "@scrape-reconciler/sim";
 import { matchesPattern } from "../../../infra/event-match";
 import { functionAllowsRule, queueAllowsRule, type RuleModel, type StackModel, type TargetModel } from "./stack-model";
 
@@ -15,17 +16,8 @@ export class ScheduleError extends Error {
   override name = "ScheduleError";
 }
 
-export interface BusEvent {
-  version?: string;
-  id: string;
-  "detail-type": string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: unknown;
-}
+/** An event on the bus: the EventBridge envelope the simulator's emitter also produces. */
+export type BusEvent = EventEnvelope;
 
 export interface Delivery {
   rule: string;

@@ -2,7 +2,7 @@
 // whole on this machine against an AWS endpoint (the local simulator).
 export { EmulatedStack, DeployError, type EmulationOptions, type AwsEndpoint, type AsyncRecord } from "./emulation";
 export { synthesize, type SynthOptions } from "./synth";
-export { platformAvailable, SynthError, type Synthesis, type SynthResource, type SynthBuild } from "./synth-run";
+export { platformAvailable, runSynth, SynthError, type Builder, type Synthesis, type SynthResource, type SynthBuild } from "./synth-run";
 export {
   stackModel,
   StackModelError,

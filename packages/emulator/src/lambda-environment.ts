@@ -186,38 +186,35 @@ export class ExecutionEnvironment {
     (child.stderr as unknown as { unref?: () => void }).unref?.();
     (child.channel as unknown as { unref?: () => void } | undefined)?.unref?.();
 
-    return new Promise<InitOutcome>((resolve) => {
-      let settled = false;
-      const settle = (outcome: InitOutcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.onMessage = undefined;
-        this.onGone = undefined;
+    return this.phase<InitOutcome>(
+      limitMs,
+      () => ({
+        ok: false,
+        timedOut: true,
+        errorType: "Runtime.InitTimeout",
+        errorMessage: `INIT phase did not finish within ${(limitMs / 1000).toFixed(2)} seconds`,
+        durationMs: elapsed(),
+      }),
+      (outcome) => {
         if (outcome.ok) this.state = "idle";
-        resolve(outcome);
-      };
-      const fail = (errorType: string, errorMessage: string, timedOut = false) =>
-        settle({ ok: false, timedOut, errorType, errorMessage, durationMs: elapsed() });
-      const timer = setTimeout(() => {
-        this.onMessage = undefined;
-        this.onGone = undefined;
-        void this.kill().then(() => fail("Runtime.InitTimeout", `INIT phase did not finish within ${(limitMs / 1000).toFixed(2)} seconds`, true));
-      }, limitMs);
-      child.once("error", (err) => fail("Runtime.InvalidEntrypoint", `cannot start ${this.opts.node}: ${err.message}`));
-      let initError: ChildMessage | undefined;
-      this.onMessage = (msg) => {
-        if (msg.type === "ready") void this.awaitOutput(msg).then(() => settle({ ok: true, durationMs: elapsed() }));
-        else if (msg.type === "init-error") {
-          initError = msg;
-          void this.awaitOutput(msg).then(() => fail(msg.errorType ?? "Runtime.Unknown", msg.errorMessage ?? ""));
-        }
-      };
-      this.onGone = () =>
-        initError
-          ? fail(initError.errorType ?? "Runtime.Unknown", initError.errorMessage ?? "")
-          : fail("Runtime.ExitError", `Runtime exited with error: ${this.exitText()}`);
-    });
+      },
+      (settle) => {
+        const fail = (errorType: string, errorMessage: string) => settle({ ok: false, timedOut: false, errorType, errorMessage, durationMs: elapsed() });
+        child.once("error", (err) => fail("Runtime.InvalidEntrypoint", `cannot start ${this.opts.node}: ${err.message}`));
+        let initError: ChildMessage | undefined;
+        this.onMessage = (msg) => {
+          if (msg.type === "ready") void this.awaitOutput(msg).then(() => settle({ ok: true, durationMs: elapsed() }));
+          else if (msg.type === "init-error") {
+            initError = msg;
+            void this.awaitOutput(msg).then(() => fail(msg.errorType ?? "Runtime.Unknown", msg.errorMessage ?? ""));
+          }
+        };
+        this.onGone = () =>
+          initError
+            ? fail(initError.errorType ?? "Runtime.Unknown", initError.errorMessage ?? "")
+            : fail("Runtime.ExitError", `Runtime exited with error: ${this.exitText()}`);
+      },
+    );
   }
 
   /** Runs one invocation; a timeout kills the environment. */
@@ -225,34 +222,58 @@ export class ExecutionEnvironment {
     if (this.state !== "idle" || !this.child) throw new Error(`execution environment ${this.pid ?? "?"} is ${this.state}, not idle`);
     this.state = "busy";
     this.thaw();
-    return new Promise<RunOutcome>((resolve) => {
-      let settled = false;
-      const settle = (outcome: RunOutcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+    return this.phase<RunOutcome>(
+      timeoutMs,
+      () => ({ kind: "timeout" }),
+      () => {
+        if (this.state === "busy") this.state = "idle";
+      },
+      (settle) => {
+        let answer: RunOutcome | undefined;
+        this.onMessage = (m) => {
+          if (m.requestId !== msg.requestId) return;
+          if (m.type === "result") answer = { kind: "result", payload: m.payload ?? "null" };
+          else if (m.type === "error")
+            answer = { kind: "error", errorType: m.errorType ?? "Runtime.Unknown", errorMessage: m.errorMessage ?? "", fatal: m.fatal === true };
+          const outcome = answer;
+          if (outcome) void this.awaitOutput(m).then(() => settle(outcome));
+        };
+        this.onGone = () => settle(answer ?? { kind: "exit", errorMessage: `Runtime exited with error: ${this.exitText()}` });
+        this.child!.send({ type: "invoke", ...msg });
+      },
+    );
+  }
+
+  /**
+   * One phase with a time limit (INIT or an invocation), settled once:
+   * 1. `begin` installs the phase's handlers (this.onMessage, this.onGone) and starts the
+   *    phase; they settle it through the `settle` they are given.
+   * 2. Settling stops the timer, removes the handlers, applies `settled` (the state the
+   *    outcome leaves) and resolves; later settles are ignored.
+   * 3. At the time limit the handlers are removed first, the environment is killed, and the
+   *    phase settles with `timedOut()` once the kill is done: a timed-out environment is gone
+   *    when the caller hears of it.
+   */
+  private phase<T>(limitMs: number, timedOut: () => T, settled: (outcome: T) => void, begin: (settle: (outcome: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve) => {
+      let done = false;
+      const detach = () => {
         this.onMessage = undefined;
         this.onGone = undefined;
-        if (this.state === "busy") this.state = "idle";
+      };
+      const settle = (outcome: T) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        detach();
+        settled(outcome);
         resolve(outcome);
       };
       const timer = setTimeout(() => {
-        // The answer waits for the kill: a timed-out environment is gone when the caller hears of it.
-        this.onMessage = undefined;
-        this.onGone = undefined;
-        void this.kill().then(() => settle({ kind: "timeout" }));
-      }, timeoutMs);
-      let answer: RunOutcome | undefined;
-      this.onMessage = (m) => {
-        if (m.requestId !== msg.requestId) return;
-        if (m.type === "result") answer = { kind: "result", payload: m.payload ?? "null" };
-        else if (m.type === "error")
-          answer = { kind: "error", errorType: m.errorType ?? "Runtime.Unknown", errorMessage: m.errorMessage ?? "", fatal: m.fatal === true };
-        const outcome = answer;
-        if (outcome) void this.awaitOutput(m).then(() => settle(outcome));
-      };
-      this.onGone = () => settle(answer ?? { kind: "exit", errorMessage: `Runtime exited with error: ${this.exitText()}` });
-      this.child!.send({ type: "invoke", ...msg });
+        detach();
+        void this.kill().then(() => settle(timedOut()));
+      }, limitMs);
+      begin(settle);
     });
   }
 

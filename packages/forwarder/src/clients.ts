@@ -7,7 +7,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
-import { clientConfig, type ClientOptions } from "@scrape-reconciler/aws";
+import { clientConfig, type ClientOptions } from "@scrape-reconciler/core";
 import { createRemoteWriteClient, defaultCredentials, type RemoteWriteClient, type RemoteWriteClientOptions } from "@scrape-reconciler/remote-write";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { ForwardConfig } from "./config";

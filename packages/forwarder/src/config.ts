@@ -22,7 +22,7 @@
 //
 // The names are @scrape-reconciler/core's ENV constants, which the stack also sets from.
 import { readFileSync } from "node:fs";
-import { ConfigError, ConfigProblems, ENV } from "@scrape-reconciler/core";
+import { checkBucketName, ConfigError, ConfigProblems, ENV, envValue, integerValue, listValue, s3KeyValue } from "@scrape-reconciler/core";
 import type { TagFilter } from "./discovery";
 import { DEFAULT_METRIC_SET, parseMetricSet, type MetricSet } from "./metric-sets";
 import { tagLabel } from "./naming";
@@ -57,12 +57,7 @@ export const FORWARD_DEFAULTS = {
 } as const;
 
 const AMP_HOST = /^aps-workspaces\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-function get(env: Env, name: string): string | undefined {
-  const v = env[name]?.trim();
-  return v ? v : undefined;
-}
+const get = envValue;
 
 /** `90s`, `5m`, `1h`, `250ms`, or plain seconds. */
 export function parseDuration(name: string, raw: string): number {
@@ -71,17 +66,6 @@ export function parseDuration(name: string, raw: string): number {
   const n = Number(m[1]);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
   return Math.round(n * unit);
-}
-
-function list(env: Env, name: string): string[] | undefined {
-  const raw = get(env, name);
-  if (!raw) return undefined;
-  const items = raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (items.length === 0) throw new ConfigError(name, `${name} is set but names nothing (want a comma-separated list)`);
-  return [...new Set(items)];
 }
 
 export function parseTagFilter(name: string, raw: string): TagFilter {
@@ -189,25 +173,7 @@ function stateBucket(env: Env): string {
       ENV.FORWARD_STATE_BUCKET,
       `${ENV.FORWARD_STATE_BUCKET} (or ${ENV.TARGETS_BUCKET}) is required: the S3 bucket of the high-water marks`,
     );
-  if (!BUCKET.test(bucket)) throw new ConfigError(bucketVar, `${bucketVar}=${JSON.stringify(bucket)} is not a valid S3 bucket name`);
-  return bucket;
-}
-
-function stateKey(env: Env): string {
-  const key = get(env, ENV.FORWARD_STATE_KEY) ?? FORWARD_DEFAULTS.stateKey;
-  if (key.startsWith("/") || key.endsWith("/") || key.length > 1024) {
-    throw new ConfigError(ENV.FORWARD_STATE_KEY, `${ENV.FORWARD_STATE_KEY}=${JSON.stringify(key)} is not a valid S3 key (no leading or trailing "/")`);
-  }
-  return key;
-}
-
-function maxSeries(env: Env): number {
-  const rawMax = get(env, ENV.FORWARD_MAX_SERIES_PER_WRITE);
-  const max = rawMax ? Number(rawMax) : FORWARD_DEFAULTS.maxSeriesPerWrite;
-  if (!Number.isInteger(max) || max < 1 || max > 2000) {
-    throw new ConfigError(ENV.FORWARD_MAX_SERIES_PER_WRITE, `${ENV.FORWARD_MAX_SERIES_PER_WRITE}=${JSON.stringify(rawMax)} must be an integer from 1 to 2000`);
-  }
-  return max;
+  return checkBucketName(bucketVar, bucket);
 }
 
 export function parseForwardConfig(env: Env): ForwardConfig {
@@ -215,7 +181,7 @@ export function parseForwardConfig(env: Env): ForwardConfig {
   const url = problems.check(() => remoteWriteUrl(env));
   const auth = remoteWriteAuth(env, url, problems);
   const bucket = problems.check(() => stateBucket(env));
-  const key = problems.check(() => stateKey(env));
+  const key = problems.check(() => s3KeyValue(env, ENV.FORWARD_STATE_KEY, FORWARD_DEFAULTS.stateKey));
 
   const set = problems.check(() => metricSet(env));
   const duration = (name: string, fallback: string) => problems.check(() => parseDuration(name, get(env, name) ?? fallback));
@@ -238,18 +204,18 @@ export function parseForwardConfig(env: Env): ForwardConfig {
   }
   if (intervalMs !== undefined && intervalMs < 1000) problems.add(ENV.FORWARD_INTERVAL, `${ENV.FORWARD_INTERVAL} must be at least 1s`);
 
-  const sources = problems.check(() => list(env, ENV.FORWARD_SOURCES)) ?? ["rds", "elasticache"];
+  const sources = problems.check(() => listValue(env, ENV.FORWARD_SOURCES)) ?? ["rds", "elasticache"];
   const unknown = sources.find((s) => s !== "rds" && s !== "elasticache");
   if (unknown) problems.add(ENV.FORWARD_SOURCES, `${ENV.FORWARD_SOURCES}: unknown source ${JSON.stringify(unknown)} (rds, elasticache)`);
 
-  const tagLabels = problems.check(() => list(env, ENV.FORWARD_TAG_LABELS)) ?? [];
+  const tagLabels = problems.check(() => listValue(env, ENV.FORWARD_TAG_LABELS)) ?? [];
   const badTag = tagLabels.find((t) => !tagLabel(t));
   if (badTag) problems.add(ENV.FORWARD_TAG_LABELS, `${ENV.FORWARD_TAG_LABELS}: tag key ${JSON.stringify(badTag)} does not make a valid label name`);
 
   const job = get(env, ENV.FORWARD_JOB) ?? FORWARD_DEFAULTS.job;
-  const maxSeriesPerWrite = problems.check(() => maxSeries(env));
-  const rdsInstances = problems.check(() => list(env, ENV.RDS_INSTANCES));
-  const cacheClusters = problems.check(() => list(env, ENV.ELASTICACHE_CLUSTERS));
+  const maxSeriesPerWrite = problems.check(() => integerValue(env, ENV.FORWARD_MAX_SERIES_PER_WRITE, FORWARD_DEFAULTS.maxSeriesPerWrite, 1, 2000));
+  const rdsInstances = problems.check(() => listValue(env, ENV.RDS_INSTANCES));
+  const cacheClusters = problems.check(() => listValue(env, ENV.ELASTICACHE_CLUSTERS));
   const rdsFilter = problems.check(() => tagFilter(env, ENV.RDS_TAG_FILTER, ENV.RDS_TAG));
   const cacheFilter = problems.check(() => tagFilter(env, ENV.ELASTICACHE_TAG_FILTER, ENV.ELASTICACHE_TAG));
   const auroraClusters = problems.check(() => bool(env, ENV.FORWARD_AURORA_CLUSTERS, true));

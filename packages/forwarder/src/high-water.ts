@@ -17,8 +17,7 @@
 // re-sent samples ("out of order"), the forwarder counts them as dropped and moves the
 // mark past them, so nothing is duplicated and nothing is missing.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { readObject, putConditional } from "@scrape-reconciler/aws";
-import { ConflictError } from "@scrape-reconciler/core";
+import { putConditional, readObject, retryOnConflict } from "@scrape-reconciler/store";
 
 export interface MarkStorage {
   /** The stored document and its ETag; undefined when there is none yet. */
@@ -163,20 +162,22 @@ export class HighWaterMarks {
   async persist(): Promise<PersistResult> {
     if (!this.dirty) return { written: false, attempts: 0, conflicts: 0 };
     let conflicts = 0;
-    for (let attempt = 1; ; attempt++) {
-      const now = this.now();
-      this.marks = pruneMarks(this.marks, now - this.retainMs);
-      try {
+    return retryOnConflict(
+      async (attempt) => {
+        if (attempt > 1) {
+          // The last write lost a race: merge with what the winner stored.
+          conflicts++;
+          this.stats.conflicts++;
+          await this.load();
+        }
+        const now = this.now();
+        this.marks = pruneMarks(this.marks, now - this.retainMs);
         this.stats.writes++;
         this.etag = await this.storage.write(serializeMarks(this.marks, now), this.etag);
         this.dirty = false;
         return { written: true, attempts: attempt, conflicts };
-      } catch (err) {
-        if (!(err instanceof ConflictError) || attempt >= this.maxAttempts) throw err;
-        conflicts++;
-        this.stats.conflicts++;
-        await this.load();
-      }
-    }
+      },
+      { maxAttempts: this.maxAttempts },
+    );
   }
 }

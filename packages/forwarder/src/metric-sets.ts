@@ -45,50 +45,57 @@ export interface MetricSet {
   elastiCacheNode: MetricSpec[];
 }
 
-const gauge = (name: string, ...statistics: Statistic[]): MetricSpec => ({ name, statistics });
+// The statistic(s) each figure gets, by what it is (see the header): one query per statistic.
+/** A slow gauge: its average. */
+const level = (name: string): MetricSpec => ({ name, statistics: ["Average"] });
+/** A spiky gauge: its average and its peak. */
+const spiky = (name: string): MetricSpec => ({ name, statistics: ["Average", "Maximum"] });
+/** A lag or an age, whose worst is its highest: the maximum. */
+const highest = (name: string): MetricSpec => ({ name, statistics: ["Maximum"] });
+/** A balance, whose worst is its lowest: the minimum. */
+const lowest = (name: string): MetricSpec => ({ name, statistics: ["Minimum"] });
+/** A count of events: the sum over the period. */
+const count = (name: string): MetricSpec => ({ name, statistics: ["Sum"] });
+/** A per-instance metric Aurora does not publish. */
+const nonAurora = (m: MetricSpec): MetricSpec => ({ ...m, engines: "non-aurora" });
 
 export const DEFAULT_METRIC_SET: MetricSet = {
   period: 60,
   rdsInstance: [
-    gauge("CPUUtilization", "Average", "Maximum"),
-    gauge("FreeableMemory", "Average"),
-    { name: "FreeStorageSpace", statistics: ["Average"], engines: "non-aurora" },
-    gauge("DatabaseConnections", "Average", "Maximum"),
-    gauge("ReadIOPS", "Average"),
-    gauge("WriteIOPS", "Average"),
-    gauge("ReadLatency", "Average", "Maximum"),
-    gauge("WriteLatency", "Average", "Maximum"),
-    gauge("ReadThroughput", "Average"),
-    gauge("WriteThroughput", "Average"),
-    gauge("DiskQueueDepth", "Average"),
-    gauge("ReplicaLag", "Maximum"),
-    { name: "SwapUsage", statistics: ["Average"], engines: "non-aurora" },
-    gauge("MaximumUsedTransactionIDs", "Maximum"),
-    { name: "BurstBalance", statistics: ["Minimum"], engines: "non-aurora" },
+    spiky("CPUUtilization"),
+    level("FreeableMemory"),
+    nonAurora(level("FreeStorageSpace")),
+    spiky("DatabaseConnections"),
+    level("ReadIOPS"),
+    level("WriteIOPS"),
+    spiky("ReadLatency"),
+    spiky("WriteLatency"),
+    level("ReadThroughput"),
+    level("WriteThroughput"),
+    level("DiskQueueDepth"),
+    highest("ReplicaLag"),
+    nonAurora(level("SwapUsage")),
+    highest("MaximumUsedTransactionIDs"),
+    nonAurora(lowest("BurstBalance")),
   ],
   // Cluster-level (DBClusterIdentifier alone) metrics only Aurora publishes; per-instance
   // figures of Aurora members come from rdsInstance above.
-  rdsCluster: [
-    gauge("VolumeBytesUsed", "Average"),
-    gauge("VolumeReadIOPs", "Average"),
-    gauge("VolumeWriteIOPs", "Average"),
-    gauge("AuroraReplicaLagMaximum", "Maximum"),
-  ],
+  rdsCluster: [level("VolumeBytesUsed"), level("VolumeReadIOPs"), level("VolumeWriteIOPs"), highest("AuroraReplicaLagMaximum")],
   elastiCacheNode: [
-    gauge("CPUUtilization", "Average", "Maximum"),
-    gauge("EngineCPUUtilization", "Average", "Maximum"),
-    gauge("DatabaseMemoryUsagePercentage", "Average"),
-    gauge("CurrConnections", "Average"),
-    gauge("NewConnections", "Sum"),
-    gauge("Evictions", "Sum"),
-    gauge("CacheHits", "Sum"),
-    gauge("CacheMisses", "Sum"),
-    gauge("CacheHitRate", "Average"),
-    gauge("ReplicationLag", "Maximum"),
-    gauge("NetworkBytesIn", "Sum"),
-    gauge("NetworkBytesOut", "Sum"),
-    gauge("SwapUsage", "Average"),
-    gauge("CurrItems", "Average"),
+    spiky("CPUUtilization"),
+    spiky("EngineCPUUtilization"),
+    level("DatabaseMemoryUsagePercentage"),
+    level("CurrConnections"),
+    count("NewConnections"),
+    count("Evictions"),
+    count("CacheHits"),
+    count("CacheMisses"),
+    level("CacheHitRate"),
+    highest("ReplicationLag"),
+    count("NetworkBytesIn"),
+    count("NetworkBytesOut"),
+    level("SwapUsage"),
+    level("CurrItems"),
   ],
 };
 

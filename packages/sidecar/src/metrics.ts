@@ -42,37 +42,23 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): SidecarM
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "" });
   const registers = [registry];
+  // Every metric carries the prefix and lives on this registry.
+  const counter = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name: P + name, help, labelNames, registers });
+  const gauge = (name: string, help: string) => new Gauge({ name: P + name, help, registers });
   const m: SidecarMetrics = {
     registry,
-    syncErrors: new Counter({
-      name: `${P}sync_errors_total`,
-      help: "Syncs that failed, by reason (fetch, validation, verification or write); the published file was left as it was.",
-      labelNames: ["reason"],
-      registers,
-    }),
-    syncs: new Counter({
-      name: `${P}syncs_total`,
-      help: "Sync attempts by result: changed (a new verified document was applied), unchanged, error.",
-      labelNames: ["result"],
-      registers,
-    }),
-    lastSuccess: new Gauge({
-      name: `${P}last_success_timestamp_seconds`,
-      help: "Unix time of the last successful sync (changed or unchanged); 0 before the first.",
-      registers,
-    }),
-    lastChange: new Gauge({
-      name: `${P}last_change_timestamp_seconds`,
-      help: "Unix time a new verified document was last applied; 0 before the first.",
-      registers,
-    }),
-    targets: new Gauge({ name: `${P}targets`, help: "Targets in the last verified document.", registers }),
-    groups: new Gauge({ name: `${P}target_groups`, help: "Target groups in the last verified document.", registers }),
-    generation: new Gauge({
-      name: `${P}document_generation`,
-      help: "Generation of the last applied document (from the manifest or the object's metadata); 0 when unknown.",
-      registers,
-    }),
+    syncErrors: counter(
+      "sync_errors_total",
+      "Syncs that failed, by reason (fetch, validation, verification or write); the published file was left as it was.",
+      ["reason"],
+    ),
+    syncs: counter("syncs_total", "Sync attempts by result: changed (a new verified document was applied), unchanged, error.", ["result"]),
+    lastSuccess: gauge("last_success_timestamp_seconds", "Unix time of the last successful sync (changed or unchanged); 0 before the first."),
+    lastChange: gauge("last_change_timestamp_seconds", "Unix time a new verified document was last applied; 0 before the first."),
+    targets: gauge("targets", "Targets in the last verified document."),
+    groups: gauge("target_groups", "Target groups in the last verified document."),
+    generation: gauge("document_generation", "Generation of the last applied document (from the manifest or the object's metadata); 0 when unknown."),
     fetchDuration: new Histogram({
       name: `${P}fetch_duration_seconds`,
       help: "Time to fetch the document from the source, by result (changed, unchanged, error).",
@@ -80,13 +66,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): SidecarM
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    fileWrites: new Counter({ name: `${P}file_writes_total`, help: "Atomic replacements of the output file.", registers }),
-    staleManifests: new Counter({
-      name: `${P}stale_manifests_total`,
-      help: "Manifests ignored because their generation was lower than the applied one.",
-      registers,
-    }),
-    consecutiveErrors: new Gauge({ name: `${P}consecutive_errors`, help: "Failed syncs since the last success.", registers }),
+    fileWrites: counter("file_writes_total", "Atomic replacements of the output file."),
+    staleManifests: counter("stale_manifests_total", "Manifests ignored because their generation was lower than the applied one."),
+    consecutiveErrors: gauge("consecutive_errors", "Failed syncs since the last success."),
   };
   for (const r of KNOWN_ERROR_REASONS) m.syncErrors.inc({ reason: r }, 0);
   for (const r of ["changed", "unchanged", "error"]) m.syncs.inc({ result: r }, 0);

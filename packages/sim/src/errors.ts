@@ -1,5 +1,6 @@
 // The AWS-style error that state mutations and service handlers throw. Each protocol
-// handler turns it into that protocol's wire error shape (JSON `__type`, S3 XML, EC2 XML).
+// handler turns it into that protocol's wire error shape (JSON `__type`, S3 XML, EC2 XML,
+// awsQuery <ErrorResponse>).
 
 export class AwsError extends Error {
   override name = "AwsError";

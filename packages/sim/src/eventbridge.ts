@@ -9,8 +9,9 @@ import { seededRandom } from "./ids";
 import type { CloudMapChange, TaskChange } from "./model";
 import type { SimState } from "./state";
 
-export interface RawEvent {
-  version: "0";
+/** The EventBridge event envelope, as PutEvents takes it and rules and targets see it. */
+export interface EventEnvelope<Detail = unknown> {
+  version?: string;
   id: string;
   "detail-type": string;
   source: string;
@@ -18,7 +19,12 @@ export interface RawEvent {
   time: string;
   region: string;
   resources: string[];
-  detail: Record<string, unknown>;
+  detail: Detail;
+}
+
+/** An event as AWS services send it to the default bus (what the emitter produces). */
+export interface RawEvent extends EventEnvelope<Record<string, unknown>> {
+  version: "0";
 }
 
 export interface DeliveryOptions {
@@ -106,7 +112,7 @@ export class EventBridgeEmitter {
       requestParameters = { serviceId: c.serviceId, instanceId: c.instanceId, creatorRequestId: `${c.instanceId}-${this.counter}`, attributes: { ...attrs } };
     } else if (c.action === "DeregisterInstance" || c.action === "UpdateInstanceCustomHealthStatus") {
       requestParameters = { serviceId: c.serviceId, instanceId: c.instanceId };
-    } else if (c.action === "TagResource" || c.action === "UntagResource") {
+    } else if (c.action === "TagResource") {
       requestParameters = { resourceARN: c.serviceArn };
     } else {
       requestParameters = { id: c.serviceId };

@@ -67,48 +67,34 @@ export class FaultInjector {
   }
 }
 
-type Mapping = Record<string, [code: string, status: number]>;
+type Answer = [code: string, status: number];
 
-const JSON_FAULTS: Mapping = {
-  ThrottlingException: ["ThrottlingException", 400],
-  RequestLimitExceeded: ["RequestLimitExceeded", 400],
-  TooManyRequestsException: ["TooManyRequestsException", 400],
-  ThrottledException: ["ThrottlingException", 400],
-  InternalFailure: ["InternalFailure", 500],
-  InternalServerError: ["InternalServerError", 500],
-  ServerException: ["ServerException", 500],
-  ServiceUnavailable: ["ServiceUnavailable", 503],
-  AccessDeniedException: ["AccessDeniedException", 400],
+/**
+ * What each protocol answers for a generic fault name: awsJson (Cloud Map, ECS, SSM,
+ * CloudWatch), S3, EC2 and awsQuery (RDS, ElastiCache). A name a protocol has no
+ * entry for is answered as itself, HTTP 400.
+ */
+const FAULTS: Record<string, Partial<Record<WireProtocol, Answer>>> = {
+  ThrottlingException: { json: ["ThrottlingException", 400], s3: ["SlowDown", 503], ec2: ["RequestLimitExceeded", 503], query: ["Throttling", 400] },
+  RequestLimitExceeded: { json: ["RequestLimitExceeded", 400], s3: ["SlowDown", 503], ec2: ["RequestLimitExceeded", 503], query: ["Throttling", 400] },
+  TooManyRequestsException: { json: ["TooManyRequestsException", 400] },
+  ThrottledException: { json: ["ThrottlingException", 400] },
+  SlowDown: { s3: ["SlowDown", 503] },
+  InternalFailure: { json: ["InternalFailure", 500], s3: ["InternalError", 500], ec2: ["InternalError", 500], query: ["InternalError", 500] },
+  InternalError: { s3: ["InternalError", 500], ec2: ["InternalError", 500], query: ["InternalError", 500] },
+  InternalServerError: { json: ["InternalServerError", 500] },
+  ServerException: { json: ["ServerException", 500] },
+  ServiceUnavailable: { json: ["ServiceUnavailable", 503], s3: ["ServiceUnavailable", 503], ec2: ["Unavailable", 503], query: ["ServiceUnavailable", 503] },
+  AccessDeniedException: { json: ["AccessDeniedException", 400], s3: ["AccessDenied", 403], ec2: ["UnauthorizedOperation", 403], query: ["AccessDenied", 403] },
+  AccessDenied: { s3: ["AccessDenied", 403] },
+  UnauthorizedOperation: { ec2: ["UnauthorizedOperation", 403], query: ["AccessDenied", 403] },
+  ConditionalRequestConflict: { s3: ["ConditionalRequestConflict", 409] },
+  PreconditionFailed: { s3: ["PreconditionFailed", 412] },
 };
-
-const S3_FAULTS: Mapping = {
-  ThrottlingException: ["SlowDown", 503],
-  RequestLimitExceeded: ["SlowDown", 503],
-  SlowDown: ["SlowDown", 503],
-  InternalFailure: ["InternalError", 500],
-  InternalError: ["InternalError", 500],
-  ServiceUnavailable: ["ServiceUnavailable", 503],
-  AccessDeniedException: ["AccessDenied", 403],
-  AccessDenied: ["AccessDenied", 403],
-  ConditionalRequestConflict: ["ConditionalRequestConflict", 409],
-  PreconditionFailed: ["PreconditionFailed", 412],
-};
-
-const EC2_FAULTS: Mapping = {
-  ThrottlingException: ["RequestLimitExceeded", 503],
-  RequestLimitExceeded: ["RequestLimitExceeded", 503],
-  InternalFailure: ["InternalError", 500],
-  InternalError: ["InternalError", 500],
-  ServiceUnavailable: ["Unavailable", 503],
-  AccessDeniedException: ["UnauthorizedOperation", 403],
-  UnauthorizedOperation: ["UnauthorizedOperation", 403],
-};
-
-const TABLES: Record<WireProtocol, Mapping> = { json: JSON_FAULTS, s3: S3_FAULTS, ec2: EC2_FAULTS };
 
 /** Turns a fault name into the error a real service of this protocol would answer. */
 export function faultError(protocol: WireProtocol, name: string, ctx: { accountId: string; iamAction: string }): AwsError {
-  const [code, status] = TABLES[protocol][name] ?? [name, 400];
+  const [code, status] = FAULTS[name]?.[protocol] ?? [name, 400];
   const denied = /AccessDenied|Unauthorized/.test(code);
   const message = denied
     ? `User: arn:aws:sts::${ctx.accountId}:assumed-role/simulated/session is not authorized to perform: ${ctx.iamAction} because no identity-based policy allows the ${ctx.iamAction} action`

@@ -110,6 +110,9 @@ export const arns = {
   namespace: (c: ArnContext, id: string) => `arn:aws:servicediscovery:${c.region}:${c.accountId}:namespace/${id}`,
   cloudMapService: (c: ArnContext, id: string) => `arn:aws:servicediscovery:${c.region}:${c.accountId}:service/${id}`,
   parameter: (c: ArnContext, name: string) => `arn:aws:ssm:${c.region}:${c.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`,
+  rdsInstance: (c: ArnContext, id: string) => `arn:aws:rds:${c.region}:${c.accountId}:db:${id}`,
+  rdsCluster: (c: ArnContext, id: string) => `arn:aws:rds:${c.region}:${c.accountId}:cluster:${id}`,
+  cacheCluster: (c: ArnContext, id: string) => `arn:aws:elasticache:${c.region}:${c.accountId}:cluster:${id}`,
 };
 
 /** The last path segment of an ARN (`.../cluster/NAME` -> NAME), or the input if not an ARN. */

@@ -93,4 +93,4 @@ export { AwsError } from "./errors";
 export { SimError } from "./ids";
 export { TASK_STATUSES } from "./model";
 export type { TaskChange, CloudMapChange, TaskStatus, NamespaceType, LaunchType, NetworkMode, Task, TaskDefinition } from "./model";
-export { EventBridgeEmitter, type RawEvent, type DeliveryOptions } from "./eventbridge";
+export { EventBridgeEmitter, type EventEnvelope, type RawEvent, type DeliveryOptions } from "./eventbridge";

@@ -1,4 +1,5 @@
-// The simulated account's records: what state.ts stores and the service handlers read.
+// The simulated account's records: what state.ts and the stores under state/ keep and
+// the service handlers read (Cloud Map, ECS, EC2, S3, SSM, RDS and ElastiCache).
 // ECS shapes reuse the SDK's own types, so what DescribeTasks returns is exactly the
 // shape the SDK deserializes (timestamps are Dates here, epoch seconds on the wire).
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
@@ -45,8 +46,6 @@ export interface CloudMapServiceRecord {
   healthCheckCustom: boolean;
   dnsTtl: number;
   instances: Map<string, InstanceRecord>;
-  /** Increases with every instance change (DiscoverInstancesRevision). */
-  revision: number;
 }
 
 export interface ContainerInstanceRecord {
@@ -152,6 +151,62 @@ export interface ParameterRecord {
   history: ParameterVersion[];
 }
 
+/** What a scenario says of an RDS instance, Aurora cluster or cache cluster; the stores default the rest. */
+export interface DatabaseInput {
+  id: string;
+  engine?: string;
+  engineVersion?: string;
+  status?: string;
+  tags?: Record<string, string>;
+}
+
+export interface RdsInstanceRecord {
+  id: string;
+  arn: string;
+  engine: string;
+  engineVersion: string;
+  instanceClass: string;
+  status: string;
+  /** The Aurora cluster this instance is a member of. */
+  clusterId?: string;
+  tags: Record<string, string>;
+  createdAt: Date;
+  availabilityZone: string;
+  resourceId: string;
+}
+
+export interface RdsClusterRecord {
+  id: string;
+  arn: string;
+  engine: string;
+  engineVersion: string;
+  status: string;
+  tags: Record<string, string>;
+  createdAt: Date;
+  resourceId: string;
+}
+
+export interface CacheNodeRecord {
+  /** `0001`, `0002`, ... */
+  id: string;
+  status: string;
+  createdAt: Date;
+  availabilityZone: string;
+}
+
+export interface CacheClusterRecord {
+  id: string;
+  arn: string;
+  engine: string;
+  engineVersion: string;
+  nodeType: string;
+  status: string;
+  replicationGroupId?: string;
+  nodes: CacheNodeRecord[];
+  tags: Record<string, string>;
+  createdAt: Date;
+}
+
 /** What onChange listeners receive for every task change. */
 export interface TaskChange {
   /** A deep copy of the task in its ECS API shape after the change. */
@@ -167,7 +222,7 @@ export interface TaskChange {
 
 /** What onCloudMapChange listeners receive (a later engineer turns these into CloudTrail events). */
 export interface CloudMapChange {
-  action: "RegisterInstance" | "DeregisterInstance" | "CreateService" | "DeleteService" | "TagResource" | "UntagResource" | "UpdateInstanceCustomHealthStatus";
+  action: "RegisterInstance" | "DeregisterInstance" | "CreateService" | "TagResource" | "UpdateInstanceCustomHealthStatus";
   serviceId: string;
   serviceArn: string;
   instanceId?: string;

@@ -3,11 +3,8 @@
 // deterministic ids from the seed, tasks RUNNING and registered in Cloud Map.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import type { ContainerInstanceInput } from "./state/ecs";
-import { seedCloudWatch } from "./services/cloudwatch";
-import { seedElastiCache } from "./services/elasticache";
-import { seedRds } from "./services/rds";
 import { SimState } from "./state";
+import type { ContainerInstanceInput } from "./state/ecs";
 
 const Port = z.number().int().min(1).max(65535);
 const Tags = z.record(z.string(), z.string());
@@ -102,40 +99,30 @@ const ParameterSchema = z.union([
   }),
 ]);
 
-// ---- RDS, ElastiCache and CloudWatch metrics (services/rds.ts, elasticache.ts, cloudwatch.ts) ----
+// ---- RDS, ElastiCache and CloudWatch metrics (state/rds.ts, elasticache.ts, cloudwatch.ts) ----
 const DbId = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, "expected an RDS/ElastiCache identifier");
 
-const RdsInstanceSchema = z.strictObject({
+/** What RDS instances, Aurora clusters and cache clusters share; each kind has its own engine default. */
+const DatabaseSchema = z.strictObject({
   id: DbId,
-  /** postgres (default), or aurora-postgresql for a member of an Aurora cluster. */
+  /** postgres (instances), aurora-postgresql (clusters, and their member instances), redis (caches: or valkey, memcached). */
   engine: z.string().min(1).optional(),
   engineVersion: z.string().optional(),
-  instanceClass: z.string().optional(),
-  /** DBInstanceStatus (default available; stopped instances publish no metrics). */
+  /** Default available (stopped instances publish no metrics). */
   status: z.string().optional(),
+  tags: Tags.default({}),
+});
+
+const RdsInstanceSchema = DatabaseSchema.extend({
+  instanceClass: z.string().optional(),
   /** The Aurora cluster (rdsClusters[].id) this instance belongs to. */
   cluster: DbId.optional(),
-  tags: Tags.default({}),
 });
 
-const RdsClusterSchema = z.strictObject({
-  id: DbId,
-  engine: z.string().min(1).optional(),
-  engineVersion: z.string().optional(),
-  status: z.string().optional(),
-  tags: Tags.default({}),
-});
-
-const CacheClusterSchema = z.strictObject({
-  id: DbId,
-  /** redis (default), valkey or memcached. */
-  engine: z.string().min(1).optional(),
-  engineVersion: z.string().optional(),
+const CacheClusterSchema = DatabaseSchema.extend({
   nodeType: z.string().optional(),
-  status: z.string().optional(),
   nodes: z.number().int().min(1).max(40).default(1),
   replicationGroup: z.string().optional(),
-  tags: Tags.default({}),
 });
 
 const CloudWatchSchema = z.strictObject({
@@ -166,24 +153,19 @@ export const ScenarioSchema = z
     services: z.array(ServiceSchema).default([]),
     extraCloudMapServices: z.array(ExtraCloudMapServiceSchema).default([]),
     rdsInstances: z.array(RdsInstanceSchema).default([]),
-    rdsClusters: z.array(RdsClusterSchema).default([]),
+    rdsClusters: z.array(DatabaseSchema).default([]),
     cacheClusters: z.array(CacheClusterSchema).default([]),
     cloudWatch: CloudWatchSchema.default({ publicationDelaySeconds: 150 }),
   })
   .superRefine((s, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    const dup = (names: string[], field: string) =>
-      names.forEach((n, i) => {
-        if (names.indexOf(n) !== i) issue([field, i, "name"], `duplicate name ${JSON.stringify(n)}`);
+    /** Each of the scenario's `field` items needs a `key` (name or id) of its own. */
+    const unique = <K extends string>(field: string, items: Record<K, string>[], key: K) =>
+      items.forEach((item, i) => {
+        if (items.findIndex((x) => x[key] === item[key]) !== i) issue([field, i, "name"], `duplicate name ${JSON.stringify(item[key])}`);
       });
-    dup(
-      s.namespaces.map((n) => n.name),
-      "namespaces",
-    );
-    dup(
-      s.clusters.map((c) => c.name),
-      "clusters",
-    );
+    unique("namespaces", s.namespaces, "name");
+    unique("clusters", s.clusters, "name");
     const namespaces = new Set(s.namespaces.map((n) => n.name));
     const clusters = new Set(s.clusters.map((c) => c.name));
     const seen = new Set<string>();
@@ -207,18 +189,9 @@ export const ScenarioSchema = z
         issue(["extraCloudMapServices", i, "name"], `Cloud Map service ${svc.namespace}/${svc.name} is used twice`);
       cloudMap.add(`${svc.namespace}/${svc.name}`);
     });
-    dup(
-      s.rdsInstances.map((i) => i.id),
-      "rdsInstances",
-    );
-    dup(
-      s.rdsClusters.map((c) => c.id),
-      "rdsClusters",
-    );
-    dup(
-      s.cacheClusters.map((c) => c.id),
-      "cacheClusters",
-    );
+    unique("rdsInstances", s.rdsInstances, "id");
+    unique("rdsClusters", s.rdsClusters, "id");
+    unique("cacheClusters", s.cacheClusters, "id");
     const rdsClusters = new Set(s.rdsClusters.map((c) => c.id));
     s.rdsInstances.forEach((i, n) => {
       if (i.cluster !== undefined && !rdsClusters.has(i.cluster)) issue(["rdsInstances", n, "cluster"], `unknown cluster ${JSON.stringify(i.cluster)}`);
@@ -353,9 +326,10 @@ export function seedState(scenario: Scenario, opts: { clock?: () => Date } = {})
     });
     for (const inst of extra.instances) state.cloudMap.registerInstance(s.id, inst.id, inst.attributes, inst.health);
   }
-  seedRds(state, scenario);
-  seedElastiCache(state, scenario);
-  seedCloudWatch(state, scenario);
+  for (const c of scenario.rdsClusters) state.rds.addCluster(c);
+  for (const i of scenario.rdsInstances) state.rds.addInstance(i);
+  for (const c of scenario.cacheClusters) state.elastiCache.addCluster(c);
+  state.cloudWatch.publicationDelayMs = scenario.cloudWatch.publicationDelaySeconds * 1000;
   state.setClock(opts.clock ?? (() => new Date()));
   return state;
 }

@@ -154,7 +154,7 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
       throw new AwsError(spec.errorCode ?? "InvalidParameterException", `${spec.field ?? "MaxResults"} must be between 1 and ${spec.max}, got ${requested}`);
     }
     const n = requested ?? spec.default ?? spec.max;
-    const cap = pageSizes[key] ?? (spec.wildcard === false ? undefined : (pageSizes[`${service}:*`] ?? pageSizes["*"]));
+    const cap = pageSizes[key] ?? pageSizes[`${service}:*`] ?? pageSizes["*"];
     return cap !== undefined ? Math.min(n, cap) : n;
   }
 

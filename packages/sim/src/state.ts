@@ -1,7 +1,8 @@
-// The in-memory AWS account and its typed mutations. Composes the Cloud Map, ECS, S3
-// and SSM stores and owns the task lifecycle: every task change bumps `version`, keeps
-// the task's Cloud Map registration in step (register at ACTIVATING, deregister at
-// DEACTIVATING) and is reported to onChange listeners.
+// The in-memory AWS account and its typed mutations. Composes the stores under state/
+// (Cloud Map, ECS, S3, SSM, RDS, ElastiCache, CloudWatch metrics) and owns the task
+// lifecycle: every task change bumps `version`, keeps the task's Cloud Map registration
+// in step (register at ACTIVATING, deregister at DEACTIVATING) and is reported to
+// onChange listeners. Imports no service handler: services/ read and write this.
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import { AwsError } from "./errors";
 import { IdSource, IpAllocator, SimError, arnTail, deploymentId, type ArnContext } from "./ids";
@@ -18,7 +19,10 @@ import {
   type TaskStatus,
 } from "./model";
 import { CloudMapStore } from "./state/cloudmap";
+import { CloudWatchStore } from "./state/cloudwatch";
 import { EcsStore, type ContainerSpec } from "./state/ecs";
+import { ElastiCacheStore } from "./state/elasticache";
+import { RdsStore } from "./state/rds";
 import { ObjectStore, ParameterStore } from "./state/storage";
 import { applyStatus, cloneTask, newTask } from "./state/tasks";
 
@@ -57,6 +61,9 @@ export class SimState {
   readonly ecs: EcsStore;
   readonly s3: ObjectStore;
   readonly ssm: ParameterStore;
+  readonly rds: RdsStore;
+  readonly elastiCache: ElastiCacheStore;
+  readonly cloudWatch: CloudWatchStore;
   private clock: () => Date;
   private readonly taskIndex = new Map<string, TaskRecord>();
   private readonly listeners = new Set<(c: TaskChange) => void>();
@@ -73,6 +80,9 @@ export class SimState {
     this.ecs = new EcsStore(ctx, this.ids, new IpAllocator(opts.ipBase), now);
     this.s3 = new ObjectStore(now);
     this.ssm = new ParameterStore(now);
+    this.rds = new RdsStore(ctx, this.ids, now);
+    this.elastiCache = new ElastiCacheStore(ctx, now);
+    this.cloudWatch = new CloudWatchStore(this.rds, this.elastiCache);
   }
 
   now(): Date {

@@ -1,4 +1,4 @@
-// A minimal XML writer for the S3 (REST-XML) and EC2 (query) responses.
+// A minimal XML writer for the S3 (REST-XML), EC2 and awsQuery (RDS, ElastiCache) responses.
 
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);

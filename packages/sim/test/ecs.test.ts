@@ -1,68 +1,41 @@
+// ECS reads (DescribeServices, DescribeTasks, DescribeTaskDefinition,
+// DescribeContainerInstances) in the API reference's shapes, and the EC2 hosts behind them.
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import {
-  DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
-  ListClustersCommand,
-  ListContainerInstancesCommand,
-  ListServicesCommand,
-  ListTasksCommand,
-  paginateListServices,
-  paginateListTasks,
   type Task,
 } from "@aws-sdk/client-ecs";
-import { DiscoverInstancesCommand } from "@aws-sdk/client-servicediscovery";
+import { ListInstancesCommand } from "@aws-sdk/client-servicediscovery";
 import { describe, expect, it } from "vitest";
-import { generateScenario, startSimulator } from "../src/index";
-import { clients, failure, useSimulator } from "./helpers";
+import { failure, useSimulator } from "./helpers";
 
 const env = useSimulator();
 
-async function tasksOf(cluster: string, serviceName: string): Promise<Task[]> {
-  const arns = (await env.c.ecs.send(new ListTasksCommand({ cluster, serviceName }))).taskArns!;
+/** The service's running tasks, described through the API. */
+async function tasksOf(cluster: string, service: string): Promise<Task[]> {
+  const arns = env.sim.state.tasks({ cluster, service, desiredStatus: "RUNNING" }).map((t) => t.taskArn!);
   return (await env.c.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks!;
 }
 
-describe("clusters and services", () => {
-  it("lists and describes clusters; unknown ones come back as MISSING failures", async () => {
-    const list = await env.c.ecs.send(new ListClustersCommand({}));
-    expect(list.clusterArns).toEqual(["arn:aws:ecs:us-east-1:123456789012:cluster/web", "arn:aws:ecs:us-east-1:123456789012:cluster/legacy"]);
-    const d = await env.c.ecs.send(new DescribeClustersCommand({ clusters: ["web", list.clusterArns![1]!, "ghost"] }));
-    expect(d.clusters!.map((x) => [x.clusterName, x.runningTasksCount, x.activeServicesCount, x.registeredContainerInstancesCount])).toEqual([
-      ["web", 4, 3, 0],
-      ["legacy", 5, 2, 2],
-    ]);
-    expect(d.failures).toEqual([{ arn: "arn:aws:ecs:us-east-1:123456789012:cluster/ghost", reason: "MISSING" }]);
-  });
-
+describe("services", () => {
   it("describes services with the Cloud Map registry ARN; more than 10 is InvalidParameterException", async () => {
-    const arns = (await env.c.ecs.send(new ListServicesCommand({ cluster: "legacy" }))).serviceArns!;
-    expect(arns).toHaveLength(2);
-    const d = await env.c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: [...arns, "ghost"] }));
-    const billing = d.services!.find((s) => s.serviceName === "billing")!;
+    const d = await env.c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: ["billing", "haproxy", "ghost"] }));
+    expect(d.services!.map((s) => s.serviceName)).toEqual(["billing", "haproxy"]);
+    const billing = d.services![0]!;
     const cloudMap = env.sim.state.cloudMapServiceFor("legacy", "billing");
     expect(billing.serviceRegistries).toEqual([{ registryArn: cloudMap.arn, containerName: "billing", containerPort: 8080 }]);
     expect(billing).toMatchObject({ launchType: "EC2", desiredCount: 3, runningCount: 3, pendingCount: 0, status: "ACTIVE" });
     expect(billing.taskDefinition).toBe("arn:aws:ecs:us-east-1:123456789012:task-definition/billing:7");
     expect(billing.createdAt).toBeInstanceOf(Date);
     expect(d.failures).toEqual([{ arn: "arn:aws:ecs:us-east-1:123456789012:service/legacy/ghost", reason: "MISSING" }]);
+    const byArn = await env.c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: [billing.serviceArn!] }));
+    expect(byArn.services!.map((s) => s.serviceName)).toEqual(["billing"]);
     const eleven = Array.from({ length: 11 }, (_, i) => `s${i}`);
     expect((await failure(env.c.ecs.send(new DescribeServicesCommand({ cluster: "legacy", services: eleven })))).name).toBe("InvalidParameterException");
-    expect((await failure(env.c.ecs.send(new ListServicesCommand({ cluster: "ghost" })))).name).toBe("ClusterNotFoundException");
-  });
-
-  it("ListServices pages 10 at a time by default, as ECS does", async () => {
-    const big = await startSimulator({ scenario: generateScenario({ services: 25, tasksPerService: 0, clusters: 1 }) });
-    try {
-      let n = 0;
-      for await (const p of paginateListServices({ client: clients(big).ecs }, { cluster: "cluster-1" })) n += p.serviceArns!.length;
-      expect(n).toBe(25);
-      expect(big.calls.get("ecs:ListServices")).toBe(3);
-    } finally {
-      await big.close();
-    }
+    expect((await failure(env.c.ecs.send(new DescribeServicesCommand({ cluster: "ghost", services: ["x"] })))).name).toBe("ClusterNotFoundException");
   });
 });
 
@@ -115,8 +88,8 @@ describe("tasks", () => {
   it("the Cloud Map registration of a bridge task carries the container instance's IP and host port", async () => {
     const [t] = await tasksOf("legacy", "billing");
     const id = t!.taskArn!.split("/").pop()!;
-    const d = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "billing" }));
-    const inst = d.Instances!.find((i) => i.InstanceId === id)!;
+    const d = await env.c.sd.send(new ListInstancesCommand({ ServiceId: env.sim.state.cloudMapServiceFor("legacy", "billing").id }));
+    const inst = d.Instances!.find((i) => i.Id === id)!;
     expect(inst.Attributes!.AWS_INSTANCE_PORT).toBe(String(t!.containers![0]!.networkBindings![0]!.hostPort));
     const ec2 = await env.c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [inst.Attributes!.EC2_INSTANCE_ID!] }));
     const instance = ec2.Reservations![0]!.Instances![0]!;
@@ -138,25 +111,6 @@ describe("tasks", () => {
     expect((await failure(env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: many })))).name).toBe("InvalidParameterException");
     expect((await failure(env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [] })))).name).toBe("InvalidParameterException");
   });
-
-  it("ListTasks filters by service and desiredStatus; an unknown service is ServiceNotFoundException", async () => {
-    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns).toHaveLength(4);
-    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "worker" }))).taskArns).toHaveLength(1);
-    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web", desiredStatus: "STOPPED" }))).taskArns).toEqual([]);
-    expect((await failure(env.c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "ghost" })))).name).toBe("ServiceNotFoundException");
-  });
-
-  it("pages ListTasks over 120 tasks with a page size of 7", async () => {
-    const big = await startSimulator({ scenario: generateScenario({ services: 1, tasksPerService: 120, clusters: 1 }), pageSizes: { "ecs:ListTasks": 7 } });
-    try {
-      const arns: string[] = [];
-      for await (const p of paginateListTasks({ client: clients(big).ecs }, { cluster: "cluster-1" })) arns.push(...p.taskArns!);
-      expect(new Set(arns).size).toBe(120);
-      expect(big.calls.get("ecs:ListTasks")).toBe(18);
-    } finally {
-      await big.close();
-    }
-  });
 });
 
 describe("task definitions, container instances and EC2", () => {
@@ -175,8 +129,8 @@ describe("task definitions, container instances and EC2", () => {
     expect((await failure(env.c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "ghost:1" })))).name).toBe("ClientException");
   });
 
-  it("lists container instances and describes their EC2 hosts", async () => {
-    const arns = (await env.c.ecs.send(new ListContainerInstancesCommand({ cluster: "legacy" }))).containerInstanceArns!;
+  it("describes container instances and their EC2 hosts", async () => {
+    const arns = env.sim.state.ecs.cluster("legacy").containerInstances.map((ci) => ci.arn);
     expect(arns).toHaveLength(2);
     const d = await env.c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: arns }));
     const ids = d.containerInstances!.map((ci) => ci.ec2InstanceId!);

@@ -3,23 +3,9 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import {
-  DescribeClustersCommand,
-  DescribeContainerInstancesCommand,
-  DescribeServicesCommand,
-  DescribeTasksCommand,
-  ListContainerInstancesCommand,
-  ListTasksCommand,
-} from "@aws-sdk/client-ecs";
+import { DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import {
-  DiscoverInstancesCommand,
-  GetNamespaceCommand,
-  GetServiceCommand,
-  ListInstancesCommand,
-  ListNamespacesCommand,
-  ListServicesCommand,
-} from "@aws-sdk/client-servicediscovery";
+import { GetNamespaceCommand, GetServiceCommand, ListInstancesCommand, ListNamespacesCommand, ListServicesCommand } from "@aws-sdk/client-servicediscovery";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SMALL, useSimulator } from "./helpers";
@@ -74,18 +60,14 @@ async function call(service: string, operation: string): Promise<unknown> {
       return env.c.sd.send(new GetServiceCommand({ Id: env.sim.state.cloudMapServiceFor("web", "worker").id }));
     case "servicediscovery:ListInstances":
       return env.c.sd.send(new ListInstancesCommand({ ServiceId: frontend.id }));
-    case "servicediscovery:DiscoverInstances":
-      return env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend" }));
     case "ecs:DescribeTasks": {
-      const tasks = (await env.c.ecs.send(new ListTasksCommand({ cluster: "web", serviceName: "worker" }))).taskArns!;
+      const tasks = env.sim.state.tasks({ cluster: "web", service: "worker", desiredStatus: "RUNNING" }).map((t) => t.taskArn!);
       return env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks }));
     }
     case "ecs:DescribeServices":
       return env.c.ecs.send(new DescribeServicesCommand({ cluster: "web", services: ["frontend"] }));
-    case "ecs:DescribeClusters":
-      return env.c.ecs.send(new DescribeClustersCommand({ clusters: ["web"] }));
     case "ecs:DescribeContainerInstances": {
-      const arns = (await env.c.ecs.send(new ListContainerInstancesCommand({ cluster: "legacy" }))).containerInstanceArns!;
+      const arns = env.sim.state.ecs.cluster("legacy").containerInstances.map((ci) => ci.arn);
       return env.c.ecs.send(new DescribeContainerInstancesCommand({ cluster: "legacy", containerInstances: arns }));
     }
     case "ssm:GetParameter":

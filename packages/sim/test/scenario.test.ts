@@ -1,10 +1,12 @@
+// Scenario validation and seeding, generateScenario, startSimulator's endpoint
+// environment, and the CLI.
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListInstancesCommand, ListNamespacesCommand, ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -14,6 +16,8 @@ import { clients } from "./helpers";
 
 const SAMPLE = fileURLToPath(new URL("../scenarios/sample.json", import.meta.url));
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+/** The two ECS services of the sample scenario's prod-workers cluster. */
+const SAMPLE_WORKERS = { cluster: "prod-workers", services: ["celery-worker", "scheduler"] };
 
 const errorOf = (input: unknown): string => {
   try {
@@ -139,7 +143,7 @@ describe("clients configured only by the environment", () => {
       const ssm = new SSMClient({ maxAttempts: 1 });
       const ec2 = new EC2Client({ maxAttempts: 1 });
       expect((await sd.send(new ListNamespacesCommand({}))).Namespaces).toHaveLength(3);
-      expect((await ecs.send(new ListClustersCommand({}))).clusterArns).toHaveLength(3);
+      expect((await ecs.send(new DescribeServicesCommand(SAMPLE_WORKERS))).services).toHaveLength(2);
       await s3.send(new PutObjectCommand({ Bucket: "scrape-reconciler-targets-dev", Key: "targets/ecs-services.json", Body: "[]", IfNoneMatch: "*" }));
       expect(
         await (await s3.send(new GetObjectCommand({ Bucket: "scrape-reconciler-targets-dev", Key: "targets/ecs-services.json" }))).Body!.transformToString(),
@@ -148,7 +152,7 @@ describe("clients configured only by the environment", () => {
       expect((await ec2.send(new DescribeInstancesCommand({}))).Reservations).toHaveLength(2);
       expect(sim.calls.snapshot()).toEqual({
         "ec2:DescribeInstances": 1,
-        "ecs:ListClusters": 1,
+        "ecs:DescribeServices": 1,
         "s3:GetObject": 1,
         "s3:PutObject": 1,
         "servicediscovery:ListNamespaces": 1,
@@ -191,7 +195,7 @@ describe("CLI", () => {
         region: env.AWS_REGION,
         credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
       });
-      expect((await ecs.send(new ListClustersCommand({}))).clusterArns).toHaveLength(3);
+      expect((await ecs.send(new DescribeServicesCommand(SAMPLE_WORKERS))).services).toHaveLength(2);
       const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");
       expect(await exit).toBe(0);

@@ -1,21 +1,11 @@
+// Cloud Map reads: namespaces, services, tags and instances, with NextToken paging.
 import {
-  CreateServiceCommand,
-  DeleteServiceCommand,
-  DeregisterInstanceCommand,
-  DiscoverInstancesCommand,
-  DiscoverInstancesRevisionCommand,
-  GetInstancesHealthStatusCommand,
   GetNamespaceCommand,
-  GetOperationCommand,
   GetServiceCommand,
   ListInstancesCommand,
   ListNamespacesCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
-  RegisterInstanceCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  paginateGetInstancesHealthStatus,
   paginateListInstances,
   paginateListNamespaces,
   paginateListServices,
@@ -83,27 +73,12 @@ describe("services", () => {
     expect((await failure(env.c.sd.send(new GetServiceCommand({ Id: "srv-doesnotexist000" })))).name).toBe("ServiceNotFound");
   });
 
-  it("creates and deletes a service; duplicate and in-use are refused", async () => {
-    const id = await nsId("apps");
-    const created = await env.c.sd.send(new CreateServiceCommand({ Name: "manual", NamespaceId: id, Tags: [{ Key: "METRICS_PORT", Value: "9000" }] }));
-    expect(created.Service).toMatchObject({ Name: "manual", NamespaceId: id, Type: "HTTP" });
-    expect((await failure(env.c.sd.send(new CreateServiceCommand({ Name: "manual", NamespaceId: id })))).name).toBe("ServiceAlreadyExists");
-    await env.c.sd.send(new RegisterInstanceCommand({ ServiceId: created.Service!.Id!, InstanceId: "one", Attributes: { AWS_INSTANCE_IPV4: "10.9.9.9" } }));
-    expect((await failure(env.c.sd.send(new DeleteServiceCommand({ Id: created.Service!.Id! })))).name).toBe("ResourceInUse");
-    await env.c.sd.send(new DeregisterInstanceCommand({ ServiceId: created.Service!.Id!, InstanceId: "one" }));
-    await env.c.sd.send(new DeleteServiceCommand({ Id: created.Service!.Id! }));
-    expect((await failure(env.c.sd.send(new GetServiceCommand({ Id: created.Service!.Id! })))).name).toBe("ServiceNotFound");
-  });
-
-  it("tags and untags a service; ListTagsForResource reflects it", async () => {
-    const svc = await serviceByName("apps", "worker");
-    const tags = async () =>
-      Object.fromEntries((await env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc.Arn! }))).Tags!.map((t) => [t.Key, t.Value]));
-    expect(await tags()).toEqual({ METRICS_PORT: "9102" });
-    await env.c.sd.send(new TagResourceCommand({ ResourceARN: svc.Arn!, Tags: [{ Key: "METRICS_PATH", Value: "/stats" }] }));
-    expect(await tags()).toEqual({ METRICS_PORT: "9102", METRICS_PATH: "/stats" });
-    await env.c.sd.send(new UntagResourceCommand({ ResourceARN: svc.Arn!, TagKeys: ["METRICS_PATH"] }));
-    expect(await tags()).toEqual({ METRICS_PORT: "9102" });
+  it("ListTagsForResource answers a service's or a namespace's tags; an unknown ARN is ResourceNotFoundException", async () => {
+    const tags = async (arn: string) =>
+      Object.fromEntries((await env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags!.map((t) => [t.Key, t.Value]));
+    expect(await tags((await serviceByName("apps", "worker")).Arn!)).toEqual({ METRICS_PORT: "9102" });
+    const ns = (await env.c.sd.send(new GetNamespaceCommand({ Id: await nsId("apps") }))).Namespace!;
+    expect(await tags(ns.Arn!)).toEqual({});
     const bad = await failure(
       env.c.sd.send(new ListTagsForResourceCommand({ ResourceARN: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-nope" })),
     );
@@ -154,64 +129,7 @@ describe("instances", () => {
     expect(worker.Instances![0]!.Attributes!.AWS_INSTANCE_PORT).toBe("9102");
   });
 
-  it("discovers by health (HEALTHY / UNHEALTHY / ALL / HEALTHY_OR_ELSE_ALL) and query parameters", async () => {
-    const frontend = env.sim.state.tasks({ cluster: "web", service: "frontend" });
-    env.sim.state.setTaskHealth(frontend[0]!.taskArn!, "UNHEALTHY");
-    try {
-      const discover = (HealthStatus?: "HEALTHY" | "UNHEALTHY" | "ALL" | "HEALTHY_OR_ELSE_ALL") =>
-        env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend", ...(HealthStatus ? { HealthStatus } : {}) }));
-      expect((await discover("ALL")).Instances).toHaveLength(2);
-      expect((await discover()).Instances).toHaveLength(2);
-      const healthy = await discover("HEALTHY");
-      expect(healthy.Instances!.map((i) => i.HealthStatus)).toEqual(["HEALTHY"]);
-      expect((await discover("UNHEALTHY")).Instances!.map((i) => i.InstanceId)).toEqual([frontend[0]!.taskArn!.split("/").pop()]);
-      expect((await discover("HEALTHY_OR_ELSE_ALL")).Instances).toHaveLength(1);
-      const one = healthy.Instances![0]!;
-      expect(one).toMatchObject({ NamespaceName: "internal.local", ServiceName: "frontend" });
-      const q = await env.c.sd.send(
-        new DiscoverInstancesCommand({
-          NamespaceName: "internal.local",
-          ServiceName: "frontend",
-          QueryParameters: { AWS_INSTANCE_IPV4: one.Attributes!.AWS_INSTANCE_IPV4! },
-        }),
-      );
-      expect(q.Instances!.map((i) => i.InstanceId)).toEqual([one.InstanceId]);
-      const status = await env.c.sd.send(new GetInstancesHealthStatusCommand({ ServiceId: (await serviceByName("internal.local", "frontend")).Id! }));
-      expect(Object.values(status.Status!).sort()).toEqual(["HEALTHY", "UNHEALTHY"]);
-    } finally {
-      env.sim.state.setTaskHealth(frontend[0]!.taskArn!, "HEALTHY");
-    }
-  });
-
-  it("DiscoverInstances works on an HTTP namespace and an unknown service is ServiceNotFound", async () => {
-    const res = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "apps", ServiceName: "worker" }));
-    expect(res.Instances).toHaveLength(1);
-    expect((await failure(env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "apps", ServiceName: "nope" })))).name).toBe("ServiceNotFound");
-    expect((await failure(env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "nope", ServiceName: "x" })))).name).toBe("NamespaceNotFound");
-  });
-
-  it("registers and deregisters instances; the revision moves with every change", async () => {
-    const svc = await serviceByName("example.com", "untagged");
-    const rev = async () =>
-      (await env.c.sd.send(new DiscoverInstancesRevisionCommand({ NamespaceName: "example.com", ServiceName: "untagged" }))).InstancesRevision!;
-    const r0 = await rev();
-    const reg = await env.c.sd.send(
-      new RegisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1", Attributes: { AWS_INSTANCE_IPV4: "10.1.2.3", AWS_INSTANCE_PORT: "9100" } }),
-    );
-    expect(reg.OperationId).toMatch(/^[0-9a-f]{32}$/);
-    const op = await env.c.sd.send(new GetOperationCommand({ OperationId: reg.OperationId! }));
-    expect(op.Operation).toMatchObject({ Status: "SUCCESS", Type: "REGISTER_INSTANCE", Targets: { SERVICE: svc.Id, INSTANCE: "manual-1" } });
-    const r1 = await rev();
-    expect(r1).toBeGreaterThan(r0);
-    const discovered = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "example.com", ServiceName: "untagged" }));
-    expect(discovered.InstancesRevision).toBe(r1);
-    expect(discovered.Instances!.map((i) => i.InstanceId)).toContain("manual-1");
-    await env.c.sd.send(new DeregisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1" }));
-    expect(await rev()).toBeGreaterThan(r1);
-    expect((await failure(env.c.sd.send(new DeregisterInstanceCommand({ ServiceId: svc.Id!, InstanceId: "manual-1" })))).name).toBe("InstanceNotFound");
-  });
-
-  it("pages ListInstances and GetInstancesHealthStatus over 130 instances", async () => {
+  it("pages ListInstances over 130 instances (100 a page, or the configured page size)", async () => {
     const big = await startSimulator({ scenario: generateScenario({ services: 1, tasksPerService: 130, namespaces: 1, clusters: 1 }) });
     try {
       const sd = clients(big).sd;
@@ -220,26 +138,25 @@ describe("instances", () => {
       for await (const p of paginateListInstances({ client: sd }, { ServiceId: serviceId })) ids.push(...p.Instances!.map((i) => i.Id!));
       expect(ids).toHaveLength(130);
       expect(big.calls.get("servicediscovery:ListInstances")).toBe(2);
-      big.setPageSizes({ "servicediscovery:ListInstances": 7, "servicediscovery:GetInstancesHealthStatus": 7 });
+      big.setPageSizes({ "servicediscovery:ListInstances": 7 });
       ids = [];
       for await (const p of paginateListInstances({ client: sd, pageSize: 50 }, { ServiceId: serviceId })) ids.push(...p.Instances!.map((i) => i.Id!));
       expect(new Set(ids).size).toBe(130);
       expect(big.calls.get("servicediscovery:ListInstances")).toBe(2 + 19);
-      let statuses = 0;
-      for await (const p of paginateGetInstancesHealthStatus({ client: sd }, { ServiceId: serviceId })) statuses += Object.keys(p.Status!).length;
-      expect(statuses).toBe(130);
-      expect(big.calls.get("servicediscovery:GetInstancesHealthStatus")).toBe(19);
-      // DiscoverInstances has no NextToken: 100 by default, up to MaxResults 1000, and
-      // wildcard page caps do not truncate it (only an exact operation cap does).
-      big.setPageSizes({ "*": 7 });
-      const [ns] = [...big.state.cloudMap.namespaces.values()];
-      const svcName = big.state.cloudMap.services.get(serviceId)!.name;
-      expect((await sd.send(new DiscoverInstancesCommand({ NamespaceName: ns!.name, ServiceName: svcName }))).Instances).toHaveLength(100);
-      expect((await sd.send(new DiscoverInstancesCommand({ NamespaceName: ns!.name, ServiceName: svcName, MaxResults: 1000 }))).Instances).toHaveLength(130);
-      big.setPageSizes({ "servicediscovery:DiscoverInstances": 7 });
-      expect((await sd.send(new DiscoverInstancesCommand({ NamespaceName: ns!.name, ServiceName: svcName, MaxResults: 1000 }))).Instances).toHaveLength(7);
+      expect((await failure(sd.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken: "bogus" })))).name).toBe("InvalidInput");
     } finally {
       await big.close();
     }
+  });
+
+  it("registrations made through the state API show in ListInstances", async () => {
+    const svc = await serviceByName("example.com", "untagged");
+    const ids = async () => (await env.c.sd.send(new ListInstancesCommand({ ServiceId: svc.Id! }))).Instances!.map((i) => i.Id);
+    env.sim.state.registerInstance(svc.Id!, "manual-1", { AWS_INSTANCE_IPV4: "10.1.2.3", AWS_INSTANCE_PORT: "9100" });
+    expect(await ids()).toContain("manual-1");
+    env.sim.state.deregisterInstance(svc.Id!, "manual-1");
+    expect(await ids()).not.toContain("manual-1");
+    expect(() => env.sim.state.deregisterInstance(svc.Id!, "manual-1")).toThrow(/not found/);
+    expect((await failure(env.c.sd.send(new ListInstancesCommand({ ServiceId: "srv-doesnotexist000" })))).name).toBe("ServiceNotFound");
   });
 });

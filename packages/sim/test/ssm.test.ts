@@ -1,4 +1,5 @@
-import { DeleteParameterCommand, GetParameterCommand, GetParametersByPathCommand, GetParametersCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
+// SSM Parameter Store: GetParameter and PutParameter (versions, tiers, limits).
+import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
 import { failure, useSimulator } from "./helpers";
 
@@ -44,28 +45,10 @@ describe("SSM Parameter Store", () => {
     );
   });
 
-  it("GetParameters reports unknown names in InvalidParameters; more than 10 is a ValidationException", async () => {
-    const r = await env.c.ssm.send(new GetParametersCommand({ Names: ["/app/dev/manifest", "/nope"] }));
-    expect(r.Parameters!.map((p) => p.Name)).toEqual(["/app/dev/manifest"]);
-    expect(r.InvalidParameters).toEqual(["/nope"]);
-    const many = Array.from({ length: 11 }, (_, i) => `/p${i}`);
-    expect((await failure(env.c.ssm.send(new GetParametersCommand({ Names: many })))).name).toBe("ValidationException");
-  });
-
-  it("GetParametersByPath lists one level or recursively", async () => {
-    await env.c.ssm.send(new PutParameterCommand({ Name: "/tree/a", Value: "1", Type: "String" }));
-    await env.c.ssm.send(new PutParameterCommand({ Name: "/tree/sub/b", Value: "2", Type: "String" }));
-    expect((await env.c.ssm.send(new GetParametersByPathCommand({ Path: "/tree" }))).Parameters!.map((p) => p.Name)).toEqual(["/tree/a"]);
-    expect((await env.c.ssm.send(new GetParametersByPathCommand({ Path: "/tree", Recursive: true }))).Parameters!.map((p) => p.Name)).toEqual([
-      "/tree/a",
-      "/tree/sub/b",
-    ]);
-  });
-
-  it("DeleteParameter removes it; reading or deleting it again is ParameterNotFound", async () => {
-    await env.c.ssm.send(new PutParameterCommand({ Name: "/gone", Value: "x", Type: "String" }));
-    await env.c.ssm.send(new DeleteParameterCommand({ Name: "/gone" }));
-    expect((await failure(env.c.ssm.send(new GetParameterCommand({ Name: "/gone" })))).name).toBe("ParameterNotFound");
-    expect((await failure(env.c.ssm.send(new DeleteParameterCommand({ Name: "/gone" })))).name).toBe("ParameterNotFound");
+  it("reads by ARN; an unknown name is ParameterNotFound, an unknown version ParameterVersionNotFound", async () => {
+    const arn = "arn:aws:ssm:us-east-1:123456789012:parameter/app/dev/manifest";
+    expect((await env.c.ssm.send(new GetParameterCommand({ Name: arn }))).Parameter!.Name).toBe("/app/dev/manifest");
+    expect((await failure(env.c.ssm.send(new GetParameterCommand({ Name: "/nope" })))).name).toBe("ParameterNotFound");
+    expect((await failure(env.c.ssm.send(new GetParameterCommand({ Name: "/app/dev/manifest:99" })))).name).toBe("ParameterVersionNotFound");
   });
 });

@@ -1,5 +1,7 @@
-import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
-import { DiscoverInstancesCommand, ListTagsForResourceCommand } from "@aws-sdk/client-servicediscovery";
+// The state API: task lifecycles and their Cloud Map registrations, placement,
+// deployments, scaling, tags, change listeners and determinism.
+import { DescribeServicesCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
+import { ListInstancesCommand, ListTagsForResourceCommand } from "@aws-sdk/client-servicediscovery";
 import { describe, expect, it } from "vitest";
 import { SimError, TASK_STATUSES, seedState, parseScenario, type CloudMapChange, type TaskChange } from "../src/index";
 import { SMALL, useSimulator } from "./helpers";
@@ -27,8 +29,8 @@ describe("task lifecycle", () => {
     expect(changes[0]!.task.containers![0]!.lastStatus).toBe("PENDING");
     const described = (await env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [task.taskArn!] }))).tasks![0]!;
     expect(described.version).toBe(4);
-    const d = await env.c.sd.send(new DiscoverInstancesCommand({ NamespaceName: "internal.local", ServiceName: "frontend" }));
-    expect(d.Instances!.map((i) => i.InstanceId)).toContain(idOf(task.taskArn!));
+    const d = await env.c.sd.send(new ListInstancesCommand({ ServiceId: env.sim.state.cloudMapServiceFor("web", "frontend").id }));
+    expect(d.Instances!.map((i) => i.Id)).toContain(idOf(task.taskArn!));
   });
 
   it("stopTask deregisters at DEACTIVATING and keeps the STOPPED task describable", async () => {
@@ -48,9 +50,8 @@ describe("task lifecycle", () => {
     expect(stopped).toMatchObject({ lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated" });
     expect(stopped.stoppedAt).toBeInstanceOf(Date);
     expect(stopped.attachments![0]!.status).toBe("DELETED");
-    const stoppedList = await env.c.ecs.send(new ListTasksCommand({ cluster: "web", desiredStatus: "STOPPED" }));
-    expect(stoppedList.taskArns).toContain(task.taskArn);
-    expect((await env.c.ecs.send(new ListTasksCommand({ cluster: "web" }))).taskArns).not.toContain(task.taskArn);
+    expect(env.sim.state.tasks({ cluster: "web", desiredStatus: "STOPPED" }).map((t) => t.taskArn)).toContain(task.taskArn);
+    expect(env.sim.state.tasks({ cluster: "web", desiredStatus: "RUNNING" }).map((t) => t.taskArn)).not.toContain(task.taskArn);
     expect((await env.c.ecs.send(new DescribeTasksCommand({ cluster: "web", tasks: [task.taskArn!] }))).tasks![0]!.lastStatus).toBe("STOPPED");
   });
 

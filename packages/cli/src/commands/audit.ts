@@ -4,7 +4,7 @@
 // found (stale or missing targets, an AWS error, no usable document); 2 for bad usage or
 // configuration (from the dispatcher).
 import { audit, formatReport, hasFindings } from "@scrape-reconciler/audit";
-import { createReconcilerClients, parseReconcileConfig } from "@scrape-reconciler/aws";
+import { createReconcilerClients, parseReconcileConfig } from "@scrape-reconciler/reconcile";
 import { parseFlags } from "../flags";
 import type { Command } from "../io";
 

@@ -1,6 +1,6 @@
 // `scrape-reconciler reconcile [--dry-run] [--json]`: discover, diff against the
 // published document, publish unless dry run.
-import { createReconcilerClients, parseReconcileConfig, reconcile, type ReconcileSummary } from "@scrape-reconciler/aws";
+import { createReconcilerClients, parseReconcileConfig, reconcile, type ReconcileSummary } from "@scrape-reconciler/reconcile";
 import { formatDiff } from "@scrape-reconciler/core";
 import { parseFlags } from "../flags";
 import type { Command } from "../io";

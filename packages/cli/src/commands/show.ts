@@ -1,5 +1,6 @@
 // `scrape-reconciler show [--json]`: the published document and its manifest.
-import { createReconcilerClients, parseReconcileConfig, readManifest, readPublished } from "@scrape-reconciler/aws";
+import { createReconcilerClients, parseReconcileConfig } from "@scrape-reconciler/reconcile";
+import { readManifest, readPublished } from "@scrape-reconciler/store";
 import { countTargets } from "@scrape-reconciler/core";
 import { parseFlags } from "../flags";
 import type { Command } from "../io";

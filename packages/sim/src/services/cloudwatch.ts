@@ -1,188 +1,14 @@
 // Amazon CloudWatch GetMetricData (the SDK's client-cloudwatch speaks awsJson1_0 with
-// X-Amz-Target GraniteServiceVersion20100801.*, query-compatible errors). Datapoints
-// exist for the RDS instances and Aurora clusters (AWS/RDS) and ElastiCache nodes
-// (AWS/ElastiCache) of the simulated account, for known metric names and the exact
-// dimension sets CloudWatch files them under. Values are deterministic per (metric,
-// dimensions, statistic, period, timestamp): a level and hourly wave per series plus
-// per-minute noise. A datapoint at T appears only once the simulator's clock passes
-// T + period + the publication delay (scenario cloudWatch.publicationDelaySeconds,
-// default 150 s), as CloudWatch publishes RDS and ElastiCache metrics minutes late.
-// Up to 500 queries per call, NextToken paging by MaxDatapoints (capped by the
-// simulator's page size for cloudwatch:GetMetricData), ScanBy both ways.
+// X-Amz-Target GraniteServiceVersion20100801.*, query-compatible errors): validates the
+// queries, reads each one's datapoints from the account's metrics (state/cloudwatch.ts)
+// and pages them. Up to 500 queries per call, NextToken paging by MaxDatapoints (capped
+// by the simulator's page size for cloudwatch:GetMetricData), ScanBy both ways.
 import { AwsError } from "../errors";
-import type { Scenario } from "../scenario";
-import type { SimState } from "../state";
-import { elastiCacheStore } from "./elasticache";
-import { defineJsonService, paginate } from "./json";
-import { rdsStore } from "./rds";
-
-export interface CloudWatchSettings {
-  /** How long after a period ends its datapoint becomes visible. */
-  publicationDelayMs: number;
-  /** 1-minute datapoints are kept this long (CloudWatch: 15 days). */
-  retentionMs: number;
-}
-
-const settings = new WeakMap<SimState, CloudWatchSettings>();
-
-export function cloudWatchSettings(state: SimState): CloudWatchSettings {
-  let s = settings.get(state);
-  if (!s) {
-    s = { publicationDelayMs: 150_000, retentionMs: 15 * 24 * 3_600_000 };
-    settings.set(state, s);
-  }
-  return s;
-}
-
-export function seedCloudWatch(state: SimState, scenario: Pick<Scenario, "cloudWatch">): void {
-  cloudWatchSettings(state).publicationDelayMs = scenario.cloudWatch.publicationDelaySeconds * 1000;
-}
-
-interface Profile {
-  min: number;
-  max: number;
-  /** Whole numbers (connections, counts, items). */
-  integer?: boolean;
-  /** A count per period: its Sum is the natural figure and Average = Sum / samples. */
-  count?: boolean;
-}
-
-const pct: Profile = { min: 0, max: 100 };
-const GiB = 1024 ** 3;
-
-const RDS_INSTANCE: Record<string, Profile> = {
-  CPUUtilization: pct,
-  FreeableMemory: { min: 0.5 * GiB, max: 8 * GiB, integer: true },
-  FreeStorageSpace: { min: 10 * GiB, max: 200 * GiB, integer: true },
-  DatabaseConnections: { min: 1, max: 300, integer: true },
-  ReadIOPS: { min: 0, max: 800 },
-  WriteIOPS: { min: 0, max: 800 },
-  ReadLatency: { min: 0.0001, max: 0.01 },
-  WriteLatency: { min: 0.0001, max: 0.02 },
-  ReadThroughput: { min: 1e3, max: 5e7 },
-  WriteThroughput: { min: 1e3, max: 5e7 },
-  DiskQueueDepth: { min: 0, max: 8 },
-  ReplicaLag: { min: 0, max: 5 },
-  SwapUsage: { min: 0, max: 64 * 1024 ** 2, integer: true },
-  MaximumUsedTransactionIDs: { min: 1e6, max: 4e8, integer: true },
-  BurstBalance: pct,
-  NetworkReceiveThroughput: { min: 1e3, max: 1e7 },
-  NetworkTransmitThroughput: { min: 1e3, max: 1e7 },
-};
-/** Aurora instances do not publish these. */
-const NOT_AURORA = new Set(["FreeStorageSpace", "BurstBalance", "SwapUsage"]);
-
-const RDS_CLUSTER: Record<string, Profile> = {
-  VolumeBytesUsed: { min: 10 * GiB, max: 500 * GiB, integer: true },
-  VolumeReadIOPs: { min: 0, max: 1e5, integer: true },
-  VolumeWriteIOPs: { min: 0, max: 1e5, integer: true },
-  AuroraReplicaLagMaximum: { min: 1, max: 100 },
-  CPUUtilization: pct,
-  DatabaseConnections: { min: 1, max: 500, integer: true },
-};
-
-const CACHE_NODE: Record<string, Profile> = {
-  CPUUtilization: pct,
-  EngineCPUUtilization: pct,
-  DatabaseMemoryUsagePercentage: pct,
-  CurrConnections: { min: 1, max: 2000, integer: true },
-  NewConnections: { min: 0, max: 200, integer: true, count: true },
-  Evictions: { min: 0, max: 1000, integer: true, count: true },
-  CacheHits: { min: 0, max: 1e6, integer: true, count: true },
-  CacheMisses: { min: 0, max: 1e5, integer: true, count: true },
-  CacheHitRate: pct,
-  ReplicationLag: { min: 0, max: 2 },
-  NetworkBytesIn: { min: 1e4, max: 1e9, integer: true, count: true },
-  NetworkBytesOut: { min: 1e4, max: 1e9, integer: true, count: true },
-  SwapUsage: { min: 0, max: 64 * 1024 ** 2, integer: true },
-  CurrItems: { min: 0, max: 5e6, integer: true },
-  FreeableMemory: { min: 0.1 * GiB, max: 4 * GiB, integer: true },
-};
+import type { Dimension } from "../state/cloudwatch";
+import { defineJsonService } from "./json";
+import { paginate } from "./paging";
 
 const STATS = new Set(["Average", "Sum", "Minimum", "Maximum", "SampleCount"]);
-
-interface Dim {
-  Name?: string;
-  Value?: string;
-}
-
-/** The series a (namespace, metric, exact dimensions) names, if the account has it. */
-function resolveSeries(state: SimState, ns: string, metric: string, dims: Dim[]): { profile: Profile; since: number } | undefined {
-  const d = new Map(dims.map((x) => [x.Name ?? "", x.Value ?? ""]));
-  if (d.size !== dims.length) return undefined;
-  if (ns === "AWS/RDS" && d.size === 1 && d.has("DBInstanceIdentifier")) {
-    const i = rdsStore(state).instances.get(d.get("DBInstanceIdentifier")!);
-    const p = RDS_INSTANCE[metric];
-    if (!i || !p || (i.engine.startsWith("aurora") && NOT_AURORA.has(metric))) return undefined;
-    return { profile: p, since: i.createdAt.getTime() };
-  }
-  if (ns === "AWS/RDS" && d.size === 1 && d.has("DBClusterIdentifier")) {
-    const c = rdsStore(state).clusters.get(d.get("DBClusterIdentifier")!);
-    const p = RDS_CLUSTER[metric];
-    return c && p && c.engine.startsWith("aurora") ? { profile: p, since: c.createdAt.getTime() } : undefined;
-  }
-  if (ns === "AWS/ElastiCache" && d.size === 2 && d.has("CacheClusterId") && d.has("CacheNodeId")) {
-    const c = elastiCacheStore(state).clusters.get(d.get("CacheClusterId")!);
-    const n = c?.nodes.find((x) => x.id === d.get("CacheNodeId"));
-    const p = CACHE_NODE[metric];
-    return c && n && p ? { profile: p, since: n.createdAt.getTime() } : undefined;
-  }
-  return undefined;
-}
-
-/** A uniform number in [0, 1) from a string (FNV-1a with a final avalanche; fast and deterministic). */
-function unit(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 2 ** 32;
-}
-
-/** Per-series constants (level, phase), computed once. */
-const seriesConstants = new Map<string, { level: number; phase: number }>();
-function constantsOf(seriesId: string): { level: number; phase: number } {
-  let c = seriesConstants.get(seriesId);
-  if (!c) {
-    if (seriesConstants.size > 100_000) seriesConstants.clear();
-    c = { level: unit(`${seriesId}|level`), phase: unit(`${seriesId}|phase`) };
-    seriesConstants.set(seriesId, c);
-  }
-  return c;
-}
-
-const round = (x: number, integer: boolean | undefined) => (integer ? Math.round(x) : Math.round(x * 1e6) / 1e6);
-
-/** The datapoint of one series and statistic for the period starting at `t` (ms). */
-export function datapointValue(seriesId: string, profile: Profile, stat: string, periodSeconds: number, t: number): number {
-  const { min, max } = profile;
-  const k = constantsOf(seriesId);
-  const level = min + (max - min) * (0.2 + 0.5 * k.level);
-  const wave = Math.sin((2 * Math.PI * t) / 3_600_000 + 2 * Math.PI * k.phase);
-  const noise = unit(`${seriesId}|${t}`) - 0.5;
-  const clamp = (x: number) => Math.min(max, Math.max(min, x));
-  const perPeriod = clamp(level * (1 + 0.3 * wave + 0.2 * noise));
-  const samples = Math.max(1, Math.round(periodSeconds / 60));
-  const spread = stat === "Maximum" || stat === "Minimum" ? unit(`${seriesId}|${t}|spread`) : 0;
-  switch (stat) {
-    case "SampleCount":
-      return samples;
-    case "Sum":
-      return round(profile.count ? perPeriod : perPeriod * samples, profile.integer);
-    case "Maximum":
-      return round(clamp(perPeriod * (1 + 0.3 * spread)), profile.integer);
-    case "Minimum":
-      return round(clamp(perPeriod * (1 - 0.3 * spread)), profile.integer);
-    default:
-      return round(profile.count ? perPeriod / samples : perPeriod, profile.integer && !profile.count);
-  }
-}
 
 function toMs(value: unknown, field: string): number {
   const ms =
@@ -193,7 +19,7 @@ function toMs(value: unknown, field: string): number {
 
 interface Query {
   Id?: string;
-  MetricStat?: { Metric?: { Namespace?: string; MetricName?: string; Dimensions?: Dim[] }; Period?: number; Stat?: string; Unit?: string };
+  MetricStat?: { Metric?: { Namespace?: string; MetricName?: string; Dimensions?: Dimension[] }; Period?: number; Stat?: string; Unit?: string };
   Expression?: string;
   Label?: string;
   ReturnData?: boolean;
@@ -250,7 +76,6 @@ export const cloudwatch = defineJsonService({
       });
       const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
       const now = ctx.state.now().getTime();
-      const cw = cloudWatchSettings(ctx.state);
 
       // Every visible datapoint of every query, in query order, then time order.
       const points: { q: number; t: number; v: number }[] = [];
@@ -258,20 +83,11 @@ export const cloudwatch = defineJsonService({
       queries.forEach((q, qi) => {
         const ms = q.MetricStat!;
         const m = ms.Metric!;
-        const series = resolveSeries(ctx.state, m.Namespace!, m.MetricName!, m.Dimensions ?? []);
-        if (!series) return;
-        const p = ms.Period! * 1000;
-        const id = `${m.Namespace}|${m.MetricName}|${[...(m.Dimensions ?? [])]
-          .sort((a, b) => ((a.Name ?? "") < (b.Name ?? "") ? -1 : 1))
-          .map((d) => `${d.Name}=${d.Value}`)
-          .join(",")}`;
-        const first = Math.max(Math.floor(start / p) * p, Math.ceil(Math.max(series.since, now - cw.retentionMs) / p) * p);
-        const lastVisible = now - cw.publicationDelayMs - p; // T + period + delay <= now
-        const times: number[] = [];
-        for (let t = first; t < end && t <= lastVisible; t += p) times.push(t);
-        if (descending) times.reverse();
-        for (const t of times) points.push({ q: qi, t, v: datapointValue(id, series.profile, ms.Stat!, ms.Period!, t) });
-        counts[qi] = times.length;
+        const metric = { namespace: m.Namespace!, metricName: m.MetricName!, dimensions: m.Dimensions ?? [], periodSeconds: ms.Period!, stat: ms.Stat! };
+        const series = ctx.state.cloudWatch.datapoints(metric, start, end, now);
+        if (descending) series.reverse();
+        for (const { t, v } of series) points.push({ q: qi, t, v });
+        counts[qi] = series.length;
       });
 
       const limit = ctx.pageSize(input.MaxDatapoints, { max: 100_800, errorCode: "InvalidParameterValue", field: "MaxDatapoints" });

@@ -3,7 +3,7 @@
 import { AwsError } from "../errors";
 import type { Ec2InstanceRecord } from "../model";
 import { xmlDocument, type XmlNode } from "../xml";
-import { paginate } from "./json";
+import { paginate } from "./paging";
 import { isReadOnlyOperation, type HandlerContext, type ServiceHandler, type SimRequest } from "./types";
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";

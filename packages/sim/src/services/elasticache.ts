@@ -1,93 +1,11 @@
-// Amazon ElastiCache (awsQuery, Version=2015-02-02): DescribeCacheClusters (Marker
-// paging, MaxRecords 20-100, nodes only with ShowCacheNodeInfo=true, no tags, as AWS)
-// and ListTagsForResource; plus the cache clusters of a simulated account, seeded from
-// the scenario's cacheClusters (a node cluster of a Redis replication group is one
-// cache cluster with one node, e.g. sessions-001 / 0001).
+// Amazon ElastiCache (awsQuery, Version=2015-02-02) over the account's cache clusters
+// (state/elasticache.ts): DescribeCacheClusters (Marker paging, MaxRecords 20-100, nodes
+// only with ShowCacheNodeInfo=true, no tags, as AWS) and ListTagsForResource.
 import { AwsError } from "../errors";
-import type { Scenario } from "../scenario";
+import type { CacheClusterRecord } from "../model";
 import type { SimState } from "../state";
 import type { XmlNode } from "../xml";
-import { defineQueryService, markerPage, maxRecords, tagXml } from "./rds";
-
-export interface CacheNodeRecord {
-  id: string;
-  status: string;
-  createdAt: Date;
-  availabilityZone: string;
-}
-
-export interface CacheClusterRecord {
-  id: string;
-  arn: string;
-  engine: string;
-  engineVersion: string;
-  nodeType: string;
-  status: string;
-  replicationGroupId?: string;
-  nodes: CacheNodeRecord[];
-  tags: Record<string, string>;
-  createdAt: Date;
-}
-
-export interface CacheClusterInput {
-  id: string;
-  engine?: string;
-  engineVersion?: string;
-  nodeType?: string;
-  status?: string;
-  /** Number of nodes (Redis node clusters have one; Memcached up to 40). */
-  nodes?: number;
-  replicationGroup?: string;
-  tags?: Record<string, string>;
-}
-
-export class ElastiCacheStore {
-  readonly clusters = new Map<string, CacheClusterRecord>();
-  constructor(private readonly state: SimState) {}
-
-  addCluster(input: CacheClusterInput): CacheClusterRecord {
-    const s = this.state;
-    const engine = input.engine ?? "redis";
-    const azs = ["a", "b", "c"];
-    const now = s.now();
-    const rec: CacheClusterRecord = {
-      id: input.id,
-      arn: `arn:aws:elasticache:${s.region}:${s.accountId}:cluster:${input.id}`,
-      engine,
-      engineVersion: input.engineVersion ?? (engine === "memcached" ? "1.6.22" : "7.1.0"),
-      nodeType: input.nodeType ?? "cache.t4g.small",
-      status: input.status ?? "available",
-      ...(input.replicationGroup ? { replicationGroupId: input.replicationGroup } : {}),
-      nodes: Array.from({ length: input.nodes ?? 1 }, (_, i) => ({
-        id: String(i + 1).padStart(4, "0"),
-        status: "available",
-        createdAt: now,
-        availabilityZone: `${s.region}${azs[(this.clusters.size + i) % azs.length]}`,
-      })),
-      tags: { ...(input.tags ?? {}) },
-      createdAt: now,
-    };
-    this.clusters.set(rec.id, rec);
-    return rec;
-  }
-}
-
-const stores = new WeakMap<SimState, ElastiCacheStore>();
-
-/** The ElastiCache records of a simulated account (empty until seeded or added to). */
-export function elastiCacheStore(state: SimState): ElastiCacheStore {
-  let s = stores.get(state);
-  if (!s) {
-    s = new ElastiCacheStore(state);
-    stores.set(state, s);
-  }
-  return s;
-}
-
-export function seedElastiCache(state: SimState, scenario: Pick<Scenario, "cacheClusters">): void {
-  const store = elastiCacheStore(state);
-  for (const c of scenario.cacheClusters) store.addCluster(c);
-}
+import { defineQueryService, markerPage, tagXml } from "./aws-query";
 
 function clusterXml(state: SimState, c: CacheClusterRecord, showNodes: boolean): XmlNode {
   const port = c.engine === "memcached" ? 11211 : 6379;
@@ -135,7 +53,7 @@ export const elasticache = defineQueryService({
   xmlns: "http://elasticache.amazonaws.com/doc/2015-02-02/",
   operations: {
     DescribeCacheClusters(params, ctx) {
-      const store = elastiCacheStore(ctx.state);
+      const store = ctx.state.elastiCache;
       const id = params.get("CacheClusterId");
       let items: CacheClusterRecord[];
       if (id) {
@@ -144,7 +62,7 @@ export const elasticache = defineQueryService({
         items = [rec];
       } else items = [...store.clusters.values()];
       const showNodes = params.get("ShowCacheNodeInfo") === "true";
-      const { page, marker } = markerPage(items, params, maxRecords(params, ctx));
+      const { page, marker } = markerPage(items, params, ctx);
       return { Marker: marker, CacheClusters: { CacheCluster: page.map((c) => clusterXml(ctx.state, c, showNodes)) } };
     },
     ListTagsForResource(params, ctx) {
@@ -152,7 +70,7 @@ export const elasticache = defineQueryService({
       if (!arn) throw new AwsError("MissingParameter", "The request must contain the parameter ResourceName");
       const m = /^arn:aws[a-z-]*:elasticache:[^:]*:\d{12}:cluster:(.+)$/.exec(arn);
       if (!m) throw new AwsError("InvalidARN", `${arn} is not a valid cache cluster ARN`);
-      const rec = elastiCacheStore(ctx.state).clusters.get(m[1]!);
+      const rec = ctx.state.elastiCache.clusters.get(m[1]!);
       if (!rec) throw new AwsError("CacheClusterNotFound", `CacheCluster not found: ${m[1]}`, 404);
       return { TagList: tagXml(rec.tags) };
     },

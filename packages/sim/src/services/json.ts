@@ -1,6 +1,7 @@
-// The awsJson1_0 / awsJson1_1 protocol shared by Cloud Map, ECS and SSM (and later
-// CloudWatch): `X-Amz-Target: Prefix.Operation`, a JSON body in, JSON out with Dates
-// as epoch seconds, errors as HTTP 4xx/5xx `{"__type", "message"}`; plus token paging.
+// The awsJson1_0 / awsJson1_1 protocol shared by Cloud Map, ECS, SSM and CloudWatch:
+// `X-Amz-Target: Prefix.Operation`, a JSON body in, JSON out with Dates as epoch
+// seconds, errors as HTTP 4xx/5xx `{"__type", "message"}`; plus the tag-list and
+// required-field helpers of those APIs' inputs and outputs.
 import { AwsError } from "../errors";
 import { isReadOnlyOperation, type HandlerContext, type ServiceHandler, type SimRequest } from "./types";
 
@@ -16,8 +17,6 @@ export interface JsonServiceSpec {
   /** "1.1" (Cloud Map, ECS, SSM) or "1.0" (CloudWatch, DynamoDB). */
   version?: "1.0" | "1.1";
   operations: Record<string, JsonOperation>;
-  /** IAM action overrides (default `service:Operation`). */
-  iamActions?: Record<string, string>;
 }
 
 /** JSON with Dates as epoch seconds (what the SDK's awsJson deserializer expects). */
@@ -63,39 +62,11 @@ export function defineJsonService(spec: JsonServiceSpec): ServiceHandler {
       };
     },
     readOnly: isReadOnlyOperation,
-    iamAction: (op) => spec.iamActions?.[op] ?? `${spec.service}:${op}`,
+    iamAction: (op) => `${spec.service}:${op}`,
   };
 }
 
-/** Opaque NextToken paging over a list; an invalid token throws `errorCode`. */
-export function paginate<T>(
-  items: readonly T[],
-  token: string | undefined,
-  limit: number,
-  errorCode = "InvalidParameterException",
-): { page: T[]; nextToken?: string } {
-  let offset = 0;
-  if (token) {
-    try {
-      const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown };
-      if (typeof parsed.o !== "number" || !Number.isInteger(parsed.o) || parsed.o < 0) throw new Error("bad");
-      offset = parsed.o;
-    } catch {
-      throw new AwsError(errorCode, "The specified NextToken is not valid.");
-    }
-  }
-  const page = items.slice(offset, offset + limit);
-  const next = offset + limit;
-  return next < items.length ? { page, nextToken: Buffer.from(JSON.stringify({ o: next })).toString("base64url") } : { page };
-}
-
-/** Converts `[{Key, Value}]` (Cloud Map) or `[{key, value}]` (ECS) tag lists to a record. */
-export function tagRecord(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
-  return out;
-}
-
+/** `{key: value}` as the `[{Key, Value}]` tag list Cloud Map answers. */
 export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }

@@ -1,16 +1,14 @@
-// Amazon S3 (REST-XML, path-style `/bucket/key`): buckets, objects with strong ETags,
-// user metadata, checksums, conditional PUT (If-Match / If-None-Match: *) and GET
-// (If-Match / If-None-Match / If-(Un)Modified-Since, 304 and 412), ranges, ListObjectsV2.
+// Amazon S3 (REST-XML, path-style `/bucket/key`): CreateBucket, and PutObject,
+// GetObject, HeadObject and DeleteObject with strong ETags, user metadata, CRC32
+// checksums, conditional PUT (If-Match / If-None-Match: *) and GET (If-Match /
+// If-None-Match / If-(Un)Modified-Since, 304 and 412) and byte ranges.
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { AwsError } from "../errors";
 import type { ObjectRecord } from "../model";
 import { etagMatches } from "../state/storage";
 import { xmlDocument } from "../xml";
-import { paginate } from "./json";
-import type { HandlerContext, ServiceHandler, SimRequest, SimResponse } from "./types";
-
-const NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+import { isReadOnlyOperation, type HandlerContext, type ServiceHandler, type SimRequest, type SimResponse } from "./types";
 
 interface Target {
   bucket?: string;
@@ -128,61 +126,17 @@ function getObject(req: SimRequest, ctx: HandlerContext, t: Required<Target>, he
   return head ? { status, headers } : { status, headers, body };
 }
 
-function listObjectsV2(req: SimRequest, ctx: HandlerContext, bucket: string): SimResponse {
-  const q = req.query;
-  const prefix = q.get("prefix") ?? "";
-  const delimiter = q.get("delimiter") ?? undefined;
-  const startAfter = q.get("start-after") ?? undefined;
-  const urlEncode = q.get("encoding-type") === "url";
-  const enc = (s: string) => (urlEncode ? encodeURIComponent(s).replace(/%2F/g, "/") : s);
-  const requested = q.has("max-keys") ? Number(q.get("max-keys")) : undefined;
-  if (requested !== undefined && (!Number.isInteger(requested) || requested < 0))
-    throw new AwsError("InvalidArgument", "Provided max-keys not an integer or within integer range");
-  const maxKeys = Math.min(requested ?? 1000, 1000);
-  const entries = ctx.state.s3.list(bucket, { prefix, ...(delimiter ? { delimiter } : {}), ...(startAfter ? { startAfter } : {}) });
-  const token = q.get("continuation-token") ?? undefined;
-  const { page, nextToken } =
-    maxKeys === 0
-      ? { page: [], nextToken: undefined }
-      : paginate(entries, token, ctx.pageSize(maxKeys, { max: 1000, errorCode: "InvalidArgument" }), "InvalidArgument");
-  const contents = page
-    .filter((e) => e.object)
-    .map((e) => ({
-      Key: enc(e.key),
-      LastModified: e.object!.lastModified,
-      ETag: e.object!.etag,
-      ...(e.object!.checksumCrc32 ? { ChecksumAlgorithm: "CRC32", ChecksumType: "FULL_OBJECT" } : {}),
-      Size: e.object!.body.length,
-      StorageClass: "STANDARD",
-    }));
-  const prefixes = page.filter((e) => e.commonPrefix).map((e) => ({ Prefix: enc(e.key) }));
-  const body = xmlDocument(
-    "ListBucketResult",
-    {
-      Name: bucket,
-      Prefix: enc(prefix),
-      ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
-      MaxKeys: requested ?? 1000,
-      ...(urlEncode ? { EncodingType: "url" } : {}),
-      KeyCount: page.length,
-      IsTruncated: nextToken !== undefined,
-      ...(token ? { ContinuationToken: token } : {}),
-      ...(nextToken ? { NextContinuationToken: nextToken } : {}),
-      ...(startAfter ? { StartAfter: enc(startAfter) } : {}),
-      Contents: contents,
-      CommonPrefixes: prefixes,
-    },
-    NS,
-  );
-  return { status: 200, headers: { "content-type": "application/xml" }, body };
-}
+/** The operation an HTTP method names on `/bucket` and on `/bucket/key`. */
+const BUCKET_OPERATIONS = new Map([["PUT", "CreateBucket"]]);
+const OBJECT_OPERATIONS = new Map([
+  ["PUT", "PutObject"],
+  ["GET", "GetObject"],
+  ["HEAD", "HeadObject"],
+  ["DELETE", "DeleteObject"],
+]);
 
-const IAM: Record<string, string> = {
-  HeadObject: "s3:GetObject",
-  HeadBucket: "s3:ListBucket",
-  ListObjectsV2: "s3:ListBucket",
-  ListBuckets: "s3:ListAllMyBuckets",
-};
+/** IAM actions that are not `s3:Operation`. */
+const IAM: Record<string, string> = { HeadObject: "s3:GetObject" };
 
 export const s3: ServiceHandler = {
   service: "s3",
@@ -191,44 +145,18 @@ export const s3: ServiceHandler = {
   protocol: "s3",
   operation(req) {
     const t = target(req);
-    const m = req.method;
-    if (!t.bucket) {
-      if (m === "GET") return "ListBuckets";
-    } else if (t.key === undefined) {
-      if (m === "PUT") return "CreateBucket";
-      if (m === "HEAD") return "HeadBucket";
-      if (m === "DELETE") return "DeleteBucket";
-      if (m === "GET" && req.query.get("list-type") === "2") return "ListObjectsV2";
-    } else {
-      if (m === "PUT") return "PutObject";
-      if (m === "GET") return "GetObject";
-      if (m === "HEAD") return "HeadObject";
-      if (m === "DELETE") return "DeleteObject";
-    }
-    throw new AwsError("NotImplemented", `The simulator does not implement ${m} ${req.path}?${req.query}`, 501);
+    const op = t.bucket === undefined ? undefined : t.key === undefined ? BUCKET_OPERATIONS.get(req.method) : OBJECT_OPERATIONS.get(req.method);
+    if (!op) throw new AwsError("NotImplemented", `The simulator does not implement ${req.method} ${req.path}?${req.query}`, 501);
+    return op;
   },
   handle(op, req, ctx) {
     const t = target(req);
     const bucket = t.bucket!;
     const key = t.key!;
     switch (op) {
-      case "ListBuckets": {
-        const buckets = [...ctx.state.s3.buckets.entries()].map(([Name, b]) => ({ Name, CreationDate: b.createdAt, BucketRegion: ctx.state.region }));
-        const body = xmlDocument("ListAllMyBucketsResult", { Owner: { ID: ctx.state.accountId }, Buckets: { Bucket: buckets } }, NS);
-        return { status: 200, headers: { "content-type": "application/xml" }, body };
-      }
       case "CreateBucket":
         ctx.state.s3.createBucket(bucket);
         return { status: 200, headers: { location: `/${bucket}` } };
-      case "HeadBucket":
-        ctx.state.s3.bucket(bucket);
-        return { status: 200, headers: { "x-amz-bucket-region": ctx.state.region } };
-      case "DeleteBucket":
-        if (ctx.state.s3.bucket(bucket).size > 0) throw new AwsError("BucketNotEmpty", "The bucket you tried to delete is not empty", 409);
-        ctx.state.s3.buckets.delete(bucket);
-        return { status: 204 };
-      case "ListObjectsV2":
-        return listObjectsV2(req, ctx, bucket);
       case "PutObject":
         return putObject(req, ctx, { bucket, key });
       case "GetObject":
@@ -255,6 +183,6 @@ export const s3: ServiceHandler = {
     });
     return { status: err.status, headers: { "content-type": "application/xml" }, body };
   },
-  readOnly: (op) => op.startsWith("Get") || op.startsWith("Head") || op.startsWith("List"),
+  readOnly: isReadOnlyOperation,
   iamAction: (op) => IAM[op] ?? `s3:${op}`,
 };

@@ -33,12 +33,6 @@ export interface PageLimitSpec {
   errorCode?: string;
   /** Where MaxResults came from, for the error message. */
   field?: string;
-  /**
-   * Whether `*` / `service:*` page-size caps apply (default true). Operations without
-   * a NextToken (DiscoverInstances) set false: only an exact `service:Operation` cap
-   * truncates them.
-   */
-  wildcard?: boolean;
 }
 
 export interface HandlerContext {
@@ -52,7 +46,8 @@ export interface HandlerContext {
   pageSize(requested: number | undefined, spec: PageLimitSpec): number;
 }
 
-export type WireProtocol = "json" | "s3" | "ec2";
+/** How a service's errors look on the wire (faults.ts translates injected faults per protocol). */
+export type WireProtocol = "json" | "s3" | "ec2" | "query";
 
 export interface ServiceHandler {
   /** IAM service prefix; counters and fault rules name operations `service:Operation`. */

@@ -1,34 +1,33 @@
-// Cloud Map part of the account: namespaces, services, their tags and instances, and
-// the per-service revision that DiscoverInstancesRevision reports. Mutations throw
-// AwsError with Cloud Map's own error codes so API handlers can pass them through.
+// Cloud Map part of the account: namespaces, services, their tags, instances and the
+// instances' health. Every mutation is reported to onChange listeners (the EventBridge
+// emitter's CloudTrail events). Lookups and mutations throw AwsError with Cloud Map's
+// own error codes so API handlers can pass them through.
 import { AwsError } from "../errors";
-import { arns, type ArnContext, type IdSource } from "../ids";
+import { arnTail, arns, type ArnContext, type IdSource } from "../ids";
 import type { CloudMapChange, CloudMapServiceRecord, InstanceHealth, InstanceRecord, NamespaceRecord, NamespaceType } from "../model";
 
-export interface CreateNamespaceInput {
+/** What namespaces and services are both created with. */
+interface CloudMapResourceInput {
   name: string;
-  type: NamespaceType;
   description?: string;
   tags?: Record<string, string>;
   creatorRequestId?: string;
 }
 
-export interface CreateCloudMapServiceInput {
+export interface CreateNamespaceInput extends CloudMapResourceInput {
+  type: NamespaceType;
+}
+
+export interface CreateCloudMapServiceInput extends CloudMapResourceInput {
   namespaceId: string;
-  name: string;
-  description?: string;
-  tags?: Record<string, string>;
   type?: CloudMapServiceRecord["type"];
   healthCheckCustom?: boolean;
   dnsTtl?: number;
-  creatorRequestId?: string;
 }
 
 export class CloudMapStore {
   readonly namespaces = new Map<string, NamespaceRecord>();
   readonly services = new Map<string, CloudMapServiceRecord>();
-  /** Asynchronous-operation ids handed out by RegisterInstance/DeregisterInstance. */
-  readonly operations = new Map<string, { type: "REGISTER_INSTANCE" | "DEREGISTER_INSTANCE"; serviceId: string; instanceId: string; time: Date }>();
   private readonly listeners = new Set<(c: CloudMapChange) => void>();
 
   constructor(
@@ -48,38 +47,33 @@ export class CloudMapStore {
     for (const l of this.listeners) l(change);
   }
 
+  /** The fields a new namespace or service shares: a new id and its ARN, name, creation date, tags, description, creator request id. */
+  private newResource(prefix: "ns-" | "srv-", arnOf: (ctx: ArnContext, id: string) => string, input: CloudMapResourceInput) {
+    const id = this.ids.cloudMap(prefix);
+    return {
+      id,
+      arn: arnOf(this.ctx, id),
+      name: input.name,
+      createDate: this.now(),
+      tags: { ...(input.tags ?? {}) },
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.creatorRequestId !== undefined ? { creatorRequestId: input.creatorRequestId } : {}),
+    };
+  }
+
   createNamespace(input: CreateNamespaceInput): NamespaceRecord {
     for (const ns of this.namespaces.values()) {
       if (ns.name === input.name) throw new AwsError("NamespaceAlreadyExists", `Namespace ${input.name} already exists`);
     }
-    const id = this.ids.cloudMap("ns-");
-    const ns: NamespaceRecord = {
-      id,
-      arn: arns.namespace(this.ctx, id),
-      name: input.name,
-      type: input.type,
-      createDate: this.now(),
-      tags: { ...(input.tags ?? {}) },
-    };
-    if (input.description !== undefined) ns.description = input.description;
-    if (input.creatorRequestId !== undefined) ns.creatorRequestId = input.creatorRequestId;
+    const ns: NamespaceRecord = { ...this.newResource("ns-", arns.namespace, input), type: input.type };
     if (input.type !== "HTTP") ns.hostedZoneId = `Z${this.ids.hex32("hosted-zone").slice(0, 20).toUpperCase()}`;
-    this.namespaces.set(id, ns);
+    this.namespaces.set(ns.id, ns);
     return ns;
   }
 
   /** By id or ARN. */
   namespace(ref: string): NamespaceRecord {
-    const id = ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref;
-    const ns = this.namespaces.get(id);
-    if (!ns) throw new AwsError("NamespaceNotFound", `Namespace not found: ${ref}`);
-    return ns;
-  }
-
-  /** By name (the HttpName, which equals the name here), as DiscoverInstances looks it up. */
-  namespaceByName(name: string): NamespaceRecord {
-    for (const ns of this.namespaces.values()) if (ns.name === name) return ns;
-    throw new AwsError("NamespaceNotFound", `Namespace not found: ${name}`);
+    return byRef(this.namespaces, ref, "NamespaceNotFound", "Namespace");
   }
 
   createService(input: CreateCloudMapServiceInput): CloudMapServiceRecord {
@@ -89,47 +83,22 @@ export class CloudMapStore {
         throw new AwsError("ServiceAlreadyExists", `Service ${input.name} already exists in namespace ${ns.id}`);
       }
     }
-    const id = this.ids.cloudMap("srv-");
     const svc: CloudMapServiceRecord = {
-      id,
-      arn: arns.cloudMapService(this.ctx, id),
-      name: input.name,
+      ...this.newResource("srv-", arns.cloudMapService, input),
       namespaceId: ns.id,
       type: input.type ?? (ns.type === "HTTP" ? "HTTP" : "DNS_HTTP"),
-      createDate: this.now(),
-      tags: { ...(input.tags ?? {}) },
       healthCheckCustom: input.healthCheckCustom ?? false,
       dnsTtl: input.dnsTtl ?? 60,
       instances: new Map(),
-      revision: 1,
     };
-    if (input.description !== undefined) svc.description = input.description;
-    if (input.creatorRequestId !== undefined) svc.creatorRequestId = input.creatorRequestId;
-    this.services.set(id, svc);
+    this.services.set(svc.id, svc);
     this.emit("CreateService", svc);
     return svc;
   }
 
   /** By id or ARN. */
   service(ref: string): CloudMapServiceRecord {
-    const id = ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref;
-    const svc = this.services.get(id);
-    if (!svc) throw new AwsError("ServiceNotFound", `Service not found: ${ref}`);
-    return svc;
-  }
-
-  serviceByName(namespaceId: string, name: string): CloudMapServiceRecord {
-    for (const s of this.services.values()) if (s.namespaceId === namespaceId && s.name === name) return s;
-    throw new AwsError("ServiceNotFound", `Service not found: ${name} in namespace ${namespaceId}`);
-  }
-
-  deleteService(ref: string): void {
-    const svc = this.service(ref);
-    if (svc.instances.size > 0) {
-      throw new AwsError("ResourceInUse", `Service ${svc.id} has ${svc.instances.size} registered instances`);
-    }
-    this.services.delete(svc.id);
-    this.emit("DeleteService", svc);
+    return byRef(this.services, ref, "ServiceNotFound", "Service");
   }
 
   serviceCount(namespaceId: string): number {
@@ -142,7 +111,6 @@ export class CloudMapStore {
     const svc = this.service(serviceRef);
     const inst: InstanceRecord = { id: instanceId, attributes: { ...attributes }, health };
     svc.instances.set(instanceId, inst);
-    svc.revision += 1;
     this.emit("RegisterInstance", svc, instanceId);
     return inst;
   }
@@ -152,14 +120,7 @@ export class CloudMapStore {
     if (!svc.instances.delete(instanceId)) {
       throw new AwsError("InstanceNotFound", `Instance ${instanceId} not found in service ${svc.id}`);
     }
-    svc.revision += 1;
     this.emit("DeregisterInstance", svc, instanceId);
-  }
-
-  recordOperation(type: "REGISTER_INSTANCE" | "DEREGISTER_INSTANCE", serviceId: string, instanceId: string): string {
-    const id = this.ids.hex32("operation");
-    this.operations.set(id, { type, serviceId, instanceId, time: this.now() });
-    return id;
   }
 
   setInstanceHealth(serviceRef: string, instanceId: string, health: InstanceHealth): void {
@@ -168,33 +129,16 @@ export class CloudMapStore {
     if (!inst) throw new AwsError("InstanceNotFound", `Instance ${instanceId} not found in service ${svc.id}`);
     if (inst.health === health) return;
     inst.health = health;
-    svc.revision += 1;
     this.emit("UpdateInstanceCustomHealthStatus", svc, instanceId);
   }
 
-  private taggable(arn: string): { tags: Record<string, string>; svc?: CloudMapServiceRecord } {
-    const id = arn.slice(arn.lastIndexOf("/") + 1);
-    const svc = /:servicediscovery:[^:]*:[^:]*:service\//.test(arn) ? this.services.get(id) : undefined;
-    if (svc) return { tags: svc.tags, svc };
-    const ns = /:servicediscovery:[^:]*:[^:]*:namespace\//.test(arn) ? this.namespaces.get(id) : undefined;
-    if (ns) return { tags: ns.tags };
-    throw new AwsError("ResourceNotFoundException", `Resource not found: ${arn}`);
-  }
-
+  /** The tags of a service or namespace, by ARN (ListTagsForResource). */
   tagsOf(arn: string): Record<string, string> {
-    return { ...this.taggable(arn).tags };
-  }
-
-  tagResource(arn: string, tags: Record<string, string>): void {
-    const t = this.taggable(arn);
-    Object.assign(t.tags, tags);
-    if (t.svc) this.emit("TagResource", t.svc);
-  }
-
-  untagResource(arn: string, keys: string[]): void {
-    const t = this.taggable(arn);
-    for (const k of keys) delete t.tags[k];
-    if (t.svc) this.emit("UntagResource", t.svc);
+    const id = arn.slice(arn.lastIndexOf("/") + 1);
+    const kind = /:servicediscovery:[^:]*:[^:]*:(service|namespace)\//.exec(arn)?.[1];
+    const rec = kind === "service" ? this.services.get(id) : kind === "namespace" ? this.namespaces.get(id) : undefined;
+    if (!rec) throw new AwsError("ResourceNotFoundException", `Resource not found: ${arn}`);
+    return { ...rec.tags };
   }
 
   /** Replaces (or merges into) a service's tags, emitting one change. */
@@ -204,4 +148,11 @@ export class CloudMapStore {
     Object.assign(svc.tags, tags);
     this.emit("TagResource", svc);
   }
+}
+
+/** A namespace or service by id or ARN; a missing one is `code` (NamespaceNotFound, ServiceNotFound). */
+function byRef<T>(records: Map<string, T>, ref: string, code: string, what: string): T {
+  const rec = records.get(arnTail(ref));
+  if (!rec) throw new AwsError(code, `${what} not found: ${ref}`);
+  return rec;
 }

@@ -14,12 +14,6 @@ export interface PutObjectOptions {
   checksumCrc32?: string;
 }
 
-export interface ListObjectsOptions {
-  prefix?: string;
-  startAfter?: string;
-  delimiter?: string;
-}
-
 const unquote = (etag: string) => etag.trim().replace(/^W\//, "").replace(/^"|"$/g, "");
 
 /** True when `header` (a comma-separated list of ETags or `*`) matches `etag`. */
@@ -80,31 +74,6 @@ export class ObjectStore {
 
   delete(bucket: string, key: string): void {
     this.bucket(bucket).delete(key);
-  }
-
-  /** Keys in UTF-8 binary order, with `delimiter` rolled up into common prefixes. */
-  list(bucket: string, opts: ListObjectsOptions = {}): { key: string; object?: ObjectRecord; commonPrefix?: boolean }[] {
-    const objects = this.bucket(bucket);
-    const prefix = opts.prefix ?? "";
-    const keys = [...objects.keys()].filter((k) => k.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    const out: { key: string; object?: ObjectRecord; commonPrefix?: boolean }[] = [];
-    const seen = new Set<string>();
-    for (const key of keys) {
-      if (opts.startAfter !== undefined && Buffer.compare(Buffer.from(key), Buffer.from(opts.startAfter)) <= 0) continue;
-      if (opts.delimiter) {
-        const i = key.indexOf(opts.delimiter, prefix.length);
-        if (i >= 0) {
-          const cp = key.slice(0, i + opts.delimiter.length);
-          if (!seen.has(cp)) {
-            seen.add(cp);
-            out.push({ key: cp, commonPrefix: true });
-          }
-          continue;
-        }
-      }
-      out.push({ key, object: objects.get(key)! });
-    }
-    return out;
   }
 }
 
@@ -200,9 +169,5 @@ export class ParameterStore {
     const old = rec.history.find((h) => h.version === version);
     if (!old) throw new AwsError("ParameterVersionNotFound", `Systems Manager could not find version ${version} of ${spec}.`);
     return { ...rec, value: old.value, version: old.version, lastModified: old.lastModified };
-  }
-
-  delete(name: string): void {
-    if (!this.parameters.delete(name)) throw new AwsError("ParameterNotFound", `Parameter ${name} not found.`);
   }
 }

@@ -1,0 +1,54 @@
+// From a state to what is published: the document built from the state (the last targets of
+// failed parts kept, README guarantee G1), or nothing with the reason (a state never
+// completed, every part failed: decidePublication, README guarantees G2 and G7), with the
+// manifest's account of the discovery (services, per-source health, failed parts, skipped
+// endpoints) and the state generation the document is built from (README guarantee G9).
+// Pure: @scrape-reconciler/store runs it inside publishDocument, again after a lost race.
+import { decidePublication, isComplete } from "./completeness";
+import { buildDocument, type BuildResult } from "./document";
+import { failedScopeName, sourceHealth } from "./failed";
+import { toDiscovery, type ReconcilerState } from "./state";
+import type { TagNames } from "./tags";
+import type { FailedScope, TargetDocument, WrittenSourceHealth } from "./types";
+
+/** What a build step returns; `undefined` document = publish nothing this time. */
+export interface BuiltDocument {
+  document: TargetDocument | undefined;
+  services: number;
+  sources: Record<string, WrittenSourceHealth>;
+  failedServices: string[];
+  skippedEndpoints: number;
+  /** Why nothing is published, when document is undefined. */
+  withheld?: string;
+  /** Generation of the state this document is built from; an older one never replaces a newer. */
+  stateGeneration?: number;
+}
+
+/**
+ * The publication of `state`, given the published document (`previous`, whose targets of
+ * failed parts the state knows nothing of are kept) and the failures of the caller's
+ * discovery (none for an event batch: the state's own `failed` still counts).
+ */
+export function buildPublication(
+  state: ReconcilerState,
+  previous: TargetDocument | undefined,
+  tagNames: TagNames,
+  failed: readonly FailedScope[] = [],
+): { built: BuiltDocument; result: BuildResult } {
+  // Every part whose last discovery failed, from the state (so event batches after that
+  // discovery still carry them) and from the caller's discovery.
+  const allFailed = [...state.failed, ...failed.filter((f) => !state.failed.some((g) => g.id === f.id))];
+  // Failed parts the state knows nothing of (first run, lost state): keep their targets from the previous document.
+  const unknown = allFailed.filter((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]));
+  const result = buildDocument({ ...toDiscovery(state), failed: unknown }, previous, { tagNames });
+  const common = {
+    services: result.services,
+    sources: sourceHealth(allFailed),
+    failedServices: allFailed.map(failedScopeName),
+    skippedEndpoints: result.skipped.length,
+    stateGeneration: state.generation,
+  };
+  const decision = decidePublication({ complete: isComplete(state), groups: result.document.length, failed: allFailed });
+  const built = decision.publish ? { ...common, document: result.document } : { ...common, document: undefined, withheld: decision.reason };
+  return { built, result };
+}

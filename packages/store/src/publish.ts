@@ -1,0 +1,162 @@
+// Publication of the targets document (S3) and its manifest (SSM), as the design fixes
+// them: skip when the sha256 is unchanged (README guarantee G8); conditional writes so a
+// concurrent writer can never replace a newer document, generation strictly increasing
+// (README guarantee G9); on a lost race re-read, rebuild and retry a bounded number of
+// times. The manifest is written after the document and checked against the document's
+// metadata afterwards, so a manifest overwritten by a slower writer is repaired (sidecars
+// also ignore a manifest that goes back).
+import { countTargets, errorLine, parseDocument, serializeDocument, sha256Hex, type BuiltDocument, type TargetDocument } from "@scrape-reconciler/core";
+import { retryOnConflict } from "./conflict-retry";
+import { manifestOf, putManifest, repairManifest, verifyManifest } from "./manifest";
+import { putConditional, readObject } from "./s3-object";
+import { META, type PublishTarget } from "./target";
+
+export interface PublishedDocument {
+  document: TargetDocument;
+  text: string;
+  etag: string;
+  generation: number;
+  sha256: string;
+  generatedAt?: string;
+  /** The object exists but is not a valid document (it is replaced by the next write). */
+  invalid?: string;
+  /** Generation of the state the document was built from (0 when unknown). */
+  stateGeneration: number;
+}
+
+export async function readPublished(t: Pick<PublishTarget, "s3" | "bucket" | "key">): Promise<PublishedDocument | undefined> {
+  const obj = await readObject(t.s3, t.bucket, t.key);
+  if (!obj) return undefined;
+  const generation = Number(obj.metadata[META.generation] ?? 0) || 0;
+  const sha256 = sha256Hex(obj.body);
+  const base = {
+    text: obj.body,
+    etag: obj.etag,
+    generation,
+    sha256,
+    generatedAt: obj.metadata[META.generatedAt],
+    stateGeneration: Number(obj.metadata[META.stateGeneration] ?? 0) || 0,
+  };
+  try {
+    return { ...base, document: parseDocument(obj.body) };
+  } catch (err) {
+    return { ...base, document: [], invalid: errorLine(err) };
+  }
+}
+
+export interface PublishOutcome {
+  written: boolean;
+  withheld?: string;
+  generation: number;
+  previousGeneration: number;
+  sha256: string;
+  etag: string;
+  text: string;
+  document: TargetDocument;
+  previous: TargetDocument;
+  attempts: number;
+  manifestRepaired: boolean;
+}
+
+export interface PublishOptions {
+  now: () => Date;
+  dryRun?: boolean;
+  maxAttempts?: number;
+  /** Waits between attempts after a lost race (injected so tests need not sleep). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type OutcomeBase = Pick<PublishOutcome, "previousGeneration" | "previous" | "attempts" | "manifestRepaired">;
+
+/** The outcome that leaves the published document (or its absence) as it is, with the reason. */
+function kept(base: OutcomeBase, previous: PublishedDocument | undefined, withheld: string): PublishOutcome {
+  const { generation = 0, sha256 = "", etag = "", text = "", document = [] } = previous ?? {};
+  return { ...base, written: false, withheld, generation, sha256, etag, text, document };
+}
+
+/**
+ * Reads the current document, builds the next one from it, and writes it conditionally.
+ * `build` may run more than once (after a lost race) and must be pure over its input.
+ *
+ * The steps, each with the failure it prevents (marked `// (n)` in the code):
+ *
+ *  1. Read the published document with its ETag and metadata (generation, state
+ *     generation). An object that does not parse is kept as `invalid`: it is replaced by
+ *     the next write and never counts as unchanged. The ETag read here is the version the
+ *     write of step 7 must replace, so nothing written in between is overwritten unseen.
+ *  2. Build the next document from it. No document (a state never completed, a failed
+ *     discovery: README guarantees G1, G7, decided by the builder) returns the published
+ *     one untouched with the reason: nothing, and no `[]`, is written.
+ *  3. If the published document was built from a newer state generation than this one,
+ *     stop without writing: a slow writer holding an older state never replaces the
+ *     document of a newer one (README guarantee G9).
+ *  4. Serialize, hash and parse the text back: a document a sidecar would reject is
+ *     never published (the parse throws before any write).
+ *  5. Same sha256 as a valid published document: write no document (README guarantee G8);
+ *     only repair the manifest when it is missing or describes another version (a crash
+ *     or a failed SSM write between the two writes of an earlier run). Not in a dry run.
+ *  6. The new generation is the published one + 1, so generations strictly increase. A
+ *     dry run stops here and reports what would be written.
+ *  7. Put the document conditionally: `If-Match` the ETag of step 1, `If-None-Match: *`
+ *     when there was none (README guarantee G9), with generation, sha256, target count,
+ *     time and state generation as metadata (what step 1, step 9 and the manifest repair
+ *     read back).
+ *  8. Write the manifest after the document, so a sidecar following the manifest is never
+ *     sent to a document that is not there yet. A failed manifest write throws; step 5 of
+ *     the next run repairs it.
+ *  9. HEAD the document: if a newer generation was written meanwhile and the manifest does
+ *     not describe it (our slower manifest write overwrote the newer writer's), rewrite
+ *     the manifest from the document's metadata (README guarantee G9).
+ * 10. A lost race in step 7 (ConflictError) waits the store's one backoff (retryOnConflict)
+ *     and starts again at step 1 with the newer document, at most `maxAttempts` (default 5)
+ *     times; any other error, or the last conflict, is thrown.
+ */
+export async function publishDocument(
+  t: PublishTarget,
+  build: (previous: PublishedDocument | undefined) => BuiltDocument,
+  options: PublishOptions,
+): Promise<PublishOutcome> {
+  // (10)
+  return retryOnConflict(
+    async (attempt) => {
+      const previous = await readPublished(t); // (1)
+      const built = build(previous); // (2)
+      const prevGeneration = previous?.generation ?? 0;
+      const base = { previousGeneration: prevGeneration, previous: previous?.document ?? [], attempts: attempt, manifestRepaired: false };
+      // (2) nothing to publish: the published document stays
+      if (!built.document) return kept(base, previous, built.withheld ?? "nothing to publish");
+      // (3)
+      if (previous && built.stateGeneration !== undefined && previous.stateGeneration > built.stateGeneration) {
+        return kept(base, previous, `the published document is built from a newer state (${previous.stateGeneration} > ${built.stateGeneration})`);
+      }
+      const text = serializeDocument(built.document); // (4)
+      const sha256 = sha256Hex(text);
+      const document = parseDocument(text); // self-check: never publish what a sidecar would reject
+      // (5)
+      if (previous && !previous.invalid && previous.sha256 === sha256) {
+        const repaired = options.dryRun ? false : await repairManifest(t, previous, built, options.now);
+        return { ...base, written: false, generation: prevGeneration, sha256, etag: previous.etag, text, document, manifestRepaired: repaired };
+      }
+      const generation = prevGeneration + 1; // (6)
+      if (options.dryRun) return { ...base, written: false, generation, sha256, etag: "", text, document };
+      const generatedAt = options.now().toISOString();
+      const targets = countTargets(document);
+      // (7)
+      const etag = await putConditional(t.s3, t.bucket, t.key, text, {
+        ifMatch: previous?.etag,
+        metadata: {
+          [META.generation]: String(generation),
+          [META.sha256]: sha256,
+          [META.targets]: String(targets),
+          [META.generatedAt]: generatedAt,
+          ...(built.stateGeneration !== undefined ? { [META.stateGeneration]: String(built.stateGeneration) } : {}),
+        },
+      });
+      // (8)
+      await putManifest(t, manifestOf(t, { generation, sha256, etag, targets, groups: document.length, generatedAt }, built));
+      const repaired = await verifyManifest(t, generation); // (9)
+      return { ...base, written: true, generation, sha256, etag, text, document, manifestRepaired: repaired };
+    },
+    { maxAttempts: options.maxAttempts ?? 5, sleep: options.sleep },
+  );
+}

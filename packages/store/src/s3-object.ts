@@ -1,0 +1,66 @@
+// Conditional S3 objects: read with the ETag, write with If-Match on the ETag read (or
+// If-None-Match: * when there was none), so a writer that lost a race gets ConflictError
+// instead of replacing a newer object. Used for the targets document and every piece of
+// state kept beside it.
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { awsErrorKind, ConflictError, errorLine, httpStatusOf, isNotFound, PublishError } from "@scrape-reconciler/core";
+
+export interface StoredObject {
+  body: string;
+  etag: string;
+  metadata: Record<string, string>;
+  lastModified?: Date;
+}
+
+/** Reads an object; undefined when it does not exist. Other errors propagate. */
+export async function readObject(s3: S3Client, bucket: string, key: string): Promise<StoredObject | undefined> {
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const body = (await res.Body?.transformToString("utf8")) ?? "";
+    return { body, etag: res.ETag ?? "", metadata: res.Metadata ?? {}, lastModified: res.LastModified };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** HEAD of an object (metadata and ETag only); undefined when it does not exist. */
+export async function headObject(s3: S3Client, bucket: string, key: string): Promise<Omit<StoredObject, "body"> | undefined> {
+  try {
+    const res = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { etag: res.ETag ?? "", metadata: res.Metadata ?? {}, lastModified: res.LastModified };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export interface PutOptions {
+  /** ETag of the version this write replaces; undefined = the object must not exist yet. */
+  ifMatch: string | undefined;
+  metadata?: Record<string, string>;
+  contentType?: string;
+}
+
+/** Writes only if the object is still the version read. Returns the new ETag. */
+export async function putConditional(s3: S3Client, bucket: string, key: string, body: string, options: PutOptions): Promise<string> {
+  try {
+    const res = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: options.contentType ?? "application/json",
+        CacheControl: "no-cache",
+        Metadata: options.metadata,
+        ...(options.ifMatch ? { IfMatch: options.ifMatch } : { IfNoneMatch: "*" }),
+      }),
+    );
+    return res.ETag ?? "";
+  } catch (err) {
+    if (awsErrorKind(err) === "conflict") {
+      throw new ConflictError(`s3://${bucket}/${key} changed since it was read (${(err as Error)?.name ?? httpStatusOf(err)})`);
+    }
+    throw new PublishError("s3:PutObject", `writing s3://${bucket}/${key} failed: ${errorLine(err)}`, err);
+  }
+}

@@ -1,0 +1,149 @@
+// The reconciler state object in S3 (STATE_KEY, beside the document) with the same
+// conditional-write discipline as the document, and the one path every writer takes:
+// read state -> change it -> write it (If-Match) -> publish the document built from it.
+// Two writers racing: the loser re-reads and re-applies its change, so no update is lost;
+// the document records the state generation it was built from and is never replaced by a
+// document built from an older state (README guarantee G9). A state never completed by a
+// full discovery publishes nothing (decidePublication, README guarantee G7); a state
+// created again after it was lost goes on from the published document's state generation.
+import {
+  buildPublication,
+  emptyState,
+  errorLine,
+  ReconcilerStateError,
+  type BuildResult,
+  type FailedScope,
+  type ReconcilerState,
+  type TagNames,
+} from "@scrape-reconciler/core";
+import { retryOnConflict } from "./conflict-retry";
+import { publishDocument, type PublishOutcome } from "./publish";
+import { headObject, putConditional, readObject } from "./s3-object";
+import { META, type PublishTarget } from "./target";
+
+export interface StateTarget extends PublishTarget {
+  stateKey: string;
+}
+
+export interface StoredState {
+  state: ReconcilerState;
+  etag: string | undefined;
+}
+
+export async function readState(t: Pick<StateTarget, "s3" | "bucket" | "stateKey">, now: Date): Promise<StoredState> {
+  const obj = await readObject(t.s3, t.bucket, t.stateKey);
+  if (!obj) return { state: emptyState(now), etag: undefined };
+  const where = `s3://${t.bucket}/${t.stateKey}`;
+  let state: ReconcilerState;
+  try {
+    state = JSON.parse(obj.body) as ReconcilerState;
+  } catch (err) {
+    throw new ReconcilerStateError(where, `not JSON (${errorLine(err)})`, err);
+  }
+  if (state.schemaVersion !== 1) {
+    throw new ReconcilerStateError(where, `unknown schemaVersion ${String(state.schemaVersion)}; this version reads 1`);
+  }
+  return { state, etag: obj.etag };
+}
+
+export interface StateChange<R> {
+  /** The new state, or undefined when nothing changed (no state write). */
+  state: ReconcilerState | undefined;
+  result: R;
+}
+
+export interface StatePublishOutcome<R> {
+  result: R;
+  stateWritten: boolean;
+  stateGeneration: number;
+  before: ReconcilerState;
+  after: ReconcilerState;
+  publish: PublishOutcome;
+  stateAttempts: number;
+  build?: BuildResult;
+}
+
+export interface StatePublishOptions {
+  now: () => Date;
+  tagNames: TagNames;
+  dryRun?: boolean;
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Failures of the full discovery that the state has nothing to keep for (first run). */
+  failed?: FailedScope[];
+  /** The state as already read by the caller, used for the first attempt (saves one GET). */
+  initial?: StoredState;
+}
+
+/**
+ * The generation a state object created now must start above: the one the published
+ * document was built from, so that a state lost and created again is not refused as older.
+ */
+async function generationFloor(t: StateTarget, etag: string | undefined): Promise<number> {
+  if (etag) return 0;
+  const head = await headObject(t.s3, t.bucket, t.key);
+  return Number(head?.metadata[META.stateGeneration] ?? 0) || 0;
+}
+
+/**
+ * Applies `change` to the current state, writes it conditionally (retrying a lost race by
+ * re-reading and re-applying), then publishes the document built from the written state.
+ *
+ * The steps, each with the failure it prevents (marked `// (n)` in the code):
+ *
+ *  1. Read the state object and its ETag (on the first attempt, the caller's copy when it
+ *     passed one, saving a GET). No object gives an empty state and no ETag; an unknown
+ *     schemaVersion throws ReconcilerStateError rather than being overwritten.
+ *  2. Apply `change` to a deep copy: `before` stays as read, and the change can be applied
+ *     again to a newer state after a lost race. `undefined` (nothing changed) writes no
+ *     state (README guarantee G5).
+ *  3. Number the new state: one above the state read, or, when the state object did not
+ *     exist (first run, or a lost state), one above the state generation recorded on the
+ *     published document. A state created again is then not refused as older than the
+ *     document it once produced (step 3 of publishDocument).
+ *  4. Write the state conditionally: `If-Match` the ETag of step 1, `If-None-Match: *` for
+ *     a new object (README guarantee G9). A lost race waits the store's one backoff
+ *     (retryOnConflict) and starts again at step 1, so the change is re-applied to the
+ *     winner's state and no update is lost; at most `maxAttempts` (default 8) times, then
+ *     the conflict is thrown, as is any other error. A dry run writes nothing and goes on
+ *     with the changed state, generation unchanged.
+ *  5. Publish the document built from the state of step 4 (or the unchanged state) with
+ *     publishDocument, which re-reads the document and writes it only if it changed. It
+ *     runs even when the state did not change, so a document left behind by a run that
+ *     wrote the state and then failed is brought up to date. The builder keeps the last
+ *     targets of failed parts (README guarantee G1), publishes nothing for a state never
+ *     completed (decidePublication, README guarantee G7), and records the state
+ *     generation the document is built from (README guarantee G9).
+ */
+export async function updateStateAndPublish<R>(
+  t: StateTarget,
+  change: (state: ReconcilerState) => StateChange<R>,
+  options: StatePublishOptions,
+): Promise<StatePublishOutcome<R>> {
+  const written = await retryOnConflict(
+    async (attempt) => {
+      const { state: before, etag } = attempt === 1 && options.initial ? options.initial : await readState(t, options.now()); // (1)
+      const { state: changed, result } = change(structuredClone(before)); // (2)
+      if (!changed) return { before, after: before, result, stateWritten: false, attempt };
+      if (options.dryRun) return { before, after: changed, result, stateWritten: false, attempt }; // (4) dry run: nothing written
+      const floor = await generationFloor(t, etag); // (3)
+      const after = { ...changed, generation: Math.max(before.generation, floor) + 1, updatedAt: options.now().toISOString() };
+      await putConditional(t.s3, t.bucket, t.stateKey, JSON.stringify(after), { ifMatch: etag }); // (4)
+      return { before, after, result, stateWritten: true, attempt };
+    },
+    { maxAttempts: options.maxAttempts ?? 8, sleep: options.sleep },
+  );
+  // (5)
+  let build: BuildResult | undefined;
+  const publish = await publishDocument(
+    t,
+    (previous) => {
+      const p = buildPublication(written.after, previous?.document, options.tagNames, options.failed);
+      build = p.result;
+      return p.built;
+    },
+    { now: options.now, dryRun: options.dryRun, sleep: options.sleep },
+  );
+  const { result, stateWritten, before, after, attempt } = written;
+  return { result, stateWritten, stateGeneration: after.generation, before, after, publish, stateAttempts: attempt, build };
+}
