@@ -203,21 +203,16 @@ const cacheClusters = (ec: ElastiCacheClient): DescribeAll<CacheCluster> => ({
     ec.send(new DescribeCacheClustersCommand({ ...input, ShowCacheNodeInfo: true })).then((r) => ({ items: r.CacheClusters, marker: r.Marker })),
 });
 
+/** An RDS instance or Aurora cluster as the forwarder names it (its one dimension is its identifier). */
+function rdsResource(kind: "rdsInstance" | "rdsCluster", dimension: string, id: string, arn: string, tags: Resource["tags"], engine: string): Resource {
+  return { kind, id, arn, ...arnParts(arn), dimensions: [{ Name: dimension, Value: id }], tags, engine, aurora: engine.startsWith("aurora") };
+}
+
 function instanceResource(db: DBInstance): Resource | undefined {
   const id = db.DBInstanceIdentifier;
   const arn = db.DBInstanceArn;
   if (!id || !arn || RDS_SKIP.has((db.DBInstanceStatus ?? "").toLowerCase())) return undefined;
-  const engine = db.Engine ?? "";
-  return {
-    kind: "rdsInstance",
-    id,
-    arn,
-    ...arnParts(arn),
-    dimensions: [{ Name: "DBInstanceIdentifier", Value: id }],
-    tags: tagRecord(db.TagList),
-    engine,
-    aurora: engine.startsWith("aurora"),
-  };
+  return rdsResource("rdsInstance", "DBInstanceIdentifier", id, arn, tagRecord(db.TagList), db.Engine ?? "");
 }
 
 function clusterResource(c: DBCluster): Resource | undefined {
@@ -226,16 +221,7 @@ function clusterResource(c: DBCluster): Resource | undefined {
   const engine = c.Engine ?? "";
   // Multi-AZ DB clusters (non-Aurora) publish per-instance metrics only.
   if (!id || !arn || !engine.startsWith("aurora") || RDS_SKIP.has((c.Status ?? "").toLowerCase())) return undefined;
-  return {
-    kind: "rdsCluster",
-    id,
-    arn,
-    ...arnParts(arn),
-    dimensions: [{ Name: "DBClusterIdentifier", Value: id }],
-    tags: tagRecord(c.TagList),
-    engine,
-    aurora: true,
-  };
+  return rdsResource("rdsCluster", "DBClusterIdentifier", id, arn, tagRecord(c.TagList), engine);
 }
 
 function nodeResources(c: CacheCluster, tags: Record<string, string>): Resource[] {
