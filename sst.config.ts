@@ -44,6 +44,10 @@ export default $config({
     return {
       bucket: storage.bucketName,
       documentKey: storage.documentKey,
+      // For readers in other accounts (stage `readers`): the object ARN their role's policy
+      // names, and the sidecar source that reads it from anywhere.
+      documentArn: storage.documentObjectArn,
+      documentSource: $interpolate`s3://${storage.bucketName}/${storage.documentKey}?region=${ctx.region}`,
       manifestParameter: storage.manifestParameter,
       reconcileFunction: reconcile.fn.name,
       forwardFunction: forward?.fn.name ?? "",

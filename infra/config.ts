@@ -30,6 +30,40 @@ const ssmName = z
   .max(1011);
 const clusterRef = z.string().regex(/^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/, "expected an ECS cluster name or cluster ARN");
 const tagFilter = z.string().regex(/^[^=\s][^=]{0,127}=[^=]{0,256}$/, "expected KEY=VALUE");
+/**
+ * A reader of the published document in another account: an IAM role ARN, with or
+ * without a path. Not an account root (`arn:aws:iam::ACCOUNT:root` would let every
+ * principal that account's administrators allow read the document, which lists the
+ * account's internal addresses), a user, an assumed-role session or a wildcard (the
+ * grant matches with ArnEquals, where `*` and `?` are wildcards).
+ */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]{1,512}\/)*[\w+=,.@-]{1,64}$/;
+const ROOT_ARN = /^arn:aws[a-z-]*:iam::\d{12}:root$/;
+const MAX_READERS = 50;
+const isReaderArn = (v: string) => ROLE_ARN.test(v) && v.length <= 2048;
+const readerArn = z.string({ error: "expected an IAM role ARN" }).superRefine((v, ctx) => {
+  if (isReaderArn(v)) return;
+  ctx.addIssue({
+    code: "custom",
+    message: ROOT_ARN.test(v)
+      ? "an account root is not accepted: name the reader role, arn:aws:iam::ACCOUNT:role/NAME (a root would let every principal of that account its administrators allow read the document)"
+      : "expected an IAM role ARN, arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:role/PATH/NAME (no wildcard, user or assumed-role ARN)",
+  });
+});
+const readersSchema = z
+  .array(readerArn, { error: "expected a list of IAM role ARNs" })
+  .max(MAX_READERS, `at most ${MAX_READERS} readers (the bucket policy is limited to 20 KB)`)
+  .superRefine((arns, ctx) => {
+    const first = new Map<string, number>();
+    arns.forEach((arn, i) => {
+      if (!isReaderArn(arn)) return; // already reported
+      const seen = first.get(arn);
+      if (seen === undefined) first.set(arn, i);
+      else ctx.addIssue({ code: "custom", path: [i], message: `duplicate of readers[${seen}]` });
+    });
+  })
+  .default([]);
+
 const AMP_URL = /^https:\/\/aps-workspaces\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\/workspaces\/(ws-[A-Za-z0-9-]+)\/api\/v1\/remote_write$/;
 
 const ampSchema = z
@@ -154,6 +188,9 @@ export const stageConfigSchema = z
         forwardStateKey: "forwarder/state.json",
         noncurrentVersionDays: 30,
       }),
+    /** IAM role ARNs of other accounts (a central Prometheus) that may read the published
+     * document: s3:GetObject on that one object, granted by the bucket policy. */
+    readers: readersSchema,
     /** SSM parameter of the manifest; default /<app>/<stage>/targets/manifest. */
     manifestParameter: ssmName.optional(),
     amp: ampSchema.optional(),

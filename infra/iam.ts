@@ -131,6 +131,46 @@ export function prometheusReadStatements<R>(r: { bucketArn: R; documentObjectArn
   ];
 }
 
+/** The accounts of IAM ARNs, as their roots (`arn:PARTITION:iam::ACCOUNT:root`), sorted, once each. */
+export function accountRoots(arns: readonly string[]): string[] {
+  const roots = arns.map((arn) => {
+    const m = /^arn:([^:]+):iam::(\d{12}):/.exec(arn);
+    if (!m) throw new Error(`not an IAM ARN: ${arn}`);
+    return `arn:${m[1]}:iam::${m[2]}:root`;
+  });
+  return [...new Set(roots)].sort();
+}
+
+/** A bucket-policy statement as SST's Bucket `policy` argument takes it (paths relative to the bucket). */
+export interface BucketGrant {
+  actions: string[];
+  principals: { type: "aws"; identifiers: string[] }[];
+  conditions: { test: string; variable: string; values: string[] }[];
+  paths: string[];
+}
+
+/**
+ * The bucket-policy grant for the readers in other accounts (stage `readers`): s3:GetObject
+ * on the published document, nothing else (not the state objects, no ListBucket, no
+ * version reads). The principals are the readers' accounts and a condition on
+ * aws:PrincipalArn admits only the listed roles: unlike a role ARN as principal, this
+ * survives the role being deleted and recreated (AWS would turn such a principal into the
+ * old role's unique id and the grant would silently stop), and the deploy does not fail
+ * when a reader role does not exist yet (PutBucketPolicy rejects a principal that does not
+ * exist). None without readers.
+ */
+export function documentReaderGrants(readers: readonly string[], documentKey: string): BucketGrant[] {
+  if (readers.length === 0) return [];
+  return [
+    {
+      actions: ["s3:GetObject"],
+      principals: [{ type: "aws", identifiers: accountRoots(readers) }],
+      conditions: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [...readers] }],
+      paths: [documentKey],
+    },
+  ];
+}
+
 /** The role trust policy every function role gets: the Lambda service, nothing else. */
 export function lambdaTrustPolicy() {
   return {

@@ -2,6 +2,13 @@
 // targets document and the functions' state objects, and the name/ARN of the
 // SSM manifest parameter.
 //
+// Readers in other accounts (the stage's `readers`, a central Prometheus): the bucket
+// policy grants them s3:GetObject on the document object and nothing else (see
+// documentReaderGrants in iam.ts), after SST's TLS-only deny. What keeps that grant
+// sufficient: SSE-S3 (a KMS key would need a key-policy grant too, and the AWS managed
+// aws/s3 key cannot grant other accounts at all) and BucketOwnerEnforced (ACLs off,
+// the bucket owner owns every object, so the bucket policy alone decides).
+//
 // Removal (the stage's `removal`): with "retain", `sst remove` keeps the bucket
 // and every resource that configures it (public access block, TLS-only policy,
 // versioning, encryption, ownership, lifecycle), so a retained bucket stays
@@ -16,6 +23,7 @@
 // says how to delete it).
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
+import { documentReaderGrants } from "./iam";
 import { s3ObjectArn } from "./naming";
 
 export interface Storage {
@@ -39,8 +47,10 @@ export function createStorage(cfg: StageConfig, ctx: DeployContext): Storage {
   };
   const bucket = new sst.aws.Bucket("Targets", {
     versioning: true,
-    // Bucket policy: deny every request with aws:SecureTransport = false.
+    // Bucket policy: deny every request with aws:SecureTransport = false; then, with
+    // readers, their s3:GetObject on the document.
     enforceHttps: true,
+    policy: documentReaderGrants(cfg.readers, cfg.document.key),
     cors: false,
     transform: {
       bucket: (args, opts) => {
@@ -60,7 +70,8 @@ export function createStorage(cfg: StageConfig, ctx: DeployContext): Storage {
     },
   });
 
-  // SSE-S3 rather than KMS: readers (the Prometheus task role) need no key grant.
+  // SSE-S3 rather than KMS: readers (the Prometheus task role, and the `readers` of other
+  // accounts) need no key grant.
   new aws.s3.BucketServerSideEncryptionConfiguration(
     "TargetsEncryption",
     {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the sidecar into one minified ESM file for Node 20+, AWS SDK included:
 // dist/sidecar.mjs, run with `node dist/sidecar.mjs --source ... --output ...`.
-// Only S3Client/GetObjectCommand and SSMClient/GetParameterCommand are imported, so
-// esbuild tree-shakes the rest of the SDK away.
+// Only S3Client/GetObjectCommand, SSMClient/GetParameterCommand and STSClient/AssumeRoleCommand
+// (sources behind a role) are imported, so esbuild tree-shakes the rest of the SDK away.
 import { build } from "esbuild";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";

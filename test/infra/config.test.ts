@@ -42,6 +42,57 @@ describe("stage configuration", () => {
     expect(c.alarms.documentMaxAgeSeconds).toBe(1800);
     expect(c.alarms.reconcileMaxAgeSeconds).toBe(1800);
     expect(parse({ alarms: {} }).alarms).toMatchObject({ documentMaxAgeSeconds: 1800, reconcileMaxAgeSeconds: 1800 });
+    // No reader in another account unless named.
+    expect(c.readers).toEqual([]);
+  });
+
+  it("readers: IAM role ARNs of other accounts, with or without a path, in any partition", () => {
+    const readers = [
+      "arn:aws:iam::999999999999:role/prometheus-central",
+      "arn:aws:iam::444455556666:role/monitoring/eu/prometheus-reader",
+      "arn:aws-cn:iam::123456789012:role/prom+reader=1,a.b@c_d-e",
+    ];
+    expect(parse({ readers }).readers).toEqual(readers);
+  });
+
+  it.each([
+    ["arn:aws:iam::111122223333:root", /: readers\[0\]: an account root is not accepted: name the reader role/],
+    ["arn:aws:iam::111122223333:role/*", /: readers\[0\]: expected an IAM role ARN/],
+    ["arn:aws:iam::111122223333:role/prometheus-?", /: readers\[0\]: expected an IAM role ARN/],
+    ["arn:aws:iam::*:role/prometheus", /: readers\[0\]: expected an IAM role ARN/],
+    ["arn:aws:iam::111122223333:user/alice", /: readers\[0\]: expected an IAM role ARN/],
+    ["arn:aws:sts::111122223333:assumed-role/prometheus/session", /: readers\[0\]: expected an IAM role ARN/],
+    ["arn:aws:iam::11112222333:role/prometheus", /: readers\[0\]: expected an IAM role ARN/],
+    ["111122223333", /: readers\[0\]: expected an IAM role ARN/],
+    [`arn:aws:iam::111122223333:role/${"r".repeat(65)}`, /: readers\[0\]: expected an IAM role ARN/],
+  ])("readers: rejects %s with one line naming the entry", (arn, expected) => {
+    const msg = errorOf({ readers: [arn] });
+    expect(msg).toMatch(expected);
+    expect(msg).not.toContain("\n");
+  });
+
+  it("readers: one line per bad entry, a duplicate named once, not a list or too many", () => {
+    const role = "arn:aws:iam::999999999999:role/prometheus-central";
+    let err: unknown;
+    try {
+      parse({ readers: [role, "arn:aws:iam::999999999999:root", role, "nope"] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message.split("\n")).toEqual([
+      "infra/stages/prod.json: readers[1]: an account root is not accepted: name the reader role, arn:aws:iam::ACCOUNT:role/NAME (a root would let every principal of that account its administrators allow read the document)",
+      "infra/stages/prod.json: readers[3]: expected an IAM role ARN, arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:role/PATH/NAME (no wildcard, user or assumed-role ARN)",
+      "infra/stages/prod.json: readers[2]: duplicate of readers[0]",
+    ]);
+    expect(errorOf({ readers: role })).toBe("infra/stages/prod.json: readers: expected a list of IAM role ARNs");
+    const many = Array.from({ length: 51 }, (_, i) => `arn:aws:iam::999999999999:role/reader-${i}`);
+    expect(errorOf({ readers: many })).toMatch(/^infra\/stages\/prod\.json: readers: at most 50 readers/);
+    // The stack reads the same validation from the environment.
+    const env = { [CONFIG_ENV]: JSON.stringify({ readers: ["arn:aws:iam::999999999999:root"] }) };
+    expect(() => loadStageConfig({ app: at.app, stage: "prod", root: tmpdir(), env })).toThrow(
+      new RegExp(`^${CONFIG_ENV}: readers\\[0\\]: an account root is not accepted`),
+    );
   });
 
   it("AMP: region and workspace id come from the URL", () => {

@@ -3,8 +3,10 @@
 // keys and parameter.
 import { describe, expect, it } from "vitest";
 import {
+  accountRoots,
   auditStatements,
   DISCOVERY_READ_ACTIONS,
+  documentReaderGrants,
   EVENT_LOOKUP_ACTIONS,
   forwardStatements,
   lambdaTrustPolicy,
@@ -147,6 +149,27 @@ describe("IAM statements", () => {
 
   it("Prometheus task role: GetObject on the one key, GetParameter on the one parameter, nothing else", () => {
     expect([...grants(prometheus)].sort()).toEqual([`s3:GetObject ${DOC}`, `s3:ListBucket ${BUCKET}`, `ssm:GetParameter ${PARAM}`]);
+  });
+
+  it("readers of other accounts: GetObject on the document key only, their accounts as principals, their role ARNs as the condition", () => {
+    expect(documentReaderGrants([], "targets/ecs-services.json")).toEqual([]);
+    const readers = [
+      "arn:aws:iam::999999999999:role/prometheus-central",
+      "arn:aws:iam::444455556666:role/monitoring/prometheus-reader",
+      "arn:aws:iam::999999999999:role/prometheus-staging",
+    ];
+    expect(documentReaderGrants(readers, "targets/ecs-services.json")).toEqual([
+      {
+        actions: ["s3:GetObject"],
+        principals: [{ type: "aws", identifiers: ["arn:aws:iam::444455556666:root", "arn:aws:iam::999999999999:root"] }],
+        conditions: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: readers }],
+        paths: ["targets/ecs-services.json"],
+      },
+    ]);
+    const [grant] = documentReaderGrants(readers, "targets/ecs-services.json");
+    expect(wildcardActions([grant!])).toEqual([]);
+    expect(accountRoots(["arn:aws-cn:iam::123456789012:role/r"])).toEqual(["arn:aws-cn:iam::123456789012:root"]);
+    expect(() => accountRoots(["not-an-arn"])).toThrow(/not an IAM ARN/);
   });
 
   it("function roles trust the Lambda service only", () => {

@@ -68,6 +68,20 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage prod-eu, configured 
     expect(s.byType("aws:ssm/parameter:Parameter")).toEqual([]);
   });
 
+  it("without readers the bucket policy grants no one: the TLS-only deny alone", () => {
+    const bucketArn = s.one("aws:s3/bucket:Bucket", "TargetsBucket").state.arn;
+    const policy = JSON.parse(s.one("aws:s3/bucketPolicy:BucketPolicy", "TargetsPolicy").inputs.policy);
+    expect(policy.Statement).toEqual([
+      {
+        Effect: "Deny",
+        Action: ["s3:*"],
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Principal: { "*": ["*"] },
+        Condition: { Bool: { "aws:SecureTransport": ["false"] } },
+      },
+    ]);
+  });
+
   it("attaches the read policy to no task role it was not given", () => {
     expect(s.byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
   });

@@ -228,7 +228,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     });
   });
 
-  it("bucket: private, encrypted, versioned with noncurrent expiry, TLS only", () => {
+  it("bucket: private, encrypted, versioned with noncurrent expiry, TLS only; the readers of ci.json may get the document", () => {
     const bucket = s.one("aws:s3/bucket:Bucket", "TargetsBucket");
     expect(bucket.inputs.forceDestroy).toBe(true); // ci.json: removal "remove"
     expect(s.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", /Targets/).inputs).toMatchObject({
@@ -253,7 +253,22 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
         Principal: { "*": ["*"] },
         Condition: { Bool: { "aws:SecureTransport": ["false"] } },
       },
+      // ci.json's readers: their accounts as principals, their roles (only) through the condition,
+      // s3:GetObject on the document, nothing else.
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`${bucketArn}/targets/ecs-services.json`],
+        Principal: { AWS: ["arn:aws:iam::444455556666:root", "arn:aws:iam::999999999999:root"] },
+        Condition: {
+          ArnEquals: {
+            "aws:PrincipalArn": ["arn:aws:iam::999999999999:role/prometheus-central", "arn:aws:iam::444455556666:role/monitoring/prometheus-reader"],
+          },
+        },
+      },
     ]);
+    // ACLs are off: the bucket policy alone decides; SSE-S3 needs no key grant for the readers.
+    expect(sse.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId).toBeUndefined();
   });
 
   it("alarms: audit metrics, Lambda errors of each function and the dead-letter queue, all to the topic", () => {
@@ -323,6 +338,8 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(s.outputs).toMatchObject({
       bucket: bucketArn.replace("arn:aws:s3:::", ""),
       documentKey: "targets/ecs-services.json",
+      documentArn: `${bucketArn}/targets/ecs-services.json`,
+      documentSource: `s3://${bucketArn.replace("arn:aws:s3:::", "")}/targets/ecs-services.json?region=${REGION}`,
       manifestParameter: "/scrape-reconciler/ci/targets/manifest",
       reconcileFunction: "scrape-reconciler-ci-reconcile",
       prometheusReadPolicyArn: policy.state.arn,

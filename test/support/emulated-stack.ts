@@ -8,9 +8,8 @@ import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { discover } from "@scrape-reconciler/discovery";
-import { createReconcilerClients, parseReconcileConfig } from "@scrape-reconciler/reconcile";
-import { buildDocument, serializeDocument, type Manifest } from "@scrape-reconciler/core";
+import { createReconcilerClients, documentFromScratch, parseReconcileConfig } from "@scrape-reconciler/reconcile";
+import type { Manifest } from "@scrape-reconciler/core";
 import { EmulatedStack, synthesize, type EmulationOptions, type Synthesis } from "@scrape-reconciler/emulator";
 import { EventBridgeEmitter, simClientConfig, startSimulator, type Simulator, type SimulatorOptions } from "@scrape-reconciler/sim";
 
@@ -96,9 +95,11 @@ export async function startScenario(o: ScenarioOptions): Promise<ScenarioStack> 
     async expectedBytes() {
       const clients = createReconcilerClients(env);
       try {
-        const d = await discover(clients, { tagNames: config.tagNames, namespaces: config.namespaces, clusters: config.clusters });
-        if (d.failed.length > 0) throw new Error(`the reference discovery failed for ${d.failed.map((f) => f.name).join(", ")}`);
-        return serializeDocument(buildDocument(d, undefined, { tagNames: config.tagNames }).document);
+        // A full reconcile from scratch (its container-instance reads included), nothing written.
+        const r = await documentFromScratch({ clients, config, now: () => new Date() });
+        if (r.failed.length > 0) throw new Error(`the reference discovery failed for ${r.failed.map((f) => f.name).join(", ")}`);
+        if (r.text === undefined) throw new Error(`the reference reconcile would publish nothing: ${r.withheld}`);
+        return r.text;
       } finally {
         for (const c of Object.values(clients)) c.destroy();
       }

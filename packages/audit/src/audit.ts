@@ -4,10 +4,14 @@
 // `errors` (with the operation and the service named) instead of a finding about targets:
 // a failed listing of namespaces or an unreadable document means "not compared", and a
 // failed service or namespace is left out of the comparison.
+// The audit reads no container instance (its role has neither DescribeContainerInstances
+// nor DescribeInstances): __meta_ecs_ec2_instance_type is state-derived, so its expected
+// document takes it from the state's container-instance cache, as the reconciler's does,
+// and the label is compared like any other.
 import { discover, TaskDefinitionCache } from "@scrape-reconciler/discovery";
 import type { ReconcileConfig, ReconcilerClients } from "@scrape-reconciler/reconcile";
 import { type PublishedDocument, readManifest, readPublished, readState, type StoredState } from "@scrape-reconciler/store";
-import { buildDocument, countTargets, DiscoveryError, errorLine, type Discovery, type Manifest } from "@scrape-reconciler/core";
+import { buildDocument, countTargets, DiscoveryError, errorLine, withContainerInstances, type Discovery, type Manifest } from "@scrape-reconciler/core";
 import { computeAges } from "./ages";
 import { compareTargets, type Comparison } from "./compare";
 import type { AuditError, AuditReport } from "./report";
@@ -68,7 +72,9 @@ export async function audit(deps: AuditDeps): Promise<AuditReport> {
 
   // undefined: no document yet (everything running is missing); null: unreadable.
   const usable = published !== null && !published?.invalid;
-  const expected = discovery ? buildDocument(discovery, undefined, { tagNames: config.tagNames }).document : [];
+  const expected = discovery
+    ? buildDocument(withContainerInstances(discovery, stored?.state.containerInstances ?? {}), undefined, { tagNames: config.tagNames }).document
+    : [];
   const comparison: Comparison | undefined = discovery && usable ? compareTargets(published?.document ?? [], expected, discovery.failed) : undefined;
   if (published?.invalid) {
     errors.push({ scope: "document", operation: "parse", error: `s3://${config.bucket}/${config.key} is not a valid document: ${published.invalid}` });

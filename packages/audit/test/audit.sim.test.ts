@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { reconcile } from "@scrape-reconciler/reconcile";
+import { readPublished } from "@scrape-reconciler/store";
 import { generateScenario } from "@scrape-reconciler/sim";
 import { audit, auditMetrics, hasFindings } from "../src";
 import { BUCKET, startSimEnv, type SimEnv } from "../../../test/support/sim-env";
@@ -45,6 +46,29 @@ describe("audit on the simulator", () => {
     expect(e.sim.calls.get("s3:PutObject")).toBe(0);
     expect(e.sim.calls.get("ssm:PutParameter")).toBe(0);
     expect(e.sim.calls.get("ecs:DescribeTaskDefinition")).toBe(0); // known from the state
+  });
+
+  it("__meta_ecs_ec2_instance_type is state-derived: taken from the state's cache, it compares equal, also after a reconcile that could not read it", async () => {
+    const e = await published();
+    const doc = (await readPublished({ ...e.clients, bucket: BUCKET, key: e.config.key }))!.document;
+    expect(doc.filter((g) => g.labels.__meta_ecs_ec2_instance_type === "m5.large").length).toBeGreaterThan(0);
+    e.sim.calls.reset();
+    const r = await audit({ clients: e.clients, config: e.config, now: at(60) });
+    expect(r).toMatchObject({ stale: [], missing: [], changed: 0, errors: [] });
+    // The audit reads no container instance itself.
+    expect(e.sim.calls.get("ecs:DescribeContainerInstances") + e.sim.calls.get("ec2:DescribeInstances")).toBe(0);
+
+    // A fresh account whose reconcile could not read its container instances: published without the label.
+    await env?.sim.close();
+    env = await startSimEnv({ scenario: generateScenario({ services: 5, tasksPerService: 2, namespaces: 2, ec2Every: 3, untaggedEvery: 5 }) });
+    env.sim.setFaults({ deny: { "ec2:DescribeInstances": "AccessDeniedException" } });
+    const s = await reconcile({ clients: env.clientsWith({ maxAttempts: 1 }), config: env.config, now: at(0) });
+    expect(s.containerInstances.failed).toBeGreaterThan(0);
+    const degraded = (await readPublished({ ...env.clients, bucket: BUCKET, key: env.config.key }))!.document;
+    expect(degraded.filter((g) => g.labels.__meta_ecs_ec2_instance_type !== undefined)).toEqual([]);
+    env.sim.setFaults(null);
+    const after = await audit({ clients: env.clients, config: env.config, now: at(60) });
+    expect(after).toMatchObject({ compared: true, stale: [], missing: [], changed: 0, errors: [] });
   });
 
   it("a task that stopped while the document still has it is stale, named with its service", async () => {

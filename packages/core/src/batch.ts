@@ -5,13 +5,13 @@
 // reads themselves are @scrape-reconciler/discovery's; this runs inside the conditional
 // state write, again on a fresh copy after a lost race.
 import { applyEvent, pruneDeregistered, type ChangeEvent, type Outcome } from "./events";
-import type { ReconcilerState, StateService, StateTask } from "./state";
-import type { CloudMapNamespace } from "./types";
+import { recordContainerInstances, type ReconcilerState, type StateService, type StateTask } from "./state";
+import type { CloudMapNamespace, ContainerInstanceFacts } from "./types";
 
 /** What the reads of one batch found; applied to the state inside the conditional-write loop. */
 export interface LookupResults {
   registries: Record<string, string[]>;
-  containerInstances: Record<string, { ip: string; ec2InstanceId?: string }>;
+  containerInstances: Record<string, ContainerInstanceFacts>;
   taskDefinitions: Record<string, string>;
   /** Refreshed Cloud Map services; null = the service no longer exists. */
   services: Record<string, { service: StateService; namespace: CloudMapNamespace } | null>;
@@ -29,7 +29,7 @@ export function emptyLookups(now: Date): LookupResults {
 /** Records what the reads found in `state` (in place); a task already known at a higher version stays. */
 export function applyLookups(state: ReconcilerState, r: LookupResults): void {
   Object.assign(state.registries, r.registries);
-  Object.assign(state.containerInstances, r.containerInstances);
+  recordContainerInstances(state, r.containerInstances);
   Object.assign(state.taskDefinitions, r.taskDefinitions);
   for (const [id, found] of Object.entries(r.services)) {
     if (found === null) {

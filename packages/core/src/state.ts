@@ -1,14 +1,15 @@
 // The reconciler's state, kept in S3 beside the document: the Cloud Map services (tags and
 // instances), the last known facts and `version` of every ECS task, and the lookups that
 // let an ECS event be applied without AWS reads (ECS service -> Cloud Map services,
-// container instance -> IP). The document is always buildDocument(toDiscovery(state)), so
-// the event path and the full reconcile produce the same bytes for the same facts. Also
-// what a full discovery's merge keeps: newer event facts, failed parts, and tombstones (the
-// last version of every task it drops) so a stale event cannot bring a gone task back. Pure.
+// container instance -> IP, EC2 instance id and type). The document is always
+// buildDocument(toDiscovery(state)), so the event path and the full reconcile produce the
+// same bytes for the same facts. Also what a full discovery's merge keeps: newer event
+// facts, failed parts, and tombstones (the last version of every task it drops) so a stale
+// event cannot bring a gone task back. Pure.
 import { completedByDiscovery, isComplete } from "./completeness";
 import { failedParts } from "./failed";
 import { byText, compareText } from "./order";
-import type { CloudMapNamespace, Discovery, DiscoveredService, EcsTaskFacts, FailedScope } from "./types";
+import type { CloudMapNamespace, ContainerInstanceFacts, Discovery, DiscoveredService, EcsTaskFacts, FailedScope } from "./types";
 
 export interface StateService {
   id: string;
@@ -45,8 +46,12 @@ export interface ReconcilerState {
   tasks: Record<string, StateTask>;
   /** "cluster/ecs-service" -> Cloud Map service ids it registers in ([] = none). */
   registries: Record<string, string[]>;
-  /** Container instance ARN -> its private IP and EC2 instance id (bridge/host mode). */
-  containerInstances: Record<string, { ip: string; ec2InstanceId?: string }>;
+  /**
+   * Container instance ARN -> its private IP (bridge/host tasks), EC2 instance id and type:
+   * filled by the event lookups and by the full reconcile (for the EC2 tasks it discovers),
+   * each container instance read once.
+   */
+  containerInstances: Record<string, ContainerInstanceFacts>;
   /** Task definition ARN -> network mode (task definitions are immutable). */
   taskDefinitions: Record<string, string>;
   /** Parts whose last full discovery failed (their entries are the older ones). */
@@ -76,6 +81,62 @@ export function emptyState(now: Date): ReconcilerState {
   };
 }
 
+/**
+ * The task's facts with what the state's container-instance cache adds: the EC2 instance
+ * type (`__meta_ecs_ec2_instance_type`), for a task on a container instance whose type is
+ * known. The same for a task applied by an event and one merged from a full discovery, and
+ * for the audit's fresh discovery, so every path gives the same label.
+ */
+export function withContainerInstance(facts: EcsTaskFacts, cache: Readonly<Record<string, ContainerInstanceFacts>>): EcsTaskFacts {
+  const type = facts.containerInstanceArn ? cache[facts.containerInstanceArn]?.instanceType : undefined;
+  return type ? { ...facts, ec2InstanceType: type } : facts;
+}
+
+/** A discovery's tasks with the state's container-instance facts (withContainerInstance): the audit's expected document. */
+export function withContainerInstances(discovery: Discovery, cache: Readonly<Record<string, ContainerInstanceFacts>>): Discovery {
+  return {
+    ...discovery,
+    services: discovery.services.map((d) => ({
+      ...d,
+      tasks: Object.fromEntries(Object.entries(d.tasks).map(([id, t]) => [id, t && withContainerInstance(t, cache)])),
+    })),
+  };
+}
+
+/** A container instance a full reconcile reads: unknown to the state, or known without its instance type (then by its EC2 instance id). */
+export interface ContainerInstanceRef {
+  /** The cluster's ARN or name (DescribeContainerInstances' `cluster`). */
+  cluster: string;
+  arn: string;
+  /** Known from the state: only DescribeInstances is needed. */
+  ec2InstanceId?: string;
+}
+
+/**
+ * The container instances of the discovery's EC2 tasks that the state's cache does not
+ * know, or knows without the instance type (an entry cached before it was kept: read once
+ * more, then never again). Fargate and ECS Anywhere (EXTERNAL) tasks have no EC2 instance.
+ * Sorted by ARN, each once.
+ */
+export function containerInstancesToResolve(state: ReconcilerState, discovery: Discovery): ContainerInstanceRef[] {
+  const out = new Map<string, ContainerInstanceRef>();
+  for (const d of discovery.services) {
+    for (const t of Object.values(d.tasks)) {
+      const arn = t?.containerInstanceArn;
+      if (!t || !arn || t.launchType === "FARGATE" || t.launchType === "EXTERNAL" || out.has(arn)) continue;
+      const known = state.containerInstances[arn];
+      if (known?.instanceType !== undefined) continue;
+      out.set(arn, { cluster: t.clusterArn, arn, ...(known?.ec2InstanceId ? { ec2InstanceId: known.ec2InstanceId } : {}) });
+    }
+  }
+  return [...out.values()].sort(byText((r) => r.arn));
+}
+
+/** Records container instances read from AWS in the state's cache (in place); a read replaces what was kept. */
+export function recordContainerInstances(state: ReconcilerState, found: Readonly<Record<string, ContainerInstanceFacts>>): void {
+  for (const [arn, facts] of Object.entries(found)) state.containerInstances[arn] = { ...facts };
+}
+
 /** The discovery a full reconcile would make if AWS were exactly as the state says. */
 export function toDiscovery(state: ReconcilerState): Discovery {
   const services: DiscoveredService[] = [];
@@ -86,7 +147,8 @@ export function toDiscovery(state: ReconcilerState): Discovery {
     const tasks: Record<string, EcsTaskFacts | undefined> = {};
     for (const i of instances) {
       const t = state.tasks[i.id];
-      tasks[i.id] = t && t.goneAt === undefined ? t.facts : undefined; // a tombstone is gone
+      // A tombstone is gone.
+      tasks[i.id] = t && t.goneAt === undefined ? withContainerInstance(t.facts, state.containerInstances) : undefined;
     }
     services.push({
       namespace,

@@ -50,10 +50,15 @@ export interface EcsTaskFacts {
   clusterName: string;
   /** ECS service name (from `group` "service:NAME"), when the task belongs to one. */
   serviceName?: string;
+  /** The task's `group` as ECS reports it: "service:NAME", or "family:NAME" for a standalone task. */
+  group?: string;
   taskDefinitionArn: string;
   family: string;
   revision: number;
   launchType?: string;
+  /** Fargate's platform: `platformFamily` (e.g. "Linux") and `platformVersion` (e.g. "1.4.0"). */
+  platformFamily?: string;
+  platformVersion?: string;
   availabilityZone?: string;
   lastStatus: string;
   desiredStatus?: string;
@@ -61,6 +66,8 @@ export interface EcsTaskFacts {
   networkMode?: string;
   /** The task's own IP (awsvpc ENI). */
   taskIp?: string;
+  /** The subnet of the task's ENI (awsvpc). */
+  subnetId?: string;
   /** The container instance's IP (bridge / host network mode on EC2). */
   hostIp?: string;
   containerInstanceArn?: string;
@@ -69,6 +76,30 @@ export interface EcsTaskFacts {
   version?: number;
   /** EC2 instance id behind containerInstanceArn (EC2 launch type). */
   ec2InstanceId?: string;
+  /**
+   * The EC2 instance type behind containerInstanceArn ("m5.large"). Never stored with the
+   * task: the document builder (core's toDiscovery, the audit's withContainerInstances)
+   * takes it from the state's container-instance cache, so a task applied by an event and
+   * one merged from a full discovery get the same label.
+   */
+  ec2InstanceType?: string;
+}
+
+/**
+ * What the reconciler keeps of one container instance (ECS on EC2), read once with
+ * DescribeContainerInstances and DescribeInstances (@scrape-reconciler/discovery's
+ * container-instances.ts) and cached in the state: none of it changes during the
+ * instance's life.
+ */
+export interface ContainerInstanceFacts {
+  /** The EC2 instance's private IP: bridge and host tasks are scraped at it. */
+  ip: string;
+  ec2InstanceId?: string;
+  /**
+   * DescribeInstances' InstanceType ("m5.large"); "" when EC2 reported none. Absent in an
+   * entry cached before it was kept: the next full reconcile reads it (once).
+   */
+  instanceType?: string;
 }
 
 /** Everything discovered for one opted-in Cloud Map service. */

@@ -147,7 +147,7 @@ async function changeService(ctx: ActContext, role: keyof Picked, announce: (svc
 export function rollingDeployment(ctx: ActContext): Promise<void> {
   const { p, s } = ctx;
   return changeService(ctx, "deploy", (svc) => {
-    p.heading(`Act 2 · a rolling deployment of ${svc.name}`);
+    p.heading(`Act 3 · a rolling deployment of ${svc.name}`);
     p.note(
       'ECS starts the new revision\'s tasks, then stops the old ones. Each step is an ECS "Task State Change" event\n' +
         "(and a Cloud Map RegisterInstance/DeregisterInstance via CloudTrail). The rules drop PROVISIONING/PENDING; the\n" +
@@ -177,7 +177,7 @@ export function scaleOut(ctx: ActContext): Promise<void> {
   return changeService(ctx, "scale", (svc) => {
     const live = s.lifecycle.live(svc.cluster, svc.name).length;
     const to = live + 3;
-    p.heading(`Act 3 · ${svc.name} scales out ${live} → ${to}`);
+    p.heading(`Act 4 · ${svc.name} scales out ${live} → ${to}`);
     p.note(
       "A queue backs up; Application Auto Scaling raises the desired count. The new workers' statsd-exporter\nendpoints (port 9102) appear as targets as soon as the tasks run.",
     );
@@ -195,7 +195,7 @@ export function scaleOut(ctx: ActContext): Promise<void> {
 export function crashingTask(ctx: ActContext): Promise<void> {
   const { p, s } = ctx;
   return changeService(ctx, "crash", (svc) => {
-    p.heading(`Act 4 · a task of ${svc.name} crashes`);
+    p.heading(`Act 5 · a task of ${svc.name} crashes`);
     p.note(
       "Its essential container exits: the task goes to STOPPED at once, the service scheduler starts a replacement.\nThe dead task's targets (app and infra endpoints) leave; the replacement's arrive.",
     );

@@ -66,7 +66,7 @@ const STORM_AFTER_SAFETY_NET_MS = 8000;
 export async function throttlingStorm(ctx: ActContext): Promise<void> {
   const { p, s, n } = ctx;
   const svc = pickServices(s.sim.scenario).deploy;
-  p.heading("Act 5 · an AWS throttling storm");
+  p.heading("Act 6 · an AWS throttling storm");
   p.note(
     "Half of the Cloud Map, ECS, EC2 and SSM calls now fail with ThrottlingException. Events need no AWS read\n" +
       "(their own data + cached lookups), so they still flow, slowed by the retries of their manifest write to SSM;\n" +
@@ -146,7 +146,7 @@ export async function lostEvents(ctx: ActContext): Promise<void> {
   const { p, s } = ctx;
   const svc = pickServices(s.sim.scenario).lost;
   const { auditSchedule, reconcileSchedule } = s.settings;
-  p.heading("Act 6 · lost events, the audit and the safety net");
+  p.heading("Act 7 · lost events, the audit and the safety net");
   p.note(
     `Someone disables the stack's event rules for a moment (or the CloudTrail trail stops) while ${svc.name} scales out:\n` +
       `no event reaches the queue. The audit (${auditSchedule.expression} when deployed; fired now) compares the document with\n` +

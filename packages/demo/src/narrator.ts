@@ -160,9 +160,14 @@ export class Narrator {
   }
 
   /** The sidecar's sync outcomes: file updates and error streaks. */
-  onSync = (o: SyncOutcome): void => {
+  onSync = (o: SyncOutcome, source?: string): void => {
     const s = this.stack;
     if (!s) return;
+    if (source !== undefined && s.second && source === s.second.accountId) {
+      // The second account: one line per new file (its act prints the rest).
+      if (o.result === "changed") this.p.line("sidecar", `account ${source}: file → generation ${o.generation ?? "?"} (${o.targets} targets)`);
+      return;
+    }
     if (o.result === "error") {
       this.syncErrors += 1;
       if (this.syncErrors > 1) return;
@@ -197,6 +202,8 @@ export class Narrator {
       const targets = new Map<string, TargetInfo>();
       const health = { up: 0, down: 0, unknown: 0 };
       for (const t of active) {
+        // The first account's targets only: the second account's have their own act.
+        if (s.second && t.labels.account_id === s.second.accountId) continue;
         targets.set(t.scrapeUrl, { ...(t.labels.taskid ? { taskid: t.labels.taskid } : {}), ...(t.labels.service ? { service: t.labels.service } : {}) });
         health[t.health] += 1;
       }

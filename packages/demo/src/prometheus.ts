@@ -161,7 +161,11 @@ export async function query(url: string, promql: string): Promise<{ metric: Reco
   return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
 
-/** prometheus.yml: the sidecar's file through file_sd, and the sidecar's own metrics. */
+/**
+ * prometheus.yml: the sidecar's files through file_sd, each target labelled with its AWS
+ * account and region (README "One central Prometheus over several accounts"), and the
+ * sidecar's own metrics.
+ */
 export function prometheusConfig(opts: { job: string; fileGlob: string; sidecarAddress: string }): string {
   return `global:
   scrape_interval: 5s
@@ -172,6 +176,11 @@ scrape_configs:
     file_sd_configs:
       - files: ["${opts.fileGlob}"]
         refresh_interval: 30s
+    relabel_configs:
+      - source_labels: [__meta_cloudmap_account_id]
+        target_label: account_id
+      - source_labels: [__meta_cloudmap_region]
+        target_label: region
   - job_name: scrape-reconciler-sidecar
     static_configs:
       - targets: ["${opts.sidecarAddress}"]

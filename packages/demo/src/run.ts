@@ -6,6 +6,7 @@
 // idle time, at --duration, or on SIGINT/SIGTERM, and always stops everything it started.
 import { fileURLToPath } from "node:url";
 import { crashingTask, deployStack, rollingDeployment, scaleOut, tourAccount } from "./acts-changes";
+import { secondAccount } from "./acts-accounts";
 import { lostEvents, throttlingStorm } from "./acts-safety";
 import { DemoAborted, sleep, type ActContext } from "./context";
 import { Narrator } from "./narrator";
@@ -61,6 +62,13 @@ function banner(p: Printer, s: DemoStack, scenario: string): void {
     `  schedules         ${d.reconcileSchedule.rule} ${d.reconcileSchedule.expression} → the queue (safety net); ${d.auditSchedule.rule} ${d.auditSchedule.expression} → ${d.auditFn} (${s.scheduleScale === 0 ? "fired by hand only" : s.scheduleScale === 1 ? "real time; the script also fires them" : `x${s.scheduleScale} time`})`,
   );
   p.say(`  published         s3://${s.config.bucket}/${s.config.key} + ssm:${s.config.manifestParameter}`);
+  if (s.second) {
+    const b = s.second;
+    const tasks = b.sim.state.tasks({ status: "RUNNING" }).length;
+    p.say(
+      `  second account    ${b.accountId} in ${b.region} (${b.sim.url}): ${b.sim.scenario.services.length} services, ${tasks} tasks, task IPs from ${b.sim.scenario.ipBase}; its document published by its own full reconcile`,
+    );
+  }
   p.say(`  sidecar           ${s.sidecarCommand}`);
   if (s.prometheus) {
     p.say(`  Prometheus        ${s.prometheus.version}, pid ${s.prometheus.pid}, file_sd on the sidecar's file, scraping every 5 s`);
@@ -104,6 +112,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<number> {
     const ctx: ActContext = { p, s: stack, n: narrator, signal: ac.signal };
     tourAccount(ctx);
     await deployStack(ctx);
+    await secondAccount(ctx);
     const eventsSince = Date.now();
     await rollingDeployment(ctx);
     await scaleOut(ctx);

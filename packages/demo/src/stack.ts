@@ -23,6 +23,7 @@ import type { Printer } from "./output";
 import { EventPipeline, type PipelineHooks, type PipelineOptions } from "./pipeline";
 import { findPrometheus, freePort, prometheusConfig, startPrometheus, type PrometheusProcess } from "./prometheus";
 import { deployedSettings, type DeployedSettings } from "./settings";
+import { SECOND_ACCOUNT_SCENARIO, SecondAccount } from "./second-account";
 import { DelayTracker } from "./tracker";
 
 export const FILE_SD_JOB = "ecs-services";
@@ -52,8 +53,10 @@ export interface StackOptions {
   env: Record<string, string | undefined>;
   pipeline?: PipelineOptions;
   hooks?: StackHooks;
-  /** Called with each sidecar sync outcome. */
-  onSync?: (outcome: SyncOutcome) => void;
+  /** Called with each sidecar sync outcome and the name of its source. */
+  onSync?: (outcome: SyncOutcome, source: string) => void;
+  /** The second account's scenario (default: the one shipped); false: one account only. */
+  secondAccount?: string | false;
   drainMs?: number;
   /** The sidecar's --interval (default 1s). */
   sidecarInterval?: string;
@@ -98,6 +101,8 @@ export interface DemoParts {
   tracker: DelayTracker;
   sidecar: SidecarHandle;
   sidecarCommand: string;
+  /** The second account, read by the same sidecar and Prometheus. */
+  second?: SecondAccount;
   dir: string;
   outputFile: string;
   prometheus?: PrometheusProcess;
@@ -124,6 +129,8 @@ export class DemoStack implements Readonly<DemoParts> {
   declare readonly tracker: DelayTracker;
   declare readonly sidecar: SidecarHandle;
   declare readonly sidecarCommand: string;
+  /** The second account, read by the same sidecar and Prometheus. */
+  declare readonly second?: SecondAccount;
   declare readonly dir: string;
   declare readonly outputFile: string;
   declare readonly prometheus?: PrometheusProcess;
@@ -205,7 +212,6 @@ export class DemoStack implements Readonly<DemoParts> {
       undo.push(() => rmSync(dir, { recursive: true, force: true }));
       const sdDir = join(dir, "file_sd");
       mkdirSync(sdDir);
-      const outputFile = join(sdDir, "ecs-services.json");
 
       const claim = await claimLoopback(loadScenarioFile(opts.scenario));
       undo.push(() => claim.release());
@@ -228,9 +234,12 @@ export class DemoStack implements Readonly<DemoParts> {
         }),
         fleet.start(),
         startPrometheusIfAny(opts.env, sdDir, sidecarAddress, join(dir, "prometheus"), undo),
+        opts.secondAccount === false ? Promise.resolve(undefined) : SecondAccount.start(opts.secondAccount ?? SECOND_ACCOUNT_SCENARIO, undo),
       ] as const;
       await Promise.allSettled(parts); // each part has registered its undo before a failure is thrown
-      const [synthesis, , prom] = await Promise.all(parts);
+      const [synthesis, , prom, second] = await Promise.all(parts);
+      // The second account's first document, before the sidecar starts reading it.
+      await second?.reconcile();
       const model = stackModel(synthesis);
       const settings = deployedSettings(model);
       const fnEnv = model.functions.find((f) => f.name === settings.reconcileFn)!.environment;
@@ -250,12 +259,15 @@ export class DemoStack implements Readonly<DemoParts> {
         opts.hooks?.onInvocation?.(r);
       });
 
-      // The sidecar reads the stack's own manifest parameter, as its task definition would.
+      // The sidecar reads the stack's own manifest parameter, as its task definition would,
+      // and the second account's document from S3: one file per account in the file_sd
+      // directory, each target labelled with its account id and region.
+      const first = `ssm:${config.manifestParameter}`;
+      const sources = second ? [`${first}?name=${sim.state.accountId}&region=${sim.state.region}`, second.source()] : [first];
+      const outputFile = join(sdDir, second ? `${sim.state.accountId}.json` : "ecs-services.json");
       const argv = [
-        "--source",
-        `ssm:${config.manifestParameter}`,
-        "--output",
-        outputFile,
+        ...sources.flatMap((source) => ["--source", source]),
+        ...(second ? ["--output-dir", sdDir] : ["--output", outputFile]),
         "--listen",
         sidecarAddress,
         "--interval",
@@ -267,10 +279,11 @@ export class DemoStack implements Readonly<DemoParts> {
         env: sim.endpointEnv(),
         log: silentLogger,
         defaultMetrics: false,
+        ...(second ? { clientOptions: (source) => (source.name === second.accountId ? { s3Config: second.clientConfig() } : {}) } : {}),
         ...(opts.onSync ? { onSync: opts.onSync } : {}),
       });
       undo.push(() => sidecar.stop());
-      const sidecarCommand = `scrape-reconciler sidecar ${argv.join(" ")}`;
+      const sidecarCommand = `scrape-reconciler sidecar ${argv.map((a) => (/[?&]/.test(a) ? `'${a}'` : a)).join(" ")}`;
 
       return new DemoStack(opts, undo, {
         sim,
@@ -287,6 +300,7 @@ export class DemoStack implements Readonly<DemoParts> {
         tracker,
         sidecar,
         sidecarCommand,
+        ...(second ? { second } : {}),
         dir,
         outputFile,
         ...(prom.process ? { prometheus: prom.process } : {}),

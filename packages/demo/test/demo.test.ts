@@ -121,7 +121,17 @@ describe("scrape-reconciler demo", () => {
     expect(out).toMatch(/sidecar\s+file → generation 1 \(\d+ targets\)/);
     // the rolling deployment's events publish later generations through the stack's queue
     expect(out).toMatch(/reconcile\s+batch \d+ · \d+ events .*→ generation [2-9]/);
+    // The second account: its own simulator and document, read by the same sidecar from S3.
+    expect(out).toMatch(/second account\s+210987654321 in eu-west-1 .*: 2 services, 3 tasks/);
+    expect(out).toMatch(
+      /--source 'ssm:\S+\?name=123456789012&region=us-east-1' --source 's3:\/\/scrape-reconciler-eu-targets\/targets\/ecs-services\.json\?name=210987654321&region=eu-west-1' --output-dir /,
+    );
+    expect(out).toMatch(/sidecar\s+account 210987654321: file → generation 1 \(3 targets\)/);
     if (hasPrometheus) {
+      // Each account's targets, labelled by Prometheus' relabelling of the document's account and region.
+      expect(out).toMatch(
+        /active targets by account: .*123456789012 \(us-east-1\) → \d+.*210987654321 \(eu-west-1\) → 3|active targets by account: .*210987654321 \(eu-west-1\) → 3.*123456789012 \(us-east-1\) → \d+/,
+      );
       expect(out).toMatch(new RegExp(`prometheus\\s+active targets \\+${targets} -0 = ${targets}`));
       expect(out).toMatch(/Open the Prometheus UI: http:\/\/127\.0\.0\.1:\d+\/targets/);
     }
@@ -131,7 +141,7 @@ describe("scrape-reconciler demo", () => {
 
   it("stops everything on SIGINT in the middle of an act", async () => {
     const run = demo(["--scenario", scenario]);
-    await run.waitFor(/Act 2 · a rolling deployment/, 90_000);
+    await run.waitFor(/Act 3 · a rolling deployment/, 90_000);
     await run.waitFor(/aws\s+\S+ task \S+ RUNNING/, 20_000);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(0);

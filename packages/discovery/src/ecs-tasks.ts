@@ -67,12 +67,24 @@ export class TaskDefinitionCache {
   }
 }
 
-function eniIp(task: Task): string | undefined {
+/** DescribeTasks names the task's ENI attachment "ElasticNetworkInterface", the task state change event "eni". */
+function isEni(a: { type?: string }): boolean {
+  return a.type === "ElasticNetworkInterface" || a.type === "eni";
+}
+
+/** One detail (`privateIPv4Address`, `subnetId`...) of the task's first ENI attachment that has it. */
+function eniDetail(task: Task, name: string): string | undefined {
   for (const a of task.attachments ?? []) {
-    if (a.type !== "ElasticNetworkInterface" && a.type !== "eni") continue;
-    const ip = a.details?.find((d) => d.name === "privateIPv4Address")?.value;
-    if (ip) return ip;
+    if (!isEni(a)) continue;
+    const value = a.details?.find((d) => d.name === name)?.value;
+    if (value) return value;
   }
+  return undefined;
+}
+
+function eniIp(task: Task): string | undefined {
+  const ip = eniDetail(task, "privateIPv4Address");
+  if (ip) return ip;
   for (const c of task.containers ?? []) {
     const ip = c.networkInterfaces?.find((n) => n.privateIpv4Address)?.privateIpv4Address;
     if (ip) return ip;
@@ -102,16 +114,20 @@ export function taskFacts(task: Task, networkMode: string | undefined): EcsTaskF
     clusterArn: task.clusterArn,
     clusterName: clusterNameOf(task.clusterArn),
     serviceName: task.group?.startsWith("service:") ? task.group.slice("service:".length) : undefined,
+    group: task.group,
     taskDefinitionArn: task.taskDefinitionArn,
     family: td.family,
     revision: td.revision,
     launchType: task.launchType,
+    platformFamily: task.platformFamily,
+    platformVersion: task.platformVersion,
     availabilityZone: task.availabilityZone,
     lastStatus: task.lastStatus ?? "UNKNOWN",
     desiredStatus: task.desiredStatus,
     healthStatus: task.healthStatus,
     networkMode: networkMode ?? (ip ? "awsvpc" : undefined),
     taskIp: ip,
+    subnetId: eniDetail(task, "subnetId"),
     containerInstanceArn: task.containerInstanceArn,
     bindings: bindings(task),
     version: task.version,

@@ -1,17 +1,18 @@
 // The AWS reads an event may need before it can be applied, made once per unknown key
 // and then kept in the state (so a warm or cold function alike reads nothing for the next
 // event of the same service, container instance or task definition): ECS service ->
-// Cloud Map registries (DescribeServices), container instance -> EC2 instance and IP
-// (DescribeContainerInstances + DescribeInstances), task definition -> network mode, and
-// the refresh of one Cloud Map service after a service-level API call, read by the same
-// reader as a full discovery (cloudmap.ts). What they find goes into core's LookupResults,
+// Cloud Map registries (DescribeServices), container instance -> EC2 instance, IP and type
+// (container-instances.ts, the reader the full reconcile uses too), task definition ->
+// network mode, and the refresh of one Cloud Map service after a service-level API call,
+// read by the same reader as a full discovery (cloudmap.ts). What they find goes into core's LookupResults,
 // applied to the state inside the conditional write (core's applyBatchToState).
 // README guarantee G6, with the task definition cache of ecs-tasks.ts.
-import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import { DiscoveryError, registryKey, type LookupResults, type Lookups, type ReconcilerState, type TagNames } from "@scrape-reconciler/core";
 import { readService, serviceIdFromArn } from "./cloudmap";
+import { readContainerInstances } from "./container-instances";
 import { DESCRIBE_TASKS_BATCH, describeTaskBatch, TaskDefinitionCache } from "./ecs-tasks";
 
 export interface LookupClients {
@@ -78,16 +79,16 @@ export async function resolveLookups(c: LookupClients, state: ReconcilerState, n
     }
   }
   if (need.containerInstance && !(need.containerInstance.arn in r.containerInstances)) {
-    const { cluster, arn } = need.containerInstance;
-    r.reads += 1;
-    const res = await c.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
-    const ec2InstanceId = res.containerInstances?.[0]?.ec2InstanceId;
-    if (!ec2InstanceId) throw new DiscoveryError("ecs:DescribeContainerInstances", `container instance ${arn} not found`);
-    r.reads += 1;
-    const ec2 = await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [ec2InstanceId] }));
-    const ip = ec2.Reservations?.[0]?.Instances?.[0]?.PrivateIpAddress;
-    if (!ip) throw new DiscoveryError("ec2:DescribeInstances", `EC2 instance ${ec2InstanceId} has no private IP`);
-    r.containerInstances[arn] = { ip, ec2InstanceId };
+    const { arn } = need.containerInstance;
+    const read = await readContainerInstances(c, [need.containerInstance], { concurrency: 1 });
+    r.reads += read.calls.describeContainerInstances + read.calls.describeInstances;
+    const found = read.found[arn];
+    const failure = read.failures[0];
+    if (!found)
+      throw (
+        failure?.error ?? new DiscoveryError(failure?.operation ?? "ecs:DescribeContainerInstances", failure?.reason ?? `container instance ${arn} not found`)
+      );
+    r.containerInstances[arn] = found;
   }
   if (need.taskDefinition && !(need.taskDefinition in r.taskDefinitions)) {
     r.reads += 1;

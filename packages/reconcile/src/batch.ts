@@ -68,7 +68,15 @@ export type FullReconcileTrigger = "schedule" | "incomplete-state";
 
 /** The full reconcile a batch ran: its figures, or the one-line error it threw (the events were then applied alone). */
 export type FullReconcileReport =
-  | { trigger: FullReconcileTrigger; drift: number; failed: number; skippedEndpoints: number; durationMs: number }
+  | {
+      trigger: FullReconcileTrigger;
+      drift: number;
+      failed: number;
+      skippedEndpoints: number;
+      /** Container instances whose read failed (their tasks lack __meta_ecs_ec2_instance_type until a later read). */
+      containerInstancesFailed: number;
+      durationMs: number;
+    }
   | { trigger: FullReconcileTrigger; error: string };
 
 export interface BatchSummary {

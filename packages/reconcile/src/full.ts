@@ -1,29 +1,44 @@
-// The full reconcile: discover everything, merge it into the state (newer event facts
-// win, failed parts keep their entries), publish the document built from the state.
+// The full reconcile: discover everything, read the container instances of the EC2 tasks
+// found that the state does not know yet (their EC2 instance type), merge both into the
+// state (newer event facts win, failed parts keep their entries), publish the document
+// built from the state.
 // Used by the CLI, the scheduled function (the safety net, with the events of the batch the
 // schedule arrived in, applied first in the same state write) and the manual invoke. The
 // drift it reports is what the events had missed: the difference between the document
 // built from the state (with those events) before and after the merge. The merge decides
 // whether the state is complete; a state that is not publishes nothing.
+//
+// The container instances are read here and not in discover(), which the audit also runs
+// with a role that may not read them: DescribeContainerInstances and DescribeInstances,
+// once per container instance (the state caches what they find), never per event. A failed
+// read fails nothing and shrinks nothing: the tasks on those container instances are
+// published without __meta_ecs_ec2_instance_type until a later reconcile (or an event's
+// lookup) reads them; the summary counts it.
 import {
+  buildPublication,
+  containerInstancesToResolve,
   diffDocuments,
   driftOf,
+  emptyState,
   heartbeatDue,
   isComplete,
   mergeDiscovery,
+  recordContainerInstances,
   sameFacts,
+  serializeDocument,
+  type Discovery,
   type DocumentDiff,
   type FailedScope,
   type ReconcilerState,
   type SkippedEndpoint,
 } from "@scrape-reconciler/core";
-import { discover, TaskDefinitionCache, type DiscoveryStats } from "@scrape-reconciler/discovery";
+import { discover, readContainerInstances, TaskDefinitionCache, type ContainerInstanceRead, type DiscoveryStats } from "@scrape-reconciler/discovery";
 import { readPublished, readState, updateStateAndPublish, type StoredState } from "@scrape-reconciler/store";
 import type { ReconcilerClients } from "./clients";
 import { stateTargetOf, type ReconcileConfig } from "./config";
 
 export interface ReconcileDeps {
-  clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "s3" | "ssm">;
+  clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "ec2" | "s3" | "ssm">;
   config: ReconcileConfig;
   now: () => Date;
   /** Shared across reconciles of one process (task definitions are immutable). */
@@ -34,8 +49,9 @@ export interface ReconcileOptions {
   dryRun?: boolean;
   /**
    * Changes applied to the state before the discovery is merged into it, in the same state
-   * write (the events of the batch a schedule arrived in). Runs again after a lost race, on
-   * a fresh copy: it must depend only on the state it is given.
+   * write (the events of the batch a schedule arrived in). Runs on a copy of the state read
+   * first (so the container instances it records need no second read), and again on a fresh
+   * copy for each write attempt: it must depend only on the state it is given.
    */
   before?: (state: ReconcilerState) => void;
   /** The state as already read by the caller (saves one GET). */
@@ -71,6 +87,85 @@ export interface ReconcileSummary {
   durationMs: number;
   diff: DocumentDiff;
   stats: DiscoveryStats;
+  /** The container instances read (those of discovered EC2 tasks the state did not know). */
+  containerInstances: ContainerInstanceSummary;
+}
+
+export interface ContainerInstanceSummary {
+  /** Container instances read and recorded in the state. */
+  read: number;
+  /** Container instances whose read failed: their tasks lack __meta_ecs_ec2_instance_type until a later read. */
+  failed: number;
+  /** ecs:DescribeContainerInstances and ec2:DescribeInstances calls made. */
+  calls: number;
+  /** Distinct reasons, `operation: reason`, at most 10. */
+  errors: string[];
+}
+
+function containerInstanceSummary(r: ContainerInstanceRead): ContainerInstanceSummary {
+  const errors = [...new Set(r.failures.map((f) => `${f.operation}: ${f.reason}`))];
+  return {
+    read: Object.keys(r.found).length,
+    failed: r.failures.length,
+    calls: r.calls.describeContainerInstances + r.calls.describeInstances,
+    errors: errors.slice(0, 10),
+  };
+}
+
+/** What a full reconcile reads of AWS, before the state write. */
+export interface AccountRead {
+  discovery: Discovery & { stats: DiscoveryStats };
+  containerInstances: ContainerInstanceRead;
+}
+
+/**
+ * The full discovery, then the container instances of its EC2 tasks that `known` (the
+ * state, with the changes applied before the merge) does not know or knows without their
+ * instance type, with the discovery's concurrency. A failed container-instance read is
+ * reported in `containerInstances.failures`, never thrown.
+ */
+export async function readAccount(
+  deps: Pick<ReconcileDeps, "clients" | "config">,
+  known: ReconcilerState,
+  taskDefinitions: TaskDefinitionCache,
+): Promise<AccountRead> {
+  const { clients, config } = deps;
+  // Task definitions are immutable: the ones the state already knows need no call.
+  for (const [arn, mode] of Object.entries(known.taskDefinitions ?? {})) taskDefinitions.prime(arn, mode);
+  const discovery = await discover(clients, {
+    tagNames: config.tagNames,
+    namespaces: config.namespaces,
+    clusters: config.clusters,
+    concurrency: config.concurrency,
+    taskDefinitions,
+  });
+  const containerInstances = await readContainerInstances(clients, containerInstancesToResolve(known, discovery), { concurrency: config.concurrency });
+  return { discovery, containerInstances };
+}
+
+/**
+ * Pure: records the container instances read in `state` (in place, so the drift's base has
+ * them too: a label they alone add is no drift), then merges the discovery into it.
+ */
+export function mergeRead(state: ReconcilerState, read: AccountRead, startedAt: Date, now: Date, options: { publishedBefore?: boolean } = {}): ReconcilerState {
+  recordContainerInstances(state, read.containerInstances.found);
+  return mergeDiscovery(state, read.discovery, startedAt, now, options);
+}
+
+/**
+ * The bytes a full reconcile from scratch (no state, no published document) would publish
+ * now, by the same reads and the same merge, writing nothing; `withheld` when it would
+ * publish nothing. The reference the event path's document must equal (README guarantee G5).
+ */
+export async function documentFromScratch(
+  deps: Pick<ReconcileDeps, "clients" | "config" | "now">,
+): Promise<{ text: string | undefined; withheld?: string; failed: FailedScope[] }> {
+  const startedAt = deps.now();
+  const read = await readAccount(deps, emptyState(startedAt), new TaskDefinitionCache());
+  const state = mergeRead(emptyState(startedAt), read, startedAt, deps.now());
+  const { built } = buildPublication(state, undefined, deps.config.tagNames, read.discovery.failed);
+  const text = built.document ? serializeDocument(built.document) : undefined;
+  return { text, ...(built.withheld ? { withheld: built.withheld } : {}), failed: read.discovery.failed };
 }
 
 /** Whether a valid document was published: it covers the failed parts of a discovery that a state never completed lacks. */
@@ -83,17 +178,16 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   const started = Date.now();
   const { clients, config } = deps;
   const startedAt = deps.now();
-  // Task definitions are immutable: the ones the state already knows need no call.
-  const taskDefinitions = deps.taskDefinitions ?? new TaskDefinitionCache();
   const known = options.initial ?? (await readState({ s3: clients.s3, bucket: config.bucket, stateKey: config.stateKey }, startedAt));
-  for (const [arn, mode] of Object.entries(known.state.taskDefinitions ?? {})) taskDefinitions.prime(arn, mode);
-  const discovery = await discover(clients, {
-    tagNames: config.tagNames,
-    namespaces: config.namespaces,
-    clusters: config.clusters,
-    concurrency: config.concurrency,
-    taskDefinitions,
-  });
+  // What the state will know before the merge: the caller's changes too (a batch's events
+  // and the container instances their lookups read, which need no second read).
+  let seen = known.state;
+  if (options.before) {
+    seen = structuredClone(known.state);
+    options.before(seen);
+  }
+  const read = await readAccount(deps, seen, deps.taskDefinitions ?? new TaskDefinitionCache());
+  const { discovery } = read;
   // Read only when it can matter: failed parts, and a state that was not complete.
   const covered = discovery.failed.length > 0 && !isComplete(known.state) ? await publishedBefore(deps) : false;
   /** The state with the caller's changes, before the merge (of the last attempt): the base of the drift. */
@@ -103,7 +197,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     (state) => {
       base = structuredClone(state);
       options.before?.(base);
-      const merged = mergeDiscovery(base, discovery, startedAt, deps.now(), { publishedBefore: covered });
+      const merged = mergeRead(base, read, startedAt, deps.now(), { publishedBefore: covered });
       // An unchanged account writes nothing (neither the state nor the document), except a
       // heartbeat of the state every HEARTBEAT_MS so the audit can tell reconciles still run.
       return { state: sameFacts(merged, state) && !heartbeatDue(state, deps.now()) ? undefined : merged, result: undefined };
@@ -139,5 +233,6 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     durationMs: Date.now() - started,
     diff,
     stats: discovery.stats,
+    containerInstances: containerInstanceSummary(read.containerInstances),
   };
 }

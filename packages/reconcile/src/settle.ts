@@ -54,7 +54,14 @@ export async function reconcileBatch(deps: SettleDeps, batch: PreparedBatch, tri
     removed: s.removed,
     changed: s.changed,
     withheld: s.withheld,
-    fullReconcile: { trigger, drift: s.drift, failed: s.failed.length, skippedEndpoints: s.skippedEndpoints.length, durationMs: s.durationMs },
+    fullReconcile: {
+      trigger,
+      drift: s.drift,
+      failed: s.failed.length,
+      skippedEndpoints: s.skippedEndpoints.length,
+      containerInstancesFailed: s.containerInstances.failed,
+      durationMs: s.durationMs,
+    },
   };
 }
 

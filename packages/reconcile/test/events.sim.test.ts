@@ -4,14 +4,12 @@
 // Logger throughout (its output captured).
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildDocument, serializeDocument } from "@scrape-reconciler/core";
-import { discover } from "@scrape-reconciler/discovery";
 import { readPublished } from "@scrape-reconciler/store";
 import { EventBridgeEmitter, generateScenario, type ScenarioInput } from "@scrape-reconciler/sim";
 import { reconcile, handleInput, type HandleDeps } from "../src";
 import { startSimEnv, type SimEnv } from "../../../test/support/sim-env";
 import { chunks, deliver, routed, sqsBatch } from "../../../test/support/events";
-import { captureLogs } from "./support";
+import { captureLogs, fullReconcileBytes } from "./support";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), "utf8"));
 
@@ -32,12 +30,6 @@ function depsOf(e: SimEnv): HandleDeps {
 
 async function published(e: SimEnv) {
   return (await readPublished({ ...e.clients, bucket: e.config.bucket, key: e.config.key }))!;
-}
-
-/** The document a full discovery of the account as it is now would build, from scratch. */
-async function fullReconcileBytes(e: SimEnv): Promise<string> {
-  const d = await discover(e.clients, { tagNames: e.config.tagNames });
-  return serializeDocument(buildDocument(d, undefined).document);
 }
 
 describe("AWS documentation sample events", () => {
@@ -100,7 +92,14 @@ describe("AWS documentation sample events", () => {
     expect(r.summary.outcomes).toEqual({ applied: 1 });
     const doc = (await published(env)).document;
     expect(doc.map((g) => g.targets[0])).toEqual([`${ci.privateIp}:32845`]);
-    expect(doc[0]?.labels).toMatchObject({ __meta_ecs_network_mode: "bridge", __meta_ecs_ec2_instance_id: ci.ec2InstanceId, taskdefinition: "xray:2" });
+    expect(doc[0]?.labels).toMatchObject({
+      __meta_ecs_network_mode: "bridge",
+      __meta_ecs_ec2_instance_id: ci.ec2InstanceId,
+      // The type EC2's DescribeInstances reports for the container instance's host.
+      __meta_ecs_ec2_instance_type: env.sim.state.ecs.ec2Instances.get(ci.ec2InstanceId)!.instanceType,
+      taskdefinition: "xray:2",
+    });
+    expect(doc[0]?.labels.__meta_ecs_ec2_instance_type).toBe("m5.large");
     // ECS service -> Cloud Map (no task ran yet), container instance, EC2 instance, task definition: once, then kept.
     expect(r.summary.awsReads).toBe(4);
     event.detail.version += 1;

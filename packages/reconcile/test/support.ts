@@ -5,11 +5,10 @@
 import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { vi } from "vitest";
-import { buildDocument, serializeDocument, type ReconcilerState } from "@scrape-reconciler/core";
-import { discover } from "@scrape-reconciler/discovery";
+import type { ReconcilerState } from "@scrape-reconciler/core";
 import { readPublished, readState } from "@scrape-reconciler/store";
 import type { SimEnv } from "../../../test/support/sim-env";
-import type { HandleDeps } from "../src";
+import { documentFromScratch, type HandleDeps } from "../src";
 
 export const SERVICE_NAME = "scrape-reconciler-test";
 
@@ -86,10 +85,15 @@ export async function storedState(e: SimEnv): Promise<ReconcilerState> {
   return (await readState({ s3: e.clients.s3, bucket: e.config.bucket, stateKey: e.config.stateKey }, new Date())).state;
 }
 
-/** The document a full discovery of the account as it is now builds, from scratch. */
+/**
+ * The bytes a full reconcile from scratch (no state, no document) of the account as it is
+ * now publishes: the same reads (the container instances of EC2 tasks included) and the
+ * same merge as reconcile(), nothing written. Throws when it would publish nothing.
+ */
 export async function fullReconcileBytes(e: SimEnv): Promise<string> {
-  const d = await discover(e.clients, { tagNames: e.config.tagNames });
-  return serializeDocument(buildDocument(d, undefined, { tagNames: e.config.tagNames }).document);
+  const r = await documentFromScratch({ clients: e.clients, config: e.config, now: () => new Date() });
+  if (r.text === undefined) throw new Error(`a full reconcile from scratch would publish nothing: ${r.withheld}`);
+  return r.text;
 }
 
 /** Every target of a document, as `address path`. */

@@ -2,11 +2,13 @@
 // typed, validated config. Flags win over the environment. Every flag and variable is read;
 // the mistakes raise one ConfigError (@scrape-reconciler/core's) with a one-line problem
 // naming each flag or variable; the entry point prints one line per problem and exits 2.
+// `--source` may be repeated (SIDECAR_SOURCE: one source per line); the text of one source
+// (location, name, role, region) is source-config.ts's.
+import { join, resolve } from "node:path";
 import { ConfigError, ConfigProblems } from "@scrape-reconciler/core";
+import { defaultSourceName, describeSource, parseSource, parseSourceEntry, type SourceConfig, type SourceEntry, type SourceSpec } from "./source-config";
 
-export { ConfigError };
-
-export type SourceSpec = { kind: "s3"; bucket: string; key: string } | { kind: "ssm"; name: string } | { kind: "file"; path: string };
+export { ConfigError, describeSource, parseSource, type SourceConfig, type SourceSpec };
 
 export interface ListenAddress {
   /** Undefined means every interface. */
@@ -17,8 +19,17 @@ export interface ListenAddress {
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface SidecarConfig {
+  /** The (first) source's location. */
   source: SourceSpec;
+  /**
+   * Every source with its name and options, in the order given. Absent for one source given
+   * without options: that is `source`, named by defaultSourceName (see sourcesOf).
+   */
+  sources?: SourceConfig[];
+  /** One file_sd file: the source's document with one source, the union with several. */
   output?: string;
+  /** A folder for one file per source, `NAME.json`. */
+  outputDir?: string;
   listen?: ListenAddress;
   intervalMs: number;
   /** Upper bound of the error backoff (never below the interval). */
@@ -32,12 +43,17 @@ export const MIN_INTERVAL_MS = 1000;
 export const DEFAULT_INTERVAL_MS = 5000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
 
-export const USAGE = `Usage: scrape-reconciler-sidecar --source SOURCE (--output PATH | --listen ADDR) [options]
+export const USAGE = `Usage: scrape-reconciler-sidecar --source SOURCE [--source SOURCE ...] (--output PATH | --output-dir DIR | --listen ADDR) [options]
 
-Keeps a Prometheus file_sd file and/or an http_sd endpoint in step with the published targets document.
+Keeps Prometheus file_sd files and/or an http_sd endpoint in step with the published targets documents.
 
-  --source SOURCE        s3://BUCKET/KEY | ssm:/PARAMETER | file:PATH         (SIDECAR_SOURCE)
-  --output PATH          file_sd file to publish atomically                    (SIDECAR_OUTPUT)
+  --source SOURCE        s3://BUCKET/KEY | ssm:/PARAMETER | file:PATH,         (SIDECAR_SOURCE,
+                         then optionally ?name=NAME&role=ROLE_ARN               one per line)
+                         &region=REGION&external-id=ID; repeat --source
+                         for several sources
+  --output PATH          file_sd file to publish atomically (with several      (SIDECAR_OUTPUT)
+                         sources: the union of their documents)
+  --output-dir DIR       one file_sd file per source, DIR/NAME.json            (SIDECAR_OUTPUT_DIR)
   --listen ADDR          serve /targets, /metrics, /healthz on ADDR (:9099)    (SIDECAR_LISTEN)
   --interval DURATION    poll interval, e.g. 1s, 30s, 2m; default 5s, min 1s   (SIDECAR_INTERVAL)
   --max-backoff DURATION cap of the error backoff; default 60s                 (SIDECAR_MAX_BACKOFF)
@@ -53,6 +69,7 @@ interface Setting {
 const SETTINGS = {
   source: { flag: "--source", env: "SIDECAR_SOURCE" },
   output: { flag: "--output", env: "SIDECAR_OUTPUT" },
+  outputDir: { flag: "--output-dir", env: "SIDECAR_OUTPUT_DIR" },
   listen: { flag: "--listen", env: "SIDECAR_LISTEN" },
   interval: { flag: "--interval", env: "SIDECAR_INTERVAL" },
   maxBackoff: { flag: "--max-backoff", env: "SIDECAR_MAX_BACKOFF" },
@@ -86,35 +103,68 @@ export function parseListen(text: string): ListenAddress {
   return host ? { host, port } : { port };
 }
 
-/** Parses `s3://bucket/key`, `ssm:/parameter` (or `ssm:name`) and `file:PATH`. */
-export function parseSource(text: string): SourceSpec {
-  const s = text.trim();
-  if (s.startsWith("s3://")) {
-    const rest = s.slice("s3://".length);
-    const slash = rest.indexOf("/");
-    const bucket = slash < 0 ? rest : rest.slice(0, slash);
-    const key = slash < 0 ? "" : rest.slice(slash + 1);
-    if (!/^[a-zA-Z0-9._-]{1,255}$/.test(bucket)) throw new Error(`bad bucket name "${bucket}"`);
-    if (!key) throw new Error(`missing object key (want s3://BUCKET/KEY)`);
-    return { kind: "s3", bucket, key };
-  }
-  if (s.startsWith("ssm:")) {
-    const name = s.slice("ssm:".length);
-    if (!/^\/?[a-zA-Z0-9_.\-/]+$/.test(name) || name.endsWith("/")) throw new Error(`bad parameter name "${name}"`);
-    return { kind: "ssm", name };
-  }
-  if (s.startsWith("file:")) {
-    const path = s.slice("file:".length);
-    if (!path) throw new Error(`missing path (want file:PATH)`);
-    return { kind: "file", path };
-  }
-  throw new Error(`unknown source (want s3://BUCKET/KEY, ssm:/PARAMETER or file:PATH)`);
-}
-
 function parseLogLevel(text: string): LogLevel {
   const v = text.trim().toLowerCase();
   if (v === "debug" || v === "info" || v === "warn" || v === "error") return v;
   throw new Error(`not a log level (want debug, info, warn or error)`);
+}
+
+/**
+ * The sources from the --source flags (every one, in order) or else SIDECAR_SOURCE (one per
+ * line; blank lines ignored): each parsed, named (given or derived) and checked for a name
+ * used twice. Any problem is recorded and gives no list.
+ */
+function parseSources(
+  flags: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  problems: ConfigProblems,
+  bad: Set<Key>,
+): { sources?: SourceConfig[]; hadOptions: boolean } {
+  let texts: { text: string; origin: string }[];
+  if (flags.length > 0) texts = flags.map((text) => ({ text, origin: SETTINGS.source.flag }));
+  else if (bad.has("source")) return { hadOptions: false };
+  else {
+    const value = env[SETTINGS.source.env];
+    if (value === undefined || value.trim() === "") return { hadOptions: false };
+    texts = value
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((text) => ({ text, origin: SETTINGS.source.env }));
+  }
+  const before = problems.problems.length;
+  const out: SourceConfig[] = [];
+  const seen = new Map<string, string>();
+  let hadOptions = false;
+  for (const { text, origin } of texts) {
+    if (text.trim() === "") {
+      problems.add(origin, `${origin} is empty`);
+      continue;
+    }
+    const parsed = parseSourceEntry(text);
+    hadOptions ||= parsed.hasOptions;
+    for (const p of parsed.problems) problems.add(origin, `${origin} "${text}": ${p}`);
+    if (!parsed.entry) continue;
+    const entry: SourceEntry = parsed.entry;
+    const name = entry.name ?? defaultSourceName(entry);
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined) {
+      problems.add(origin, `${origin} "${text}": name "${name}" is also the name of "${other}" (give each source its own ?name=)`);
+      continue;
+    }
+    seen.set(name.toLowerCase(), text);
+    out.push({ ...entry, name });
+  }
+  if (problems.problems.length > before) {
+    bad.add("source");
+    return { hadOptions };
+  }
+  return { sources: out, hadOptions };
+}
+
+/** Every source of a config with its name (a config without `sources` has the one `source`). */
+export function sourcesOf(config: Pick<SidecarConfig, "source" | "sources">): SourceConfig[] {
+  return config.sources ?? [{ name: defaultSourceName({ spec: config.source }), spec: config.source }];
 }
 
 /** Reads flags (`--name value` or `--name=value`) and SIDECAR_* variables into a config. */
@@ -125,6 +175,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const fromFlags = new Map<Key, string>();
   /** Settings given but unusable (no value, or a bad one): not reported again as missing. */
   const bad = new Set<Key>();
+  /** Every --source value, in order (the only repeatable flag). */
+  const sourceFlags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
@@ -145,7 +197,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       }
       i++;
     }
-    if (fromFlags.has(key)) problems.add(name, `${name} given more than once`);
+    if (key === "source") sourceFlags.push(value);
+    else if (fromFlags.has(key)) problems.add(name, `${name} given more than once`);
     else fromFlags.set(key, value);
   }
 
@@ -178,40 +231,49 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     return ms;
   };
 
-  const source = parse("source", parseSource);
-  if (!source && !bad.has("source")) problems.add(SETTINGS.source.flag, `--source (or SIDECAR_SOURCE) is required`);
+  const { sources, hadOptions } = parseSources(sourceFlags, env, problems, bad);
+  const source = sources?.[0]?.spec;
+  if (!sources && !bad.has("source")) problems.add(SETTINGS.source.flag, `--source (or SIDECAR_SOURCE) is required`);
   const output = parse("output", (v) => v.trim());
+  const outputDir = parse("outputDir", (v) => v.trim());
   const listen = parse("listen", parseListen);
-  if (output === undefined && listen === undefined && !bad.has("output") && !bad.has("listen")) {
-    problems.add(SETTINGS.output.flag, `give --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN), or both`);
+  if (output === undefined && outputDir === undefined && listen === undefined && !bad.has("output") && !bad.has("outputDir") && !bad.has("listen")) {
+    if ((sources?.length ?? 0) > 1) {
+      problems.add(SETTINGS.output.flag, `give --output-dir (SIDECAR_OUTPUT_DIR), --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN)`);
+    } else problems.add(SETTINGS.output.flag, `give --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN), or both`);
   }
-  if (output !== undefined && source?.kind === "file" && source.path === output) {
-    problems.add(SETTINGS.output.flag, `--output "${output}" is the same file as the source`);
+  if (output !== undefined && outputDir !== undefined && resolve(output, "..") === resolve(outputDir) && output.endsWith(".json")) {
+    problems.add(
+      SETTINGS.output.flag,
+      `--output "${output}" is in --output-dir "${outputDir}": a ${join(outputDir, "*.json")} glob would read every target twice`,
+    );
+  }
+  for (const s of sources ?? []) {
+    if (s.spec.kind !== "file") continue;
+    const path = s.spec.path;
+    if (output !== undefined && (path === output || resolve(path) === resolve(output))) {
+      problems.add(SETTINGS.output.flag, `--output "${output}" is the same file as the source`);
+    }
+    if (outputDir !== undefined && (sources ?? []).some((o) => resolve(path) === resolve(outputDir, `${o.name}.json`))) {
+      problems.add(SETTINGS.outputDir.flag, `--output-dir "${outputDir}" would overwrite the source file:${path}`);
+    }
   }
   const intervalMs = parse("interval", atLeastOneSecond) ?? DEFAULT_INTERVAL_MS;
   const maxBackoffMs = parse("maxBackoff", atLeastOneSecond) ?? DEFAULT_MAX_BACKOFF_MS;
   const logLevel = parse("logLevel", parseLogLevel) ?? "info";
-  const v = problems.finish({ source });
+  const v = problems.finish({ source, sources });
+  const plain = v.sources.length === 1 && !hadOptions;
   return {
     help: false,
     config: {
       source: v.source,
+      ...(plain ? {} : { sources: v.sources }),
       ...(output !== undefined ? { output } : {}),
+      ...(outputDir !== undefined ? { outputDir } : {}),
       ...(listen !== undefined ? { listen } : {}),
       intervalMs,
       maxBackoffMs: Math.max(maxBackoffMs, intervalMs),
       logLevel,
     },
   };
-}
-
-export function describeSource(s: SourceSpec): string {
-  switch (s.kind) {
-    case "s3":
-      return `s3://${s.bucket}/${s.key}`;
-    case "ssm":
-      return `ssm:${s.name}`;
-    case "file":
-      return `file:${s.path}`;
-  }
 }

@@ -1,6 +1,7 @@
 // Public surface of the sidecar: the CLI entry (`sidecarMain`, `runSidecar`), the embeddable
-// `startSidecar`, and the pieces (config, sources, atomic write, sync loop) for reuse and tests.
-export { sidecarMain, runSidecar, startSidecar, type SidecarHandle, type StartOptions, type RunIo } from "./main";
+// `startSidecar`, and the pieces (config, sources and their roles, atomic write, sync loop,
+// the union of several sources) for reuse and tests.
+export { sidecarMain, runSidecar, startSidecar, type SidecarHandle, type SourceHandle, type StartOptions, type RunIo } from "./main";
 export {
   ConfigError,
   USAGE,
@@ -9,10 +10,15 @@ export {
   parseListen,
   parseSource,
   describeSource,
+  sourcesOf,
   type SidecarConfig,
   type SourceSpec,
+  type SourceConfig,
   type ListenAddress,
 } from "./config";
+export { parseSourceEntry, defaultSourceName, describeSourceConfig, roleAccount, SOURCE_OPTIONS } from "./source-config";
+export { roleCredentials, sessionNameFor, AssumeRoleError, type RoleCredentials, type RoleCredentialsOptions } from "./credentials";
+export { Union, labelWithSource, unionHealth, SOURCE_LABEL, type UnionMember, type CombinedDocument } from "./union";
 export { writeFileAtomic, tempPathFor, AtomicWriteError, type AtomicFs } from "./atomic-write";
 export {
   s3Source,
@@ -21,6 +27,7 @@ export {
   createSource,
   createS3Client,
   createSsmClient,
+  createStsClient,
   parseManifest,
   sha256Hex,
   SourceError,
@@ -29,8 +36,9 @@ export {
   type FetchResult,
   type S3Like,
   type SsmLike,
+  type SourceAccess,
 } from "./sources";
 export { Syncer, backoffDelay, errorReason, type SyncOutcome, type AppliedDocument } from "./sync";
-export { createMetrics, type SidecarMetrics } from "./metrics";
-export { startServer, health, type SidecarServer } from "./server";
+export { createMetrics, type SidecarMetrics, type SourceLabels } from "./metrics";
+export { startServer, health, syncerView, type SidecarServer, type SidecarView, type ServedDocument } from "./server";
 export { createLogger, silentLogger, type Logger } from "./log";

@@ -1,81 +1,161 @@
-// Entry point: argv + env -> config -> source, sync loop and HTTP server; runs until
-// SIGTERM/SIGINT, then stops the timer, closes the server and returns exit code 0.
+// Entry point: argv + env -> config -> sources, sync loops and HTTP server; runs until
+// SIGTERM/SIGINT, then stops the timers, closes the server and returns exit code 0.
 // Bad flags or values print one line each on stderr and return 2. `startSidecar` is the
-// same thing without signals or process exit, for embedding and tests.
-import { ConfigError, USAGE, describeSource, parseConfig, type SidecarConfig } from "./config";
+// same thing without signals or process exit, for embedding and tests. One source is one
+// Syncer writing --output (today's sidecar, byte for byte); several sources are one Syncer
+// each (own polling and backoff, own file in --output-dir) and their union (union.ts) for
+// --output and /targets.
+import { join } from "node:path";
+import { ConfigError, USAGE, describeSource, parseConfig, sourcesOf, type SidecarConfig } from "./config";
 import type { AtomicFs } from "./atomic-write";
 import { createLogger, type Logger } from "./log";
 import { createMetrics, type SidecarMetrics } from "./metrics";
-import { startServer, type SidecarServer } from "./server";
-import { createSource, type AwsClientOptions, type Source } from "./sources";
+import { startServer, syncerView, type SidecarServer, type SidecarView } from "./server";
+import { describeSourceConfig, type SourceConfig } from "./source-config";
+import { createSource, type AwsClientOptions, type CreatedSource, type Source } from "./sources";
 import { Syncer, type SyncOutcome } from "./sync";
+import { Union, labelWithSource, unionHealth, type UnionMember } from "./union";
 
 export interface StartOptions extends AwsClientOptions {
   log?: Logger;
-  /** Replaces the source built from config.source (tests). */
+  /** Replaces the source built from config.source (tests; one source). */
   source?: Source;
+  /** Replace the sources built from the config, by source name (tests). */
+  sources?: Record<string, Source>;
+  /** Extra client config for one source's clients (e.g. tests: each account's own endpoint). */
+  clientOptions?: (source: SourceConfig) => AwsClientOptions;
   fs?: AtomicFs;
-  onSync?: (outcome: SyncOutcome) => void;
-  /** Start the timer loop (default true); false leaves syncing to `syncer.syncOnce()`. */
+  onSync?: (outcome: SyncOutcome, source: string) => void;
+  /** Start the timer loops (default true); false leaves syncing to `syncer.syncOnce()` / `syncAll()`. */
   loop?: boolean;
   defaultMetrics?: boolean;
   random?: () => number;
 }
 
+/** One source of a running sidecar. */
+export interface SourceHandle {
+  config: SourceConfig;
+  syncer: Syncer;
+  /** The source's own file (--output-dir). */
+  output?: string;
+  created: CreatedSource;
+}
+
 export interface SidecarHandle {
   config: SidecarConfig;
+  /** The first source's Syncer (the only one with one source). */
   syncer: Syncer;
+  /** Every source, in the configured order. */
+  sources: SourceHandle[];
+  /** The union (several sources, or --output beside --output-dir). */
+  union?: Union;
   metrics: SidecarMetrics;
   server?: SidecarServer;
   /** Base URL of the HTTP endpoint when listening. */
   url?: string;
+  /** One sync of every source (in parallel), then the union: for tests and `loop: false`. */
+  syncAll(): Promise<SyncOutcome[]>;
   stop(): Promise<void>;
 }
 
 export async function startSidecar(config: SidecarConfig, opts: StartOptions = {}): Promise<SidecarHandle> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true });
-  const created = opts.source ? { source: opts.source, close() {} } : createSource(config.source, opts);
-  const syncer = new Syncer({
-    source: created.source,
-    ...(config.output !== undefined ? { output: config.output } : {}),
-    intervalMs: config.intervalMs,
-    maxBackoffMs: config.maxBackoffMs,
-    metrics,
-    log,
-    ...(opts.fs ? { fs: opts.fs } : {}),
-    ...(opts.onSync ? { onSync: opts.onSync } : {}),
-    ...(opts.random ? { random: opts.random } : {}),
+  const list = sourcesOf(config);
+  const several = list.length > 1;
+  const metrics = createMetrics({
+    defaultMetrics: opts.defaultMetrics ?? true,
+    ...(several ? { sources: list.map((s) => s.name), combined: config.output !== undefined } : {}),
   });
-  await syncer.inspectOutput();
+  // With one source and no --output-dir, its Syncer owns --output (as before); otherwise the union does.
+  const unionOwnsOutput = several || config.outputDir !== undefined;
+  let union: Union | undefined;
+  const sources: SourceHandle[] = list.map((sc, i) => {
+    const given = opts.sources?.[sc.name] ?? (i === 0 && !several ? opts.source : undefined);
+    const clientOptions: AwsClientOptions = {
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.s3Config ? { s3Config: opts.s3Config } : {}),
+      ...(opts.ssmConfig ? { ssmConfig: opts.ssmConfig } : {}),
+      ...(opts.stsConfig ? { stsConfig: opts.stsConfig } : {}),
+      ...opts.clientOptions?.(sc),
+    };
+    const created: CreatedSource = given
+      ? { source: given, close() {} }
+      : createSource(sc.spec, clientOptions, {
+          name: sc.name,
+          ...(sc.region ? { region: sc.region } : {}),
+          ...(sc.role ? { role: sc.role } : {}),
+          ...(sc.externalId ? { externalId: sc.externalId } : {}),
+          log,
+        });
+    const output = config.outputDir !== undefined ? join(config.outputDir, `${sc.name}.json`) : unionOwnsOutput ? undefined : config.output;
+    const syncer = new Syncer({
+      source: created.source,
+      ...(output !== undefined ? { output } : {}),
+      ...(several ? { name: sc.name, labels: { source: sc.name }, render: (doc) => labelWithSource(sc.name, doc) } : {}),
+      afterSync: async () => {
+        await union?.refresh();
+      },
+      intervalMs: config.intervalMs,
+      maxBackoffMs: config.maxBackoffMs,
+      metrics,
+      log,
+      ...(opts.fs ? { fs: opts.fs } : {}),
+      ...(opts.onSync ? { onSync: (o: SyncOutcome) => opts.onSync?.(o, sc.name) } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+    return { config: sc, syncer, created, ...(output !== undefined ? { output } : {}) };
+  });
+  const closeSources = () => {
+    for (const s of sources) s.created.close();
+  };
+  if (several || (unionOwnsOutput && config.output !== undefined)) {
+    const members: UnionMember[] = sources.map((s) => ({ name: s.config.name, syncer: s.syncer }));
+    union = new Union({
+      members,
+      ...(config.output !== undefined ? { output: config.output } : {}),
+      labelled: several,
+      metrics,
+      log,
+      ...(opts.fs ? { fs: opts.fs } : {}),
+    });
+  }
+  for (const s of sources) await s.syncer.inspectOutput();
+  await union?.inspectOutput();
+  const first = sources[0]!.syncer;
+  const view: SidecarView =
+    several && union ? { targets: () => union!.current, health: () => unionHealth(union!) } : syncerView(first, union?.outputValidAtStart ?? false);
   let server: SidecarServer | undefined;
   if (config.listen) {
     try {
-      server = await startServer(config.listen, syncer, metrics, log);
+      server = await startServer(config.listen, view, metrics, log);
     } catch (err) {
-      created.close();
+      closeSources();
       throw err;
     }
   }
   log.info("sidecar started", {
-    source: describeSource(config.source),
+    ...(several ? { sources: list.map(describeSourceConfig) } : { source: describeSource(config.source) }),
     output: config.output ?? null,
+    ...(config.outputDir !== undefined ? { outputDir: config.outputDir } : {}),
     listen: server ? `${config.listen?.host ?? ""}:${server.port}` : null,
     intervalMs: config.intervalMs,
     maxBackoffMs: config.maxBackoffMs,
   });
-  if (opts.loop !== false) syncer.start();
+  if (opts.loop !== false) for (const s of sources) s.syncer.start();
   let stopping: Promise<void> | undefined;
   return {
     config,
-    syncer,
+    syncer: first,
+    sources,
+    ...(union ? { union } : {}),
     metrics,
     ...(server ? { server, url: server.url } : {}),
+    syncAll: () => Promise.all(sources.map((s) => s.syncer.syncOnce())),
     stop: () =>
       (stopping ??= (async () => {
-        await syncer.stop();
+        await Promise.all(sources.map((s) => s.syncer.stop()));
         await server?.close();
-        created.close();
+        closeSources();
       })()),
   };
 }

@@ -1,6 +1,9 @@
 // The sidecar's own Prometheus metrics (prom-client), on a registry per sidecar instance so
 // several can run in one process (tests). The names below are a contract: alert rules use
 // sync_errors_total, last_success_timestamp_seconds, targets and document_generation.
+// With one source the series are exactly those of a single-source sidecar (no `source`
+// label). With several, every per-source series carries `source="NAME"`; the combined
+// file's writes and write errors are the series without it.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 const P = "scrape_reconciler_sidecar_";
@@ -23,29 +26,42 @@ export const KNOWN_ERROR_REASONS = [
   "write_error",
 ] as const;
 
+/** The per-source label: `{source: NAME}` with several sources, `{}` with one. */
+export type SourceLabels = { source?: string };
+
 export interface SidecarMetrics {
   registry: Registry;
-  syncErrors: Counter<"reason">;
-  syncs: Counter<"result">;
-  lastSuccess: Gauge;
-  lastChange: Gauge;
-  targets: Gauge;
-  groups: Gauge;
-  generation: Gauge;
-  fetchDuration: Histogram<"result">;
-  fileWrites: Counter;
-  staleManifests: Counter;
-  consecutiveErrors: Gauge;
+  syncErrors: Counter<"reason" | "source">;
+  syncs: Counter<"result" | "source">;
+  lastSuccess: Gauge<"source">;
+  lastChange: Gauge<"source">;
+  targets: Gauge<"source">;
+  groups: Gauge<"source">;
+  generation: Gauge<"source">;
+  fetchDuration: Histogram<"result" | "source">;
+  fileWrites: Counter<"source">;
+  staleManifests: Counter<"source">;
+  consecutiveErrors: Gauge<"source">;
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): SidecarMetrics {
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** The source names when there are several: the per-source series get a `source` label. */
+  sources?: readonly string[];
+  /** With several sources: a combined file is written (its writes and write errors start at 0). */
+  combined?: boolean;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): SidecarMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "" });
   const registers = [registry];
+  const bySource = opts.sources !== undefined;
+  const withSource = <L extends string>(labelNames: L[]): (L | "source")[] => (bySource ? [...labelNames, "source"] : labelNames);
   // Every metric carries the prefix and lives on this registry.
-  const counter = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
-    new Counter<L>({ name: P + name, help, labelNames, registers });
-  const gauge = (name: string, help: string) => new Gauge({ name: P + name, help, registers });
+  const counter = <L extends string = never>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L | "source">({ name: P + name, help, labelNames: withSource(labelNames), registers });
+  const gauge = (name: string, help: string) => new Gauge<"source">({ name: P + name, help, labelNames: withSource([]), registers });
   const m: SidecarMetrics = {
     registry,
     syncErrors: counter(
@@ -62,7 +78,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): SidecarM
     fetchDuration: new Histogram({
       name: `${P}fetch_duration_seconds`,
       help: "Time to fetch the document from the source, by result (changed, unchanged, error).",
-      labelNames: ["result"],
+      labelNames: withSource(["result"]),
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
@@ -70,9 +86,22 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): SidecarM
     staleManifests: counter("stale_manifests_total", "Manifests ignored because their generation was lower than the applied one."),
     consecutiveErrors: gauge("consecutive_errors", "Failed syncs since the last success."),
   };
-  for (const r of KNOWN_ERROR_REASONS) m.syncErrors.inc({ reason: r }, 0);
-  for (const r of ["changed", "unchanged", "error"]) m.syncs.inc({ result: r }, 0);
-  m.lastSuccess.set(0);
-  m.lastChange.set(0);
+  const each: SourceLabels[] = bySource ? (opts.sources ?? []).map((source) => ({ source })) : [{}];
+  for (const l of each) {
+    for (const r of KNOWN_ERROR_REASONS) m.syncErrors.inc({ reason: r, ...l }, 0);
+    for (const r of ["changed", "unchanged", "error"]) m.syncs.inc({ result: r, ...l }, 0);
+    m.lastSuccess.set(l, 0);
+    m.lastChange.set(l, 0);
+    if (bySource) {
+      // A metric with a label has no series until one is set: start these at 0 as the unlabelled ones do.
+      for (const g of [m.targets, m.groups, m.generation, m.consecutiveErrors]) g.set(l, 0);
+      m.fileWrites.inc(l, 0);
+      m.staleManifests.inc(l, 0);
+    }
+  }
+  if (bySource && opts.combined) {
+    m.fileWrites.inc(0);
+    m.syncErrors.inc({ reason: "write_error" }, 0);
+  }
   return m;
 }

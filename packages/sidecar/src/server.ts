@@ -1,32 +1,51 @@
 // The sidecar's HTTP endpoint (node:http, no framework):
-//   GET /targets  the last verified document for Prometheus http_sd_configs; 503 until the
-//                 first verified document, so Prometheus keeps the targets it has.
+//   GET /targets  the last verified document for Prometheus http_sd_configs (with several
+//                 sources, their union); 503 until the first verified document, so
+//                 Prometheus keeps the targets it has.
 //   GET /metrics  the sidecar's own metrics (prom-client).
 //   GET /healthz  200 once a verified document has been applied, or when a valid output
 //                 file was already there at start (Prometheus has something to read, and
 //                 the sidecar is doing its job of keeping it); 503 otherwise. Source
 //                 errors after that do NOT fail the check: ECS would restart the task and
 //                 Prometheus with it, which fixes nothing; alert on the metrics instead.
+//                 With several sources: 200 while every source has a document (union.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ListenAddress } from "./config";
 import type { Logger } from "./log";
 import type { SidecarMetrics } from "./metrics";
 import type { Syncer } from "./sync";
+import type { HealthView } from "./union";
 
-export interface HealthView {
-  healthy: boolean;
-  body: Record<string, unknown>;
+export type { HealthView };
+
+/** The bytes /targets serves. */
+export interface ServedDocument {
+  bytes: Buffer;
+  sha256: string;
+  generation?: number;
 }
 
-export function health(syncer: Syncer): HealthView {
-  const healthy = syncer.synced || syncer.outputValidAtStart;
+/** What the endpoint serves: the document and the health (one source's Syncer, or the union of several). */
+export interface SidecarView {
+  targets(): ServedDocument | undefined;
+  health(): HealthView;
+}
+
+/** The view of a single-source sidecar (`otherOutputValid`: its --output beside --output-dir was valid at start). */
+export function syncerView(syncer: Syncer, otherOutputValid = false): SidecarView {
+  return { targets: () => syncer.applied, health: () => health(syncer, otherOutputValid) };
+}
+
+export function health(syncer: Syncer, otherOutputValid = false): HealthView {
+  const validAtStart = syncer.outputValidAtStart || otherOutputValid;
+  const healthy = syncer.synced || validAtStart;
   return {
     healthy,
     body: {
       status: healthy ? "ok" : "waiting_for_first_document",
       synced: syncer.synced,
-      outputValidAtStart: syncer.outputValidAtStart,
+      outputValidAtStart: validAtStart,
       generation: syncer.applied?.generation ?? null,
       targets: syncer.applied?.targets ?? null,
       lastSuccess: syncer.lastSuccessAt ? new Date(syncer.lastSuccessAt).toISOString() : null,
@@ -49,7 +68,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(head ? undefined : buf);
 }
 
-export function createHandler(syncer: Syncer, metrics: SidecarMetrics, log: Logger) {
+export function createHandler(view: SidecarView, metrics: SidecarMetrics, log: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
     const head = req.method === "HEAD";
@@ -60,7 +79,7 @@ export function createHandler(syncer: Syncer, metrics: SidecarMetrics, log: Logg
     try {
       switch (path) {
         case "/targets": {
-          const doc = syncer.applied;
+          const doc = view.targets();
           if (!doc) {
             send(res, 503, "application/json", `${JSON.stringify({ error: "no verified document yet" })}\n`, head, { "Retry-After": "5" });
           } else {
@@ -77,7 +96,7 @@ export function createHandler(syncer: Syncer, metrics: SidecarMetrics, log: Logg
           return;
         }
         case "/healthz": {
-          const h = health(syncer);
+          const h = view.health();
           send(res, h.healthy ? 200 : 503, "application/json", `${JSON.stringify(h.body)}\n`, head);
           return;
         }
@@ -92,8 +111,8 @@ export function createHandler(syncer: Syncer, metrics: SidecarMetrics, log: Logg
   };
 }
 
-export async function startServer(listen: ListenAddress, syncer: Syncer, metrics: SidecarMetrics, log: Logger): Promise<SidecarServer> {
-  const handler = createHandler(syncer, metrics, log);
+export async function startServer(listen: ListenAddress, view: SidecarView, metrics: SidecarMetrics, log: Logger): Promise<SidecarServer> {
+  const handler = createHandler(view, metrics, log);
   const server = createServer((req, res) => void handler(req, res));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

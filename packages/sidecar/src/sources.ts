@@ -4,12 +4,16 @@
 // "unchanged" cheaply: S3 with a conditional GET (If-None-Match; 304 and no body in the
 // steady state), SSM by the manifest's generation (the S3 document is fetched only when
 // it changes, and its sha256 is checked against the manifest), a local file by its stat.
-// Failures are SourceErrors with a short machine-readable reason for the metrics.
+// Failures are SourceErrors with a short machine-readable reason for the metrics. A source
+// may have its own region and an IAM role to assume (credentials.ts) for its AWS calls.
 import { readFile } from "node:fs/promises";
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
+import { STSClient } from "@aws-sdk/client-sts";
 import { awsErrorKind, sha256Hex, type AwsErrorKind, type Manifest } from "@scrape-reconciler/core";
-import type { SourceSpec } from "./config";
+import { roleCredentials, sessionNameFor, type RoleCredentials } from "./credentials";
+import type { Logger } from "./log";
+import type { SourceSpec } from "./source-config";
 
 /** What was last applied; sources compare against it. */
 export interface SourceState {
@@ -33,8 +37,9 @@ export class SourceError extends Error {
     /** Bounded vocabulary: not_found, access_denied, throttled, unreachable, timeout, bad_manifest, sha256_mismatch, fetch_error. */
     readonly reason: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -67,7 +72,7 @@ export function classifyAwsError(err: unknown, what: string): SourceError {
   if (err instanceof SourceError) return err;
   const e = (err ?? {}) as { name?: string; message?: string };
   const msg = `${what}: ${e.name || "Error"}${e.message ? `: ${e.message}` : ""}`;
-  return new SourceError(REASON[awsErrorKind(err)], msg);
+  return new SourceError(REASON[awsErrorKind(err)], msg, { cause: err });
 }
 
 async function bodyBytes(out: GetObjectCommandOutput): Promise<Buffer> {
@@ -201,11 +206,23 @@ export function fileSource(path: string): Source {
 }
 
 export interface AwsClientOptions {
-  /** Environment to read AWS_REGION / AWS_ENDPOINT_URL[_S3|_SSM] from (the SDK also reads process.env). */
+  /** Environment to read AWS_REGION / AWS_ENDPOINT_URL[_S3|_SSM|_STS] from (the SDK also reads process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Extra client config (tests pass the simulator's). */
   s3Config?: ConstructorParameters<typeof S3Client>[0];
   ssmConfig?: ConstructorParameters<typeof SSMClient>[0];
+  /** Extra config of the STS client that assumes a source's role. */
+  stsConfig?: ConstructorParameters<typeof STSClient>[0];
+}
+
+/** How one source reaches AWS: its own region, and a role to assume (with its external id). */
+export interface SourceAccess {
+  /** The source's name (in the role session name). */
+  name?: string;
+  region?: string;
+  role?: string;
+  externalId?: string;
+  log?: Logger;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -244,30 +261,74 @@ export function createSsmClient(opts: AwsClientOptions = {}): SSMClient {
   return new SSMClient({ ...fromEnv(env), ...(endpoint ? { endpoint } : {}), ...opts.ssmConfig });
 }
 
+/**
+ * STS client for assuming a source's role: the default chain's credentials (the task role),
+ * AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, the sidecar's own region (AWS_REGION), else the
+ * source's.
+ */
+export function createStsClient(opts: AwsClientOptions = {}, sourceRegion?: string): STSClient {
+  const env = opts.env ?? process.env;
+  const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL;
+  const base = fromEnv(env);
+  return new STSClient({
+    ...base,
+    ...(!base.region && sourceRegion ? { region: sourceRegion } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...opts.stsConfig,
+  });
+}
+
 export interface CreatedSource {
   source: Source;
+  /** The role's credentials, when the source assumes one. */
+  credentials?: RoleCredentials;
   close(): void;
 }
 
-/** Builds the source for a spec, with real SDK clients for s3/ssm. */
-export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}): CreatedSource {
-  switch (spec.kind) {
-    case "file":
-      return { source: fileSource(spec.path), close() {} };
-    case "s3": {
-      const s3 = createS3Client(opts);
-      return { source: s3Source(s3, spec.bucket, spec.key), close: () => s3.destroy() };
-    }
-    case "ssm": {
-      const s3 = createS3Client(opts);
-      const ssm = createSsmClient(opts);
-      return {
-        source: ssmSource(ssm, s3, spec.name),
-        close: () => {
-          s3.destroy();
-          ssm.destroy();
-        },
-      };
-    }
-  }
+/**
+ * Drops the role's credentials when AWS refuses a call signed with them (access_denied: a
+ * revoked or expired session, or a role without the permission), so the next sync assumes
+ * the role again instead of signing with the same session.
+ */
+function renewingOnDenial(source: Source, credentials: RoleCredentials): Source {
+  return {
+    description: source.description,
+    async fetch(previous, signal) {
+      try {
+        return await source.fetch(previous, signal);
+      } catch (err) {
+        if (err instanceof SourceError && err.reason === "access_denied") credentials.invalidate();
+        throw err;
+      }
+    },
+  };
+}
+
+/** Builds the source for a spec, with real SDK clients for s3/ssm (in the source's region, with its role's credentials). */
+export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}, access: SourceAccess = {}): CreatedSource {
+  if (spec.kind === "file") return { source: fileSource(spec.path), close() {} };
+  const sts = access.role ? createStsClient(opts, access.region) : undefined;
+  const credentials =
+    sts && access.role
+      ? roleCredentials({
+          sts,
+          roleArn: access.role,
+          sessionName: sessionNameFor(access.name ?? "source"),
+          ...(access.externalId ? { externalId: access.externalId } : {}),
+          ...(access.log ? { log: access.log } : {}),
+        })
+      : undefined;
+  const own = { ...(access.region ? { region: access.region } : {}), ...(credentials ? { credentials } : {}) };
+  const s3 = createS3Client({ ...opts, s3Config: { ...opts.s3Config, ...own } });
+  const ssm = spec.kind === "ssm" ? createSsmClient({ ...opts, ssmConfig: { ...opts.ssmConfig, ...own } }) : undefined;
+  const source = spec.kind === "s3" ? s3Source(s3, spec.bucket, spec.key) : ssmSource(ssm!, s3, spec.name);
+  return {
+    source: credentials ? renewingOnDenial(source, credentials) : source,
+    ...(credentials ? { credentials } : {}),
+    close: () => {
+      s3.destroy();
+      ssm?.destroy();
+      sts?.destroy();
+    },
+  };
 }

@@ -1,18 +1,23 @@
-// The sync loop: fetch -> validate -> write -> update state, every interval, with
-// exponential backoff and full jitter after errors. Only a verified document is ever
+// The sync loop of one source: fetch -> validate -> write -> update state, every interval,
+// with exponential backoff and full jitter after errors. Only a verified document is ever
 // written or served: a fetch, validation, verification or write error leaves the current
 // file and the served document as they are, and is logged and counted by reason.
-// README guarantee G4, with atomic-write.ts.
+// README guarantee G4, with atomic-write.ts. With several sources there is one Syncer per
+// source (own timer and backoff), each writing its own file; union.ts combines them.
 import { readFile, stat } from "node:fs/promises";
-import { DocumentValidationError, countTargets, parseDocument } from "@scrape-reconciler/core";
+import { DocumentValidationError, countTargets, parseDocument, type TargetDocument } from "@scrape-reconciler/core";
 import { AtomicWriteError, writeFileAtomic, type AtomicFs } from "./atomic-write";
 import type { Logger } from "./log";
-import type { SidecarMetrics } from "./metrics";
+import type { SidecarMetrics, SourceLabels } from "./metrics";
 import { SourceError, sha256Hex, type Source, type SourceState } from "./sources";
 
 /** The last verified document. */
 export interface AppliedDocument {
+  /** What is written and served: the source's bytes, or what `render` made of them. */
   bytes: Buffer;
+  /** The document as parsed (after `render`'s labels, when there is one). */
+  document: TargetDocument;
+  /** Of the source's bytes (what the source compares against). */
   sha256: string;
   generation?: number;
   etag?: string;
@@ -28,6 +33,17 @@ export type SyncOutcome =
 
 export interface SyncerOptions {
   source: Source;
+  /** The source's name (logs), with several sources. */
+  name?: string;
+  /** Labels of this source's series (`{source: NAME}` with several sources). */
+  labels?: SourceLabels;
+  /**
+   * The document as written and served, when it is not the source's bytes (several sources:
+   * each group labelled with its source). Also applied to an existing output at start.
+   */
+  render?: (document: TargetDocument) => { bytes: Buffer; document: TargetDocument };
+  /** Awaited after every sync (the combined document is brought up to date there). */
+  afterSync?: (outcome: SyncOutcome) => Promise<void>;
   output?: string;
   intervalMs: number;
   maxBackoffMs: number;
@@ -65,6 +81,8 @@ export class Syncer {
   lastError: { reason: string; message: string; at: number } | undefined;
   /** True when the output file held a valid document when the sidecar started. */
   outputValidAtStart = false;
+  /** That document (as `render` makes it), kept for the combined document until a verified one arrives. */
+  startDocument: TargetDocument | undefined;
 
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<SyncOutcome> | undefined;
@@ -72,7 +90,11 @@ export class Syncer {
   private readonly abort = new AbortController();
   private writtenId: FileId | undefined;
 
-  constructor(private readonly opts: SyncerOptions) {}
+  private readonly labels: SourceLabels;
+
+  constructor(private readonly opts: SyncerOptions) {
+    this.labels = opts.labels ?? {};
+  }
 
   /** Looks at the existing output (never touches it) so health can account for it. */
   async inspectOutput(): Promise<void> {
@@ -82,12 +104,19 @@ export class Syncer {
       const text = await readFile(output, "utf8");
       const doc = parseDocument(text);
       this.outputValidAtStart = true;
-      log.info("existing output kept until a verified document arrives", { output, targets: countTargets(doc) });
+      this.startDocument = this.opts.render ? this.opts.render(doc).document : doc;
+      log.info("existing output kept until a verified document arrives", { ...this.named(), output, targets: countTargets(doc) });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") log.info("no output file yet", { output });
-      else log.warn("existing output is not a valid document; kept until a verified document arrives", { output, error: (err as Error).message });
+      if (code === "ENOENT") log.info("no output file yet", { ...this.named(), output });
+      else
+        log.warn("existing output is not a valid document; kept until a verified document arrives", { ...this.named(), output, error: (err as Error).message });
     }
+  }
+
+  /** `{name}` for log lines, with several sources. */
+  private named(): { name?: string } {
+    return this.opts.name !== undefined ? { name: this.opts.name } : {};
   }
 
   get synced(): boolean {
@@ -113,6 +142,7 @@ export class Syncer {
 
   private async doSync(): Promise<SyncOutcome> {
     const { source, metrics, log, output } = this.opts;
+    const l = this.labels;
     const started = performance.now();
     const timeout = this.opts.fetchTimeoutMs ?? Math.max(15_000, this.opts.intervalMs);
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeout)]);
@@ -121,11 +151,11 @@ export class Syncer {
     try {
       const res = await source.fetch(this.previous(), signal);
       fetchMs = performance.now() - started;
-      metrics.fetchDuration.observe({ result: res.status }, fetchMs / 1000);
+      metrics.fetchDuration.observe({ result: res.status, ...l }, fetchMs / 1000);
       if (res.status === "unchanged") {
         if (res.note === "stale_manifest") {
-          metrics.staleManifests.inc();
-          log.warn("ignored a manifest older than the applied generation", { generation: this.applied?.generation });
+          metrics.staleManifests.inc(l);
+          log.warn("ignored a manifest older than the applied generation", { ...this.named(), generation: this.applied?.generation });
         }
         await this.ensureOutput();
         outcome = { result: "unchanged", ...(res.note ? { note: res.note } : {}), fetchMs };
@@ -134,15 +164,17 @@ export class Syncer {
         const doc = parseDocument(text);
         const sha256 = res.sha256 ?? sha256Hex(res.body);
         const targets = countTargets(doc);
+        const served = this.opts.render ? this.opts.render(doc) : { bytes: res.body, document: doc };
         let written = false;
         if (output) {
-          written = (await writeFileAtomic(output, res.body, this.opts.fs ? { fs: this.opts.fs } : {})).written;
+          written = (await writeFileAtomic(output, served.bytes, this.opts.fs ? { fs: this.opts.fs } : {})).written;
           await this.recordOutputId();
-          if (written) metrics.fileWrites.inc();
+          if (written) metrics.fileWrites.inc(l);
         }
         const isNew = this.applied?.sha256 !== sha256;
         this.applied = {
-          bytes: res.body,
+          bytes: served.bytes,
+          document: served.document,
           sha256,
           targets,
           groups: doc.length,
@@ -150,12 +182,13 @@ export class Syncer {
           ...(res.generation !== undefined ? { generation: res.generation } : {}),
           ...(res.etag !== undefined ? { etag: res.etag } : {}),
         };
-        metrics.targets.set(targets);
-        metrics.groups.set(doc.length);
-        metrics.generation.set(res.generation ?? 0);
+        metrics.targets.set(l, targets);
+        metrics.groups.set(l, doc.length);
+        metrics.generation.set(l, res.generation ?? 0);
         if (isNew) {
-          metrics.lastChange.set(Date.now() / 1000);
+          metrics.lastChange.set(l, Date.now() / 1000);
           log.info("document applied", {
+            ...this.named(),
             source: source.description,
             generation: res.generation,
             targets,
@@ -170,14 +203,14 @@ export class Syncer {
           outcome = { result: "unchanged", note: "same_bytes", fetchMs };
         }
       }
-      if (this.consecutiveErrors > 0) log.info("sync recovered", { after: this.consecutiveErrors });
+      if (this.consecutiveErrors > 0) log.info("sync recovered", { ...this.named(), after: this.consecutiveErrors });
       this.consecutiveErrors = 0;
       this.lastSuccessAt = Date.now();
-      metrics.lastSuccess.set(this.lastSuccessAt / 1000);
+      metrics.lastSuccess.set(l, this.lastSuccessAt / 1000);
     } catch (err) {
       if (!fetchMs) {
         fetchMs = performance.now() - started;
-        metrics.fetchDuration.observe({ result: "error" }, fetchMs / 1000);
+        metrics.fetchDuration.observe({ result: "error", ...l }, fetchMs / 1000);
       }
       if (this.stopped && this.abort.signal.aborted) {
         return { result: "error", reason: "stopped", message: "stopped", fetchMs };
@@ -186,12 +219,19 @@ export class Syncer {
       const message = (err as Error)?.message ?? String(err);
       this.consecutiveErrors++;
       this.lastError = { reason, message, at: Date.now() };
-      metrics.syncErrors.inc({ reason });
-      log.warn("sync failed; current document kept", { source: source.description, reason, error: message, consecutiveErrors: this.consecutiveErrors });
+      metrics.syncErrors.inc({ reason, ...l });
+      log.warn("sync failed; current document kept", {
+        ...this.named(),
+        source: source.description,
+        reason,
+        error: message,
+        consecutiveErrors: this.consecutiveErrors,
+      });
       outcome = { result: "error", reason, message, fetchMs };
     }
-    metrics.syncs.inc({ result: outcome.result });
-    metrics.consecutiveErrors.set(this.consecutiveErrors);
+    metrics.syncs.inc({ result: outcome.result, ...l });
+    metrics.consecutiveErrors.set(l, this.consecutiveErrors);
+    await this.opts.afterSync?.(outcome);
     this.opts.onSync?.(outcome);
     return outcome;
   }
@@ -221,8 +261,8 @@ export class Syncer {
     const { written } = await writeFileAtomic(output, this.applied.bytes, this.opts.fs ? { fs: this.opts.fs } : {});
     await this.recordOutputId();
     if (written) {
-      metrics.fileWrites.inc();
-      log.warn("output file was changed by something else; restored the verified document", { output });
+      metrics.fileWrites.inc(this.labels);
+      log.warn("output file was changed by something else; restored the verified document", { ...this.named(), output });
     }
   }
 
@@ -237,7 +277,7 @@ export class Syncer {
         outcome.result === "error"
           ? backoffDelay(this.consecutiveErrors, this.opts.intervalMs, this.opts.maxBackoffMs, this.opts.random)
           : this.opts.intervalMs;
-      if (outcome.result === "error") this.opts.log.debug("retry scheduled", { inMs: delay });
+      if (outcome.result === "error") this.opts.log.debug("retry scheduled", { ...this.named(), inMs: delay });
       this.timer = setTimeout(() => void tick(), delay);
     };
     void tick();

@@ -1,6 +1,6 @@
 // Call accounting: a counter per `service:Operation` and an ordered log of every call
-// (operation, IAM action, time, HTTP status, injected fault), which tests use to count
-// AWS reads and to compare the calls code makes with the IAM policies it is given.
+// (operation, IAM action, time, HTTP status, signing key, injected fault), which tests use
+// to count AWS reads and to compare the calls code makes with the IAM policies it is given.
 
 export interface CallRecord {
   /** `service:Operation`, e.g. `ecs:DescribeTasks`. */
@@ -14,6 +14,8 @@ export interface CallRecord {
   time: number;
   durationMs: number;
   status: number;
+  /** The access key id the request was signed with (`ASIA...` for an STS session). */
+  accessKeyId?: string;
   /** The error code answered, if any. */
   error?: string;
   /** Set when the error was injected (`rate`, `deny`, `queued`). */

@@ -71,7 +71,7 @@ type Answer = [code: string, status: number];
 
 /**
  * What each protocol answers for a generic fault name: awsJson (Cloud Map, ECS, SSM,
- * CloudWatch), S3, EC2 and awsQuery (RDS, ElastiCache). A name a protocol has no
+ * CloudWatch), S3, EC2 and awsQuery (RDS, ElastiCache, STS). A name a protocol has no
  * entry for is answered as itself, HTTP 400.
  */
 const FAULTS: Record<string, Partial<Record<WireProtocol, Answer>>> = {
@@ -89,6 +89,7 @@ const FAULTS: Record<string, Partial<Record<WireProtocol, Answer>>> = {
   AccessDenied: { s3: ["AccessDenied", 403] },
   UnauthorizedOperation: { ec2: ["UnauthorizedOperation", 403], query: ["AccessDenied", 403] },
   ConditionalRequestConflict: { s3: ["ConditionalRequestConflict", 409] },
+  ExpiredToken: { json: ["ExpiredTokenException", 400], s3: ["ExpiredToken", 400], query: ["ExpiredToken", 400] },
   PreconditionFailed: { s3: ["PreconditionFailed", 412] },
 };
 
@@ -100,8 +101,10 @@ export function faultError(protocol: WireProtocol, name: string, ctx: { accountI
     ? `User: arn:aws:sts::${ctx.accountId}:assumed-role/simulated/session is not authorized to perform: ${ctx.iamAction} because no identity-based policy allows the ${ctx.iamAction} action`
     : /Throttl|SlowDown|LimitExceeded|TooMany/.test(code)
       ? "Rate exceeded"
-      : code === "ConditionalRequestConflict"
-        ? "A conflicting operation occurred. If using PutObject you can retry the request."
-        : `Injected fault: ${code}`;
+      : /^ExpiredToken/.test(code)
+        ? "The security token included in the request is expired"
+        : code === "ConditionalRequestConflict"
+          ? "A conflicting operation occurred. If using PutObject you can retry the request."
+          : `Injected fault: ${code}`;
   return new AwsError(code, message, status);
 }

@@ -230,3 +230,22 @@ export interface CloudMapChange {
 }
 
 export type { Task, TaskDefinition };
+
+/** A temporary session issued by sts:AssumeRole (state/sts.ts). */
+export interface StsSessionRecord {
+  /** `ASIA` + 16 characters, as AWS's temporary keys. */
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  roleArn: string;
+  sessionName: string;
+  externalId?: string;
+  /** `AROA...:SESSION`. */
+  assumedRoleId: string;
+  /** `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`. */
+  arn: string;
+  issuedAt: Date;
+  expiration: Date;
+  /** Set by StsStore.revokeSessions (IAM's "Revoke active sessions"). */
+  revoked: boolean;
+}

@@ -1,7 +1,8 @@
 // The simulator's HTTP server: one node:http listener for every service. Routes each
 // request to a service handler (X-Amz-Target prefix, SigV4 signing name), decodes
 // aws-chunked bodies and `Expect: 100-continue`, applies latency and injected faults,
-// caps page sizes, counts and logs every call, and renders errors per protocol.
+// refuses expired or revoked STS session keys, caps page sizes, counts and logs every call
+// (with the access key it was signed with), and renders errors per protocol.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CallLog } from "./calls";
@@ -46,6 +47,11 @@ export interface SimServer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `json:<target prefix>`, `query:<signing name>` or `rest:<signing name>`. */
+/** The access key id a SigV4 request is signed with (`Credential=KEY/...`). */
+export function accessKeyOf(req: IncomingMessage): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+}
+
 export function routeKey(req: IncomingMessage): string {
   const target = req.headers["x-amz-target"];
   if (typeof target === "string" && target.includes(".")) return `json:${target.slice(0, target.indexOf("."))}`;
@@ -91,6 +97,7 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
     const url = new URL(req.url ?? "/", "http://sim");
     const requestId = state.ids.uuid("request");
     const handler = handlers[routeKey(req)];
+    const accessKeyId = accessKeyOf(req);
     let body = raw;
     let trailers: Record<string, string> = {};
     const simReq: SimRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body, trailers, requestId };
@@ -114,6 +121,14 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
       const key = `${handler.service}:${operation}`;
       const delay = latencyFor(key, handler.service);
       if (delay > 0) await sleep(delay);
+      // A session key that expired or was revoked is refused before anything else, as AWS does.
+      const refused = state.sts.refusal(accessKeyId);
+      if (refused) {
+        throw faultError(handler.protocol, refused === "expired" ? "ExpiredToken" : "AccessDeniedException", {
+          accountId: state.accountId,
+          iamAction: handler.iamAction(operation),
+        });
+      }
       const injected = faults.pick(handler.service, operation);
       if (injected) {
         fault = injected.kind;
@@ -144,6 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
       time: started,
       durationMs: Date.now() - started,
       status: response.status,
+      ...(accessKeyId !== undefined ? { accessKeyId } : {}),
       ...(errorCode !== undefined ? { error: errorCode } : {}),
       ...(fault !== undefined ? { fault } : {}),
     });

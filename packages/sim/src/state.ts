@@ -1,8 +1,8 @@
 // The in-memory AWS account and its typed mutations. Composes the stores under state/
-// (Cloud Map, ECS, S3, SSM, RDS, ElastiCache, CloudWatch metrics) and owns the task
-// lifecycle: every task change bumps `version`, keeps the task's Cloud Map registration
-// in step (register at ACTIVATING, deregister at DEACTIVATING) and is reported to
-// onChange listeners. Imports no service handler: services/ read and write this.
+// (Cloud Map, ECS, S3, SSM, RDS, ElastiCache, CloudWatch metrics, STS sessions) and owns
+// the task lifecycle: every task change bumps `version`, keeps the task's Cloud Map
+// registration in step (register at ACTIVATING, deregister at DEACTIVATING) and is reported
+// to onChange listeners. Imports no service handler: services/ read and write this.
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import { AwsError } from "./errors";
 import { IdSource, IpAllocator, SimError, arnTail, deploymentId, type ArnContext } from "./ids";
@@ -24,6 +24,7 @@ import { EcsStore, type ContainerSpec } from "./state/ecs";
 import { ElastiCacheStore } from "./state/elasticache";
 import { RdsStore } from "./state/rds";
 import { ObjectStore, ParameterStore } from "./state/storage";
+import { StsStore } from "./state/sts";
 import { applyStatus, cloneTask, newTask } from "./state/tasks";
 
 export interface SimStateOptions {
@@ -64,6 +65,7 @@ export class SimState {
   readonly rds: RdsStore;
   readonly elastiCache: ElastiCacheStore;
   readonly cloudWatch: CloudWatchStore;
+  readonly sts: StsStore;
   private clock: () => Date;
   private readonly taskIndex = new Map<string, TaskRecord>();
   private readonly listeners = new Set<(c: TaskChange) => void>();
@@ -83,6 +85,7 @@ export class SimState {
     this.rds = new RdsStore(ctx, this.ids, now);
     this.elastiCache = new ElastiCacheStore(ctx, now);
     this.cloudWatch = new CloudWatchStore(this.rds, this.elastiCache);
+    this.sts = new StsStore(this.ids, now);
   }
 
   now(): Date {

@@ -1,4 +1,4 @@
-// The awsQuery protocol shared by RDS and ElastiCache: a form-encoded POST
+// The awsQuery protocol shared by RDS, ElastiCache and STS: a form-encoded POST
 // `Action=...&Version=...` in, XML out wrapped in <ActionResponse><ActionResult>, errors
 // as <ErrorResponse><Error><Type/Code/Message>; plus Marker paging with MaxRecords
 // (20-100) and the <Tag><Key/><Value/></Tag> list both services answer.
@@ -10,8 +10,10 @@ import { isReadOnlyOperation, type HandlerContext, type ServiceHandler, type Sim
 export type QueryOperation = (params: URLSearchParams, ctx: HandlerContext, req: SimRequest) => XmlNode;
 
 export interface QueryServiceSpec {
-  /** IAM prefix and SigV4 signing name (rds, elasticache). */
+  /** IAM prefix and SigV4 signing name (rds, elasticache, sts). */
   service: string;
+  /** Suffix of the SDK's endpoint variable (AWS_ENDPOINT_URL_<NAME>), when endpointEnv() should list it. */
+  endpointEnvName?: string;
   /** API version the SDK sends (Version=...). */
   version: string;
   xmlns: string;
@@ -31,6 +33,7 @@ export function defineQueryService(spec: QueryServiceSpec): ServiceHandler {
     service: spec.service,
     route: `query:${spec.service}`,
     protocol: "query",
+    ...(spec.endpointEnvName ? { endpointEnvName: spec.endpointEnvName } : {}),
     operation(req) {
       const action = new URLSearchParams(req.body.toString("utf8")).get("Action") ?? "";
       if (!Object.hasOwn(spec.operations, action)) throw new AwsError("InvalidAction", `The action ${action} is not valid for this web service.`);

@@ -8,6 +8,7 @@ import { s3 } from "./s3";
 import { rds } from "./rds";
 import { servicediscovery } from "./servicediscovery";
 import { ssm } from "./ssm";
+import { sts } from "./sts";
 import type { ServiceHandler } from "./types";
 
 export const serviceHandlers: Record<string, ServiceHandler> = {
@@ -19,6 +20,7 @@ export const serviceHandlers: Record<string, ServiceHandler> = {
   [cloudwatch.route]: cloudwatch,
   [rds.route]: rds,
   [elasticache.route]: elasticache,
+  [sts.route]: sts,
 };
 
 export type { ServiceHandler, SimRequest, SimResponse, HandlerContext } from "./types";
