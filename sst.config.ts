@@ -16,20 +16,26 @@ export default $config({
   },
   async run() {
     const { loadStageConfig } = await import("./infra/config");
-    const { deployContext } = await import("./infra/context");
+    const { assertDeployTarget, deployContext } = await import("./infra/context");
+    const { createEventDelivery } = await import("./infra/delivery");
     const { createStorage } = await import("./infra/storage");
     const { createReconcile } = await import("./infra/reconcile");
     const { createForwarder } = await import("./infra/forwarder");
     const { createAudit } = await import("./infra/audit");
     const { createAlarmTopic, createAlarms } = await import("./infra/alarms");
     const { createSidecarAccess } = await import("./infra/sidecar-access");
+    const { createTrail } = await import("./infra/trail");
 
     const cfg = loadStageConfig({ app: $app.name, stage: $app.stage, root: $cli.paths.root });
+    // Wrong credentials or region for this stage: stop before declaring anything.
+    await assertDeployTarget(cfg);
     const ctx = deployContext();
+    const delivery = createEventDelivery();
     const storage = createStorage(cfg, ctx);
-    const reconcile = createReconcile(cfg, ctx, storage);
-    const forward = createForwarder(cfg, ctx, storage);
-    const audit = createAudit(cfg, ctx, storage);
+    const reconcile = createReconcile(cfg, ctx, storage, delivery);
+    const forward = createForwarder(cfg, ctx, storage, delivery);
+    const audit = createAudit(cfg, ctx, storage, delivery);
+    delivery.allowRules();
     const topic = createAlarmTopic(cfg);
     createAlarms(cfg, topic, {
       functions: [
@@ -38,8 +44,12 @@ export default $config({
         { role: "audit", name: audit.fn.name },
       ],
       deadLetterQueueName: reconcile.dlq.name,
+      eventRuleNames: delivery.rules.map((rule) => rule.name),
+      eventDeadLetterQueueName: delivery.deadLetters.name,
     });
     const sidecar = createSidecarAccess(cfg, ctx, storage);
+    // Optional (stage `trail`): the management-event trail the Cloud Map event rule depends on.
+    createTrail(cfg, ctx);
 
     return {
       bucket: storage.bucketName,
@@ -54,6 +64,7 @@ export default $config({
       auditFunction: audit.fn.name,
       reconcileQueueUrl: reconcile.queue.url,
       deadLetterQueueUrl: reconcile.dlq.url,
+      eventDeadLetterQueueUrl: delivery.deadLetters.url,
       alarmTopicArn: topic.topicArn,
       prometheusReadPolicyArn: sidecar.policy.arn,
       prometheusReadPolicy: sidecar.policy.policy,

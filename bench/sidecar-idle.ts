@@ -1,12 +1,17 @@
 // Sidecar at idle: RSS and CPU of the bundled sidecar (child process) polling S3 in the
 // local simulator every 1 s (steady state: conditional GETs answered 304), with --output
 // and --listen, against a bare Node process doing nothing but a 1 s timer (the baseline,
-// measured in the same run).
+// measured in the same run). Both run on Node 24 (the image's line) when .cache/node24 or
+// EMULATOR_NODE has it, else on this process' node; the sidecar with the image's NODE_OPTIONS.
+// (The footprint against the previous build and while syncing: bench/sidecar-footprint.ts.)
 //
 //   npx tsx bench/sidecar-idle.ts [--seconds 60] [--warmup 5]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { findNode24 } from "../packages/emulator/src/node24";
+import { imageConfig, readText, SIDECAR_DOCKERFILE } from "../packages/sidecar/test/ecs-support";
 import { freePort } from "../test/support/free-port";
 import { waitFor } from "../test/support/prometheus";
 import { makeDocument, serialize } from "../packages/sidecar/test/e2e-support";
@@ -16,6 +21,15 @@ import { buildBundle, arg, mb, runNode, sampleProc, sleep, stats, type ProcSampl
 const seconds = arg("seconds", 60);
 const warmup = arg("warmup", 5);
 
+const node = (() => {
+  try {
+    return findNode24(join(import.meta.dirname, "..")) ?? process.execPath;
+  } catch {
+    return process.execPath;
+  }
+})();
+const nodeVersion = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
+const nodeOptions = imageConfig(readText(SIDECAR_DOCKERFILE)).env.NODE_OPTIONS ?? "";
 const dir = mkdtempSync(join(tmpdir(), "sidecar-idle-"));
 const bundle = buildBundle();
 const publisher = await simPublisher("s3");
@@ -33,9 +47,10 @@ const sidecar = runNode(
     "--interval",
     "1s",
   ],
-  { ...publisher.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  { ...publisher.env, NODE_OPTIONS: nodeOptions, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  node,
 );
-const bare = runNode(["-e", "setInterval(() => {}, 1000)"]);
+const bare = runNode(["-e", "setInterval(() => {}, 1000)"], { NODE_OPTIONS: "" }, node);
 
 try {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/targets`)).status === 200, 20_000, 50);
@@ -59,7 +74,9 @@ try {
   const b = stats(rss.bare);
   const cpuSidecar = cpu(first.sidecar, last.sidecar);
   const cpuBare = cpu(first.bare, last.bare);
-  console.log(`sidecar idle, interval 1s, S3 source (simulator), 200-target document, ${seconds} s after ${warmup} s warm-up`);
+  console.log(
+    `sidecar idle on Node ${nodeVersion} (NODE_OPTIONS ${JSON.stringify(nodeOptions)}), interval 1s, S3 source (simulator), 200-target document, ${seconds} s after ${warmup} s warm-up`,
+  );
   console.log(`  S3 GetObject calls: ${gets} (${(gets / seconds).toFixed(2)}/s); non-304 GETs over the whole run: ${not304}`);
   console.log(`  sidecar RSS: median ${mb(s.median)} MiB, max ${mb(s.max)} MiB; CPU ${(cpuSidecar * 100).toFixed(2)} % of one core`);
   console.log(`  bare node (baseline): RSS median ${mb(b.median)} MiB; CPU ${(cpuBare * 100).toFixed(2)} %`);

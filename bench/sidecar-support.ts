@@ -40,8 +40,8 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
-export function runNode(args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+export function runNode(args: string[], env: Record<string, string> = {}, node: string = process.execPath): Child {
+  const child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let logs = "";
   child.stderr!.on("data", (d: Buffer) => (logs += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

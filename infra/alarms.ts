@@ -27,6 +27,9 @@ export interface AlarmSubjects {
   /** Function names by role; a missing function (no forwarder) has no alarm. */
   functions: { role: string; name: $util.Input<string> }[];
   deadLetterQueueName: $util.Input<string>;
+  /** Names of every EventBridge rule of the stack (their FailedInvocations) and their targets' dead-letter queue. */
+  eventRuleNames: $util.Input<string>[];
+  eventDeadLetterQueueName: $util.Input<string>;
 }
 
 type AlarmArgs = Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "alarmDescription"> & {
@@ -101,6 +104,46 @@ export function createAlarms(cfg: StageConfig, topic: AlarmTopic, subjects: Alar
       treatMissingData: "notBreaching",
     };
   }
+  // Events lost on the way: EventBridge could not deliver to a target after its retries
+  // (FailedInvocations, summed over every rule of the stack), or they wait in the targets'
+  // dead-letter queue.
+  specs.EventDeliveryFailedAlarm = {
+    name: `${prefix}-EventDeliveryFailed`,
+    alarmDescription: "EventBridge failed to deliver events to a target of the stack's rules (they went to the event dead-letter queue)",
+    metricQueries: [
+      ...subjects.eventRuleNames.map((rule, i) => ({
+        id: `m${i}`,
+        returnData: false,
+        metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: rule }, period: PERIOD_SECONDS, stat: "Sum" },
+      })),
+      { id: "failed", expression: `SUM([${subjects.eventRuleNames.map((_, i) => `m${i}`).join(",")}])`, label: "FailedInvocations", returnData: true },
+    ],
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+  specs.EventDeadLettersAlarm = {
+    name: `${prefix}-EventDeadLetters`,
+    alarmDescription: "Events EventBridge could not deliver wait in the event dead-letter queue",
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: subjects.eventDeadLetterQueueName },
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+  // Events that never arrived (CloudTrail delivers Cloud Map calls best effort): the
+  // reconcile's full reconcile found the document out of step with AWS (EMF `Drift`,
+  // service=reconcile) in N consecutive periods, so events are being lost, not one late.
+  specs.ReconcileDriftAlarm = {
+    ...audit("Drift", "Sum", 0, n, "notBreaching", `Full reconciles found changes the events missed, in ${n} consecutive periods`),
+    name: `${prefix}-ReconcileDrift`,
+    dimensions: { service: "reconcile" },
+  };
   if (subjects.functions.some((f) => f.role === "forward")) {
     // A forward cycle with errors returns normally (a thrown scheduled invoke would be
     // retried and resend), so Lambda's Errors does not see it: its own metric does.

@@ -6,14 +6,15 @@
 // (for the time of the last successful full reconcile).
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
+import type { EventDelivery } from "./delivery";
 import { auditStatements } from "./iam";
-import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
+import { appFunction, discoveryEnvironment, discoveryScope, type AppFunction } from "./lambda";
 import { scheduleFunction } from "./schedule";
 import type { Storage } from "./storage";
 
 export const AUDIT_METRICS = ["StaleTargets", "MissingTargets", "DocumentAgeSeconds", "ReconcileAgeSeconds", "DiscoveryErrors"] as const;
 
-export function createAudit(cfg: StageConfig, ctx: DeployContext, storage: Storage): AppFunction {
+export function createAudit(cfg: StageConfig, ctx: DeployContext, storage: Storage, delivery: EventDelivery): AppFunction {
   const f = appFunction(cfg, ctx, "Audit", {
     role: "audit",
     handler: "functions/audit.handler",
@@ -26,6 +27,9 @@ export function createAudit(cfg: StageConfig, ctx: DeployContext, storage: Stora
       auditStatements<$util.Input<string>>(
         {
           bucketArn: storage.bucketArn,
+          documentKey: storage.documentKey,
+          stateKey: storage.stateKey,
+          scope: discoveryScope(cfg, ctx),
           documentObjectArn: storage.documentObjectArn,
           stateObjectArn: storage.stateObjectArn,
           manifestParameterArn: storage.manifestParameterArn,
@@ -34,6 +38,6 @@ export function createAudit(cfg: StageConfig, ctx: DeployContext, storage: Stora
         "*",
       ),
   });
-  scheduleFunction("Audit", cfg.schedules.audit, f.fn, "Audit of the published targets");
+  scheduleFunction("Audit", cfg.schedules.audit, f.fn, "Audit of the published targets", delivery);
   return f;
 }

@@ -4,20 +4,28 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-// An SDK package imported, not bundled: `import ... from "@aws-sdk/x"`, a bare
-// `import "@aws-sdk/x"` at a statement start, `import("@aws-sdk/x")` or
-// `require("@aws-sdk/x")` in code position. A quoted name inside a string (the
-// SDK's own error messages quote `[require("@aws-sdk/signature-v4-crt")]`) is
-// preceded by other characters and does not count.
-const PKG = `["'](@aws-sdk\\/[^"'\\s]+|@smithy\\/[^"'\\s]+)["']`;
-const EXTERNAL_SDK = new RegExp(
-  [`[}\\w$]\\s*from\\s*${PKG}`, `(?:^|[;\\n])\\s*import\\s*${PKG}`, `(?:^|[=(,;:?!&|{}\\s])(?:import|require)\\(\\s*${PKG}\\s*\\)`].join("|"),
-  "g",
-);
+// An SDK package imported, not bundled: `import ... from "@aws-sdk/x"` (and `export * from`,
+// `export {a} from`), a bare `import "@aws-sdk/x"` at a statement start, a dynamic
+// `import("@aws-sdk/x")`, `require("@aws-sdk/x")` or esbuild's require shim in code
+// position: `__require("@aws-sdk/x")`, or, minified, the shim's own short name
+// (`var c=(o=>typeof require<"u"?require:...)`, then `c("@aws-sdk/x")`). A quoted name
+// inside a string (the SDK's own error messages quote `[require("@aws-sdk/signature-v4-crt")]`)
+// is preceded by other characters and does not count; nor does a call that is not a
+// require (`Symbol("@smithy/core/cbor::tagSymbol")`: a specifier has no `:`).
+const PKG = `["'](@aws-sdk\\/[^"'\\s:]+|@smithy\\/[^"'\\s:]+)["']`;
+const CODE = `(?:^|[=(,;:?!&|{}\\s>])`;
+/** The names esbuild gives its require shim in a bundle (`__require`, or a minified one). */
+const REQUIRE_SHIM = /(?:^|[\s,;{}])([A-Za-z_$][\w$]*)\s*=\s*\(?\s*[A-Za-z_$][\w$]*\s*\)?\s*=>\s*typeof require\s*<\s*"u"/g;
+
+function externalSdkPattern(code: string): RegExp {
+  const shims = [...new Set([...code.matchAll(REQUIRE_SHIM)].map((m) => m[1]!.replace(/\$/g, "\\$")))];
+  const callees = ["import", "require", "__require", ...shims].join("|");
+  return new RegExp([`[}\\w$*]\\s*from\\s*${PKG}`, `(?:^|[;\\n])\\s*import\\s*${PKG}`, `${CODE}(?:${callees})\\s*\\(\\s*${PKG}\\s*\\)`].join("|"), "g");
+}
 
 /** Specifiers of AWS SDK packages that a bundle still imports at run time. */
 export function externalSdkImports(code: string): string[] {
-  return [...new Set([...code.matchAll(EXTERNAL_SDK)].map((m) => (m[1] ?? m[2] ?? m[3])!))].sort();
+  return [...new Set([...code.matchAll(externalSdkPattern(code))].map((m) => (m[1] ?? m[2] ?? m[3])!))].sort();
 }
 
 /** Throws when any JavaScript file of the built folder imports the SDK instead of bundling it. */

@@ -148,8 +148,22 @@ const removalSchema = z.enum(["retain", "remove"], { error: 'expected "retain" o
  */
 export const REMOVAL_DEFAULTS = { removal: "retain", protect: true } as const;
 
+/** CloudWatch Logs' accepted retention periods, in days (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const logRetention = z
+  .number({ error: "expected a number of days" })
+  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), `expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`);
+/** The AWS account a stage deploys to (stage files must name it; see checkDeployTarget). */
+const accountId = z.string({ error: "expected a 12-digit AWS account id, as a string" }).regex(/^\d{12}$/, "expected a 12-digit AWS account id, as a string");
+
 export const stageConfigSchema = z
   .strictObject({
+    /** The AWS account and region this stage deploys to: a deploy with credentials of another
+     * account, or to another region, stops before creating anything (checkDeployTarget).
+     * Required in a stage file; SCRAPE_RECONCILER_CONFIG may leave them out (the emulator's
+     * stages), and then nothing is compared. */
+    account: accountId.optional(),
+    region: region.optional(),
     /** "retain": `sst remove` keeps the bucket and each of its settings (public access block,
      * TLS-only policy, versioning, encryption, ownership, lifecycle); "remove": deletes them. */
     removal: removalSchema.default(REMOVAL_DEFAULTS.removal),
@@ -217,15 +231,14 @@ export const stageConfigSchema = z
       .string()
       .regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM role name")
       .optional(),
-    logRetentionDays: z
-      .union(
-        [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731].map((n) => z.literal(n)) as [
-          z.ZodLiteral<number>,
-          z.ZodLiteral<number>,
-          ...z.ZodLiteral<number>[],
-        ],
-      )
-      .default(30),
+    /** CloudWatch Logs retention of the functions' log groups, in days. */
+    logRetentionDays: logRetention.default(30),
+    /** AWS X-Ray active tracing of the functions (and the role's X-Ray write actions). */
+    tracing: z.boolean({ error: "expected true or false" }).default(false),
+    /** A CloudTrail trail of this region's management write events (infra/trail.ts): Cloud Map
+     * changes reach EventBridge only through one. Leave false when the account (or its
+     * organization) already has one: an extra copy of management events is billed. */
+    trail: z.boolean({ error: "expected true or false" }).default(false),
   })
   .superRefine((c, ctx) => {
     if (c.amp && !c.rds.enabled && !c.elastiCache.enabled) {
@@ -234,7 +247,13 @@ export const stageConfigSchema = z
   });
 
 export type StageConfigInput = z.input<typeof stageConfigSchema>;
-export type StageConfig = z.output<typeof stageConfigSchema> & { manifestParameter: string; stage: string; app: string };
+export type StageConfig = z.output<typeof stageConfigSchema> & {
+  manifestParameter: string;
+  stage: string;
+  app: string;
+  /** Where the settings came from (the stage file, or SCRAPE_RECONCILER_CONFIG): error lines name it. */
+  source: string;
+};
 
 const STAGE = /^[a-z0-9][a-z0-9-]{0,29}$/;
 
@@ -242,7 +261,7 @@ const STAGE = /^[a-z0-9][a-z0-9-]{0,29}$/;
  * Validates raw JSON for one stage; throws a ConfigError with one problem per bad field
  * (variable: the field's path), each line `SOURCE: FIELD: message`.
  */
-export function parseStageConfig(raw: unknown, opts: { app: string; stage: string; source: string }): StageConfig {
+export function parseStageConfig(raw: unknown, opts: { app: string; stage: string; source: string; requireTarget?: boolean }): StageConfig {
   const problems = new ConfigProblems();
   if (!STAGE.test(opts.stage)) {
     problems.add("stage", `${opts.source}: stage: "${opts.stage}" must match ${STAGE.source} (it is part of function names)`);
@@ -254,11 +273,19 @@ export function parseStageConfig(raw: unknown, opts: { app: string; stage: strin
       problems.add(field, `${opts.source}: ${field}: ${issue.message}`);
     }
   }
+  if (opts.requireTarget && raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+    const given = raw as Record<string, unknown>;
+    if (given.account === undefined) {
+      problems.add("account", `${opts.source}: account: required: the 12-digit AWS account id this stage deploys to (a deploy with other credentials stops)`);
+    }
+    if (given.region === undefined) problems.add("region", `${opts.source}: region: required: the AWS region this stage deploys to, such as eu-west-1`);
+  }
   const { data } = problems.finish({ data: res.data });
   return {
     ...data,
     app: opts.app,
     stage: opts.stage,
+    source: opts.source,
     manifestParameter: data.manifestParameter ?? `/${opts.app}/${opts.stage}/targets/manifest`,
   };
 }
@@ -272,8 +299,45 @@ export function loadStageConfig(opts: { app: string; stage: string; root: string
   }
   const rel = `infra/stages/${opts.stage}.json`;
   const file = join(opts.root, rel);
-  if (!existsSync(file)) return parseStageConfig({}, { ...opts, source: `${rel} (absent: defaults)` });
-  return parseStageConfig(parseJson(readFileSync(file, "utf8"), rel), { ...opts, source: rel });
+  if (!existsSync(file)) {
+    throw new ConfigError(
+      "account",
+      `${rel}: absent: every stage has a stage file naming its "account" and "region" (see infra/stages/example.json), or its settings in ${CONFIG_ENV}`,
+    );
+  }
+  return parseStageConfig(parseJson(readFileSync(file, "utf8"), rel), { ...opts, source: rel, requireTarget: true });
+}
+
+/** Where a deploy's credentials and provider point: the caller's account and the provider's region. */
+export interface DeployTarget {
+  account: string;
+  region: string;
+  /** The caller's ARN, to name whose credentials these are. */
+  callerArn?: string;
+}
+
+/**
+ * Stops a deploy (any sst command that runs the program) whose credentials belong to another
+ * account than the stage's `account`, or whose provider region is not the stage's `region`:
+ * one line per mismatch, naming the field. A configuration without them (the emulator's,
+ * through SCRAPE_RECONCILER_CONFIG) is not compared.
+ */
+export function checkDeployTarget(cfg: Pick<StageConfig, "account" | "region" | "source" | "stage">, actual: DeployTarget): void {
+  const problems = new ConfigProblems();
+  if (cfg.account !== undefined && cfg.account !== actual.account) {
+    const who = actual.callerArn ? ` (${actual.callerArn})` : "";
+    problems.add(
+      "account",
+      `${cfg.source}: account: stage ${cfg.stage} deploys to account ${cfg.account}, but the credentials are of account ${actual.account}${who}: use that account's credentials (AWS_PROFILE)`,
+    );
+  }
+  if (cfg.region !== undefined && cfg.region !== actual.region) {
+    problems.add(
+      "region",
+      `${cfg.source}: region: stage ${cfg.stage} deploys to ${cfg.region}, but the AWS provider's region is ${actual.region}: set AWS_REGION=${cfg.region} (or the profile's region)`,
+    );
+  }
+  problems.throwIfAny();
 }
 
 /**

@@ -5,12 +5,13 @@
 import { ENV } from "../packages/core/src/env-names";
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
+import type { EventDelivery } from "./delivery";
 import { forwardStatements, type AmpAccess } from "./iam";
 import { appFunction, type AppFunction } from "./lambda";
 import { scheduleFunction } from "./schedule";
 import type { Storage } from "./storage";
 
-export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: Storage): AppFunction | undefined {
+export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: Storage, delivery: EventDelivery): AppFunction | undefined {
   const amp = cfg.amp;
   if (!amp) return undefined;
   const at = $util.all([ctx.partition, ctx.region, ctx.account]);
@@ -51,6 +52,7 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
       forwardStatements<$util.Input<string>>(
         {
           bucketArn: storage.bucketArn,
+          forwardStateKey: storage.forwardStateKey,
           forwardStateObjectArn: storage.forwardStateObjectArn,
           amp: access,
           rdsInstanceArns,
@@ -61,7 +63,7 @@ export function createForwarder(cfg: StageConfig, ctx: DeployContext, storage: S
         "*",
       ),
   });
-  scheduleFunction("Forward", cfg.schedules.forward, f.fn, "RDS/ElastiCache metrics -> AMP");
+  scheduleFunction("Forward", cfg.schedules.forward, f.fn, "RDS/ElastiCache metrics -> AMP", delivery);
   return f;
 }
 

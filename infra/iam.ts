@@ -1,17 +1,23 @@
 // IAM statements of each function and of the Prometheus task role, least
 // privilege: exact actions (never a wildcard), resource ARNs wherever the
-// service supports resource-level permissions, "*" only for the read calls
-// that support none. Generic over the ARN type so sst.config.ts passes Pulumi
-// outputs and the tests pass strings. Pure.
+// service supports resource-level permissions (per the Service Authorization
+// Reference), "*" only for the calls that support none, each such statement
+// saying why. Generic over the ARN type so sst.config.ts passes Pulumi outputs
+// and the tests pass strings. Pure.
+
+export interface Condition {
+  test: string;
+  variable: string;
+  values: string[];
+}
 
 export interface Statement<R> {
   actions: string[];
   resources: R[];
+  conditions?: Condition[];
 }
 
-/** Read calls of a full discovery (reconcile and audit). None of the List* calls nor
- * DescribeTaskDefinition supports a narrower resource than "*"; DescribeTasks could be
- * scoped to task ARNs, but discovery describes any task of any cluster the account runs. */
+/** Read calls of a full discovery (reconcile and audit). */
 export const DISCOVERY_READ_ACTIONS = [
   "servicediscovery:ListNamespaces",
   "servicediscovery:ListServices",
@@ -32,6 +38,90 @@ export const EVENT_LOOKUP_ACTIONS = [
   "ec2:DescribeInstances",
 ] as const;
 
+/**
+ * Calls for which the Service Authorization Reference lists no resource type, so the
+ * statement's resource must be "*": Cloud Map ListNamespaces and ListServices (and
+ * ListInstances, which only has the servicediscovery:ServiceArn condition key), ECS
+ * DescribeTaskDefinition, EC2 DescribeInstances. Cloud Map ListTagsForResource stays on
+ * "*" too: discovery reads the tags of every service listed, and a narrower resource that
+ * the action did not support would deny all of them (every service failed, G1).
+ */
+export const NO_RESOURCE_LEVEL_ACTIONS = [
+  "servicediscovery:ListNamespaces",
+  "servicediscovery:ListServices",
+  "servicediscovery:ListInstances",
+  "servicediscovery:ListTagsForResource",
+  "ecs:DescribeTaskDefinition",
+  "ec2:DescribeInstances",
+] as const;
+
+/**
+ * The resources of the discovery calls that support resource-level permissions (Service
+ * Authorization Reference: DescribeTasks `task*`, DescribeServices `service*`,
+ * DescribeContainerInstances `container-instance*`, Cloud Map GetService `service*`,
+ * GetNamespace `namespace*`): patterns of the stage's account and region (infra/naming.ts).
+ */
+export interface DiscoveryScope<R> {
+  /** Every ECS task of the account (`task/*`), even when the stage lists clusters: a Cloud
+   * Map service-level event re-reads that service and describes its new tasks, whatever
+   * their cluster (packages/discovery lookups.ts), so cluster patterns would fail it. */
+  ecsTasks: R[];
+  /** The listed clusters' services (`service/CLUSTER/*`), else the account's (`service/*`). */
+  ecsServices: R[];
+  /** The listed clusters' container instances, else the account's. */
+  ecsContainerInstances: R[];
+  /** Every Cloud Map service of the account (`service/*`): service ids are not known at deploy time. */
+  cloudMapServices: R[];
+  /** Every Cloud Map namespace of the account (`namespace/*`): `namespaces` may be names. */
+  cloudMapNamespaces: R[];
+}
+
+/** The statements of discovery's reads; `lookups` adds the event path's. */
+export function discoveryStatements<R>(scope: DiscoveryScope<R>, star: R, lookups: boolean): Statement<R>[] {
+  const noResourceLevel = NO_RESOURCE_LEVEL_ACTIONS.filter((a) => lookups || (DISCOVERY_READ_ACTIONS as readonly string[]).includes(a));
+  const out: Statement<R>[] = [
+    // "*": AWS allows nothing narrower for these (see NO_RESOURCE_LEVEL_ACTIONS).
+    { actions: [...noResourceLevel], resources: [star] },
+    { actions: ["ecs:DescribeTasks"], resources: [...scope.ecsTasks] },
+  ];
+  if (lookups) {
+    out.push(
+      { actions: ["ecs:DescribeServices"], resources: [...scope.ecsServices] },
+      { actions: ["ecs:DescribeContainerInstances"], resources: [...scope.ecsContainerInstances] },
+      { actions: ["servicediscovery:GetService"], resources: [...scope.cloudMapServices] },
+      { actions: ["servicediscovery:GetNamespace"], resources: [...scope.cloudMapNamespaces] },
+    );
+  }
+  return out;
+}
+
+/** A scope of `star` for every resource (only for action-level checks: see AuditResources). */
+function everywhere<R>(star: R): DiscoveryScope<R> {
+  return { ecsTasks: [star], ecsServices: [star], ecsContainerInstances: [star], cloudMapServices: [star], cloudMapNamespaces: [star] };
+}
+
+/**
+ * s3:ListBucket only so that a missing key answers 404 instead of 403 (the code tells a
+ * first publish from a denied read that way), limited by `s3:prefix` to the exact keys the
+ * role reads: S3 evaluates that implicit ListBucket check with the requested key as the
+ * prefix, and an explicit listing is allowed for those keys only (not the bucket's other
+ * keys).
+ */
+export function listKeysStatement<R>(bucketArn: R, keys: readonly string[]): Statement<R> {
+  return { actions: ["s3:ListBucket"], resources: [bucketArn], conditions: [{ test: "StringEquals", variable: "s3:prefix", values: [...keys] }] };
+}
+
+/** A statement's conditions as a policy document's `Condition` element (none: nothing). */
+export function policyCondition(conditions: readonly Condition[] | undefined): { Condition?: Record<string, Record<string, string[]>> } {
+  if (!conditions || conditions.length === 0) return {};
+  const out: Record<string, Record<string, string[]>> = {};
+  for (const c of conditions) out[c.test] = { ...out[c.test], [c.variable]: [...c.values] };
+  return { Condition: out };
+}
+
+/** X-Ray's write actions for active tracing; X-Ray supports no resource-level permissions for them. */
+export const XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] as const;
+
 /** What an SQS event source mapping needs from the function's role. */
 export const SQS_CONSUMER_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"] as const;
 
@@ -42,6 +132,10 @@ export function logStatements<R>(logStreamsArn: R): Statement<R>[] {
 
 export interface ReconcileResources<R> {
   bucketArn: R;
+  /** The keys of the document and the state (the ListBucket prefix condition). */
+  documentKey: string;
+  stateKey: string;
+  scope: DiscoveryScope<R>;
   documentObjectArn: R;
   stateObjectArn: R;
   manifestParameterArn: R;
@@ -52,9 +146,8 @@ export interface ReconcileResources<R> {
 
 export function reconcileStatements<R>(r: ReconcileResources<R>, star: R): Statement<R>[] {
   return [
-    { actions: [...DISCOVERY_READ_ACTIONS, ...EVENT_LOOKUP_ACTIONS], resources: [star] },
-    // ListBucket lets a missing key answer 404 instead of 403 (first publish).
-    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    ...discoveryStatements(r.scope, star, true),
+    listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey]),
     { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.documentObjectArn, r.stateObjectArn] },
     // PutParameter creates the manifest on the first publish and overwrites it after.
     { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: [r.manifestParameterArn] },
@@ -65,6 +158,12 @@ export function reconcileStatements<R>(r: ReconcileResources<R>, star: R): State
 
 export interface AuditResources<R> {
   bucketArn: R;
+  /** The keys (ListBucket's prefix condition) and the discovery resources. The stack always
+   * gives them (infra/audit.ts); without them (packages/audit's action-level simulator
+   * test) the statements carry the same actions on `star` and the bucket. */
+  documentKey?: string;
+  stateKey?: string;
+  scope?: DiscoveryScope<R>;
   documentObjectArn: R;
   /** The reconciler state: its lastFullReconcileAt tells how long ago a full reconcile succeeded. */
   stateObjectArn: R;
@@ -75,8 +174,10 @@ export interface AuditResources<R> {
 /** The audit compares the published document with AWS: discovery reads, document, state and manifest reads. */
 export function auditStatements<R>(r: AuditResources<R>, star: R): Statement<R>[] {
   return [
-    { actions: [...DISCOVERY_READ_ACTIONS], resources: [star] },
-    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    ...discoveryStatements(r.scope ?? everywhere(star), star, false),
+    r.documentKey !== undefined && r.stateKey !== undefined
+      ? listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey])
+      : { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
     { actions: ["s3:GetObject"], resources: [r.documentObjectArn, r.stateObjectArn] },
     { actions: ["ssm:GetParameter"], resources: [r.manifestParameterArn] },
     ...logStatements(r.logStreamsArn),
@@ -87,6 +188,7 @@ export type AmpAccess<R> = { kind: "workspace"; workspaceArn: R } | { kind: "ass
 
 export interface ForwardResources<R> {
   bucketArn: R;
+  forwardStateKey: string;
   forwardStateObjectArn: R;
   amp: AmpAccess<R>;
   /** DB instance ARNs (`...:db:ID`, or `...:db:*` for all); empty: RDS not forwarded. */
@@ -104,7 +206,7 @@ export function forwardStatements<R>(r: ForwardResources<R>, star: R): Statement
   const out: Statement<R>[] = [
     // GetMetricData has no resource-level permissions.
     { actions: ["cloudwatch:GetMetricData"], resources: [star] },
-    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    listKeysStatement(r.bucketArn, [r.forwardStateKey]),
     { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.forwardStateObjectArn] },
     r.amp.kind === "workspace"
       ? { actions: ["aps:RemoteWrite"], resources: [r.amp.workspaceArn] }
@@ -123,10 +225,10 @@ export function forwardStatements<R>(r: ForwardResources<R>, star: R): Statement
 }
 
 /** Read-only access for the Prometheus task role (the sidecar): the one object and the one parameter. */
-export function prometheusReadStatements<R>(r: { bucketArn: R; documentObjectArn: R; manifestParameterArn: R }): Statement<R>[] {
+export function prometheusReadStatements<R>(r: { bucketArn: R; documentKey: string; documentObjectArn: R; manifestParameterArn: R }): Statement<R>[] {
   return [
     { actions: ["s3:GetObject"], resources: [r.documentObjectArn] },
-    { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
+    listKeysStatement(r.bucketArn, [r.documentKey]),
     { actions: ["ssm:GetParameter"], resources: [r.manifestParameterArn] },
   ];
 }

@@ -7,7 +7,7 @@ import { ENV, RUNTIME_ENV } from "../packages/core/src/env-names";
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
 import { assertSdkBundled } from "./bundle-check";
-import { lambdaTrustPolicy, wildcardActions, type Statement } from "./iam";
+import { lambdaTrustPolicy, wildcardActions, XRAY_WRITE_ACTIONS, type DiscoveryScope, type Statement } from "./iam";
 import { functionName, roleName, type FunctionRole } from "./naming";
 import type { Storage } from "./storage";
 
@@ -45,6 +45,9 @@ export function appFunction(cfg: StageConfig, ctx: DeployContext, logicalName: s
     retentionInDays: cfg.logRetentionDays,
   });
   const statements = a.statements($interpolate`${logGroup.arn}:*`);
+  // Stage `tracing`: X-Ray's write actions, on "*" (X-Ray has no resource-level permissions
+  // for them), instead of the AWSXRayDaemonWriteAccess managed policy (the same two and more).
+  if (cfg.tracing) statements.push({ actions: [...XRAY_WRITE_ACTIONS], resources: ["*"] });
   const wild = wildcardActions(statements);
   if (wild.length > 0) throw new Error(`${logicalName}: wildcard IAM actions are not allowed: ${wild.join(", ")}`);
 
@@ -55,10 +58,12 @@ export function appFunction(cfg: StageConfig, ctx: DeployContext, logicalName: s
     ...PLATFORM,
     timeout: `${a.timeoutSeconds} seconds`,
     memory: `${a.memoryMb} MB`,
-    // esbuild: one minified ESM file with a linked source map. The AWS SDK is
-    // bundled from the lockfile's versions (nothing in `install`/`external`);
-    // the postbuild hook fails the deploy if a build ever leaves it external.
-    nodejs: { format: "esm", minify: true, sourcemap: true },
+    // esbuild: minified ESM with linked source maps, split into chunks: what a function
+    // imports dynamically (the EC2 SDK, the SDK's rarely used credential providers) is
+    // its own file in the same zip, loaded only when called, not at cold start. The AWS
+    // SDK is bundled from the lockfile's versions (nothing in `install`/`external`);
+    // the postbuild hook checks every chunk and fails the deploy if a build ever leaves it external.
+    nodejs: { format: "esm", minify: true, sourcemap: true, splitting: true },
     hook: { postbuild: assertSdkBundled },
     environment: {
       [RUNTIME_ENV.NODE_OPTIONS]: "--enable-source-maps",
@@ -81,9 +86,24 @@ export function appFunction(cfg: StageConfig, ctx: DeployContext, logicalName: s
         // instead of AWSLambdaBasicExecutionRole (logs:* writes on "*").
         args.managedPolicyArns = [];
       },
+      // Stage `tracing`: X-Ray active tracing (default off: PassThrough, Lambda's own default).
+      function: (args) => {
+        if (cfg.tracing) args.tracingConfig = { mode: "Active" };
+      },
     },
   });
   return { fn, name, logGroup };
+}
+
+/** The resources of discovery's reads for this stage (iam.ts DiscoveryScope): the account's, ECS services and container instances narrowed to `clusters` when listed. */
+export function discoveryScope(cfg: StageConfig, ctx: DeployContext): DiscoveryScope<$util.Input<string>> {
+  return {
+    ecsTasks: ctx.ecsResourcePatterns("task"),
+    ecsServices: ctx.ecsResourcePatterns("service", cfg.clusters),
+    ecsContainerInstances: ctx.ecsResourcePatterns("container-instance", cfg.clusters),
+    cloudMapServices: [ctx.cloudMapResourcePattern("service")],
+    cloudMapNamespaces: [ctx.cloudMapResourcePattern("namespace")],
+  };
 }
 
 /** The reconcile settings shared by the reconcile and audit functions (names from DESIGN.md). */

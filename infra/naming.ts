@@ -75,3 +75,32 @@ export function ecsClusterArn(ref: string, at: { partition: string; region: stri
   if (ref.startsWith("arn:")) return ref;
   return `arn:${at.partition}:ecs:${at.region}:${at.account}:cluster/${ref}`;
 }
+
+/** Where ARNs of this stage's account point. */
+export interface ArnAt {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+/** The ECS resource types whose Describe calls take resource ARNs (Service Authorization Reference). */
+export type EcsResourceKind = "task" | "service" | "container-instance";
+
+/**
+ * IAM resource patterns of one ECS resource type: every one of the account in the region
+ * (`task/*`, which matches the long `task/CLUSTER/ID` and the short pre-2021 `task/ID`
+ * formats), or, given cluster ARNs, those clusters' (`task/CLUSTER/*`, long format only).
+ */
+export function ecsResourcePatterns(kind: EcsResourceKind, at: ArnAt, clusterArns: readonly string[] = []): string[] {
+  if (clusterArns.length === 0) return [`arn:${at.partition}:ecs:${at.region}:${at.account}:${kind}/*`];
+  return clusterArns.map((arn) => {
+    const m = /^arn:([^:]+):ecs:([^:]+):(\d{12}):cluster\/(.+)$/.exec(arn);
+    if (!m) throw new Error(`not an ECS cluster ARN: ${arn}`);
+    return `arn:${m[1]}:ecs:${m[2]}:${m[3]}:${kind}/${m[4]}/*`;
+  });
+}
+
+/** IAM resource pattern of every Cloud Map service or namespace of the account in the region. */
+export function cloudMapResourcePattern(kind: "service" | "namespace", at: ArnAt): string {
+  return `arn:${at.partition}:servicediscovery:${at.region}:${at.account}:${kind}/*`;
+}

@@ -14,7 +14,8 @@
 import { createHash } from "node:crypto";
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
-import { appFunction, discoveryEnvironment, type AppFunction } from "./lambda";
+import type { EventDelivery } from "./delivery";
+import { appFunction, discoveryEnvironment, discoveryScope, type AppFunction } from "./lambda";
 import { reconcileStatements } from "./iam";
 import { cloudMapApiCallPattern, ecsTaskStateChangePattern } from "./patterns";
 import type { Storage } from "./storage";
@@ -36,7 +37,7 @@ export interface Reconcile extends AppFunction {
   firstReconcile: aws.lambda.Invocation;
 }
 
-export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: Storage): Reconcile {
+export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: Storage, delivery: EventDelivery): Reconcile {
   const r = cfg.reconcile;
   const dlq = new aws.sqs.Queue("ReconcileDeadLetters", {
     messageRetentionSeconds: 14 * 24 * 3600,
@@ -65,6 +66,9 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
       reconcileStatements<$util.Input<string>>(
         {
           bucketArn: storage.bucketArn,
+          documentKey: storage.documentKey,
+          stateKey: storage.stateKey,
+          scope: discoveryScope(cfg, ctx),
           documentObjectArn: storage.documentObjectArn,
           stateObjectArn: storage.stateObjectArn,
           manifestParameterArn: storage.manifestParameterArn,
@@ -99,7 +103,8 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
       scheduleExpression: cfg.schedules.reconcile,
     }),
   };
-  const targets = Object.entries(rules).map(([name, rule]) => new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: queue.arn }));
+  // Retries and a dead-letter queue for what EventBridge cannot deliver (infra/delivery.ts).
+  const targets = Object.entries(rules).map(([name, rule]) => delivery.target(`${name}Target`, rule, queue.arn, "queue"));
 
   // Only these rules may send to the queue.
   const queuePolicy = new aws.sqs.QueuePolicy("ReconcileEventsPolicy", {

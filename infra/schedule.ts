@@ -1,7 +1,9 @@
 // A schedule that invokes a function with EventBridge's own "Scheduled Event"
 // (sst.aws.Cron would send `{}` instead, which the handlers cannot tell from a
-// manual invoke).
-export function scheduleFunction(name: string, expression: string, fn: sst.aws.Function, description: string) {
+// manual invoke). Its target retries and dead-letters through `delivery`.
+import type { EventDelivery } from "./delivery";
+
+export function scheduleFunction(name: string, expression: string, fn: sst.aws.Function, description: string, delivery: EventDelivery) {
   const rule = new aws.cloudwatch.EventRule(`${name}Schedule`, { description, scheduleExpression: expression });
   new aws.lambda.Permission(`${name}SchedulePermission`, {
     action: "lambda:InvokeFunction",
@@ -9,6 +11,6 @@ export function scheduleFunction(name: string, expression: string, fn: sst.aws.F
     principal: "events.amazonaws.com",
     sourceArn: rule.arn,
   });
-  new aws.cloudwatch.EventTarget(`${name}ScheduleTarget`, { rule: rule.name, arn: fn.arn });
+  delivery.target(`${name}ScheduleTarget`, rule, fn.arn, "schedule");
   return rule;
 }

@@ -5,13 +5,14 @@
 // carries the region, as IAM names are global to the account.
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
-import { prometheusReadStatements } from "./iam";
+import { policyCondition, prometheusReadStatements } from "./iam";
 import { policyName } from "./naming";
 import type { Storage } from "./storage";
 
 export function createSidecarAccess(cfg: StageConfig, ctx: DeployContext, storage: Storage) {
   const statements = prometheusReadStatements<$util.Input<string>>({
     bucketArn: storage.bucketArn,
+    documentKey: storage.documentKey,
     documentObjectArn: storage.documentObjectArn,
     manifestParameterArn: storage.manifestParameterArn,
   });
@@ -20,7 +21,7 @@ export function createSidecarAccess(cfg: StageConfig, ctx: DeployContext, storag
     description: `Read the ${cfg.app} ${cfg.stage} targets document and manifest`,
     policy: $jsonStringify({
       Version: "2012-10-17",
-      Statement: statements.map((s) => ({ Effect: "Allow", Action: s.actions, Resource: s.resources })),
+      Statement: statements.map((s) => ({ Effect: "Allow", Action: s.actions, Resource: s.resources, ...policyCondition(s.conditions) })),
     }),
   });
   if (cfg.prometheusTaskRoleName) {

@@ -3,6 +3,8 @@
 // dist/sidecar.mjs, run with `node dist/sidecar.mjs --source ... --output ...`.
 // Only S3Client/GetObjectCommand, SSMClient/GetParameterCommand and STSClient/AssumeRoleCommand
 // (sources behind a role) are imported, so esbuild tree-shakes the rest of the SDK away.
+// They are dynamic imports (src/sdk.ts): still one file, but each client module is evaluated
+// only when a source first needs it (no splitting: the image copies one file).
 import { build } from "esbuild";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";

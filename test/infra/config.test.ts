@@ -4,7 +4,19 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_ENV, ConfigError, loadStageConfig, parseStageConfig, REMOVAL_DEFAULTS, stageRemoval } from "../../infra/config";
+import {
+  CONFIG_ENV,
+  checkDeployTarget,
+  ConfigError,
+  LOG_RETENTION_DAYS,
+  loadStageConfig,
+  parseStageConfig,
+  REMOVAL_DEFAULTS,
+  stageRemoval,
+} from "../../infra/config";
+
+/** A stage file's required target (checkDeployTarget). */
+const TARGET = { account: "111122223333", region: "eu-west-1" };
 
 const at = { app: "scrape-reconciler", stage: "prod", source: "infra/stages/prod.json" };
 const parse = (raw: unknown) => parseStageConfig(raw, at);
@@ -166,14 +178,73 @@ describe("stage configuration", () => {
     mkdirSync(join(root, "infra/stages"), { recursive: true });
     mkdirSync(join(root, "packages/x"), { recursive: true });
     writeFileSync(join(root, "sst.config.ts"), "");
-    writeFileSync(join(root, "infra/stages/dev.json"), JSON.stringify({ removal: "remove", protect: false }));
-    writeFileSync(join(root, "infra/stages/bad.json"), JSON.stringify({ removal: "nope" }));
+    writeFileSync(join(root, "infra/stages/dev.json"), JSON.stringify({ ...TARGET, removal: "remove", protect: false }));
+    writeFileSync(join(root, "infra/stages/bad.json"), JSON.stringify({ ...TARGET, removal: "nope" }));
     const from = (stage: string | undefined, env: NodeJS.ProcessEnv = {}) => stageRemoval({ app: at.app, stage, cwd: join(root, "packages/x"), env });
     expect(from("dev")).toEqual({ removal: "remove", protect: false });
-    expect(from("prod-eu")).toEqual(REMOVAL_DEFAULTS);
+    // A stage without a file names no account: refused (its settings may come from the environment).
+    expect(() => from("prod-eu")).toThrow(/^infra\/stages\/prod-eu\.json: absent: every stage has a stage file naming its "account" and "region"/);
+    expect(from("prod-eu", { [CONFIG_ENV]: "{}" })).toEqual(REMOVAL_DEFAULTS);
     expect(from(undefined)).toEqual(REMOVAL_DEFAULTS);
     expect(from("dev", { [CONFIG_ENV]: JSON.stringify({ protect: true }) })).toEqual({ removal: "retain", protect: true });
     expect(() => from("bad")).toThrow(/^infra\/stages\/bad\.json: removal: expected "retain" or "remove"$/);
+  });
+
+  it("a stage file names its account and region: one line per missing or bad one, naming the field", () => {
+    const file = { ...at, requireTarget: true };
+    const lines = (raw: unknown) => {
+      try {
+        parseStageConfig(raw, file);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message.split("\n");
+      }
+      return [];
+    };
+    expect(parseStageConfig(TARGET, file)).toMatchObject(TARGET);
+    expect(lines({})).toEqual([
+      "infra/stages/prod.json: account: required: the 12-digit AWS account id this stage deploys to (a deploy with other credentials stops)",
+      "infra/stages/prod.json: region: required: the AWS region this stage deploys to, such as eu-west-1",
+    ]);
+    expect(lines({ account: 111122223333, region: "eu-west-1" })).toEqual(["infra/stages/prod.json: account: expected a 12-digit AWS account id, as a string"]);
+    expect(lines({ account: "1111", region: "Ireland" })).toEqual([
+      "infra/stages/prod.json: account: expected a 12-digit AWS account id, as a string",
+      "infra/stages/prod.json: region: expected an AWS region such as eu-west-1",
+    ]);
+    // The environment's configuration (the emulator's stages) may leave them out.
+    expect(parse({}).account).toBeUndefined();
+    expect(parse({}).region).toBeUndefined();
+  });
+
+  it("checkDeployTarget: the stage's account and region match, or one line naming the field", () => {
+    const cfg = parseStageConfig(TARGET, { ...at, requireTarget: true });
+    expect(() => checkDeployTarget(cfg, { account: "111122223333", region: "eu-west-1" })).not.toThrow();
+    let err: unknown;
+    try {
+      checkDeployTarget(cfg, { account: "999999999999", region: "eu-west-1", callerArn: "arn:aws:iam::999999999999:user/alice" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe(
+      "infra/stages/prod.json: account: stage prod deploys to account 111122223333, but the credentials are of account 999999999999 (arn:aws:iam::999999999999:user/alice): use that account's credentials (AWS_PROFILE)",
+    );
+    expect(() => checkDeployTarget(cfg, { account: "111122223333", region: "us-east-1" })).toThrow(
+      /^infra\/stages\/prod\.json: region: stage prod deploys to eu-west-1, but the AWS provider's region is us-east-1: set AWS_REGION=eu-west-1 \(or the profile's region\)$/,
+    );
+    // Nothing to compare without them.
+    expect(() => checkDeployTarget(parse({}), { account: "999999999999", region: "us-east-1" })).not.toThrow();
+  });
+
+  it("tracing (default off) and logRetentionDays (CloudWatch's periods, default 30)", () => {
+    expect(parse({})).toMatchObject({ tracing: false, logRetentionDays: 30 });
+    expect(parse({ tracing: true, logRetentionDays: 3653 })).toMatchObject({ tracing: true, logRetentionDays: 3653 });
+    for (const days of LOG_RETENTION_DAYS) expect(parse({ logRetentionDays: days }).logRetentionDays).toBe(days);
+    expect(errorOf({ logRetentionDays: 2 })).toBe(
+      `infra/stages/prod.json: logRetentionDays: expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+    );
+    expect(errorOf({ logRetentionDays: "30" })).toBe("infra/stages/prod.json: logRetentionDays: expected a number of days");
+    expect(errorOf({ tracing: "yes" })).toBe("infra/stages/prod.json: tracing: expected true or false");
   });
 
   it("rejects a stage name that would not fit in a function name", () => {
@@ -183,11 +254,15 @@ describe("stage configuration", () => {
   it("reads infra/stages/<stage>.json, and the environment variable wins over it", () => {
     const root = mkdtempSync(join(tmpdir(), "sr-config-"));
     mkdirSync(join(root, "infra/stages"), { recursive: true });
-    writeFileSync(join(root, "infra/stages/prod.json"), JSON.stringify({ clusters: ["from-file"] }));
-    expect(loadStageConfig({ app: at.app, stage: "prod", root, env: {} }).clusters).toEqual(["from-file"]);
+    writeFileSync(join(root, "infra/stages/prod.json"), JSON.stringify({ ...TARGET, clusters: ["from-file"] }));
+    expect(loadStageConfig({ app: at.app, stage: "prod", root, env: {} })).toMatchObject({
+      ...TARGET,
+      clusters: ["from-file"],
+      source: "infra/stages/prod.json",
+    });
     const env = { [CONFIG_ENV]: JSON.stringify({ clusters: ["from-env"] }) };
-    expect(loadStageConfig({ app: at.app, stage: "prod", root, env }).clusters).toEqual(["from-env"]);
-    expect(loadStageConfig({ app: at.app, stage: "dev", root, env: {} }).clusters).toEqual([]);
+    expect(loadStageConfig({ app: at.app, stage: "prod", root, env })).toMatchObject({ clusters: ["from-env"], source: CONFIG_ENV });
+    expect(() => loadStageConfig({ app: at.app, stage: "dev", root, env: {} })).toThrow(/^infra\/stages\/dev\.json: absent: /);
     writeFileSync(join(root, "infra/stages/bad.json"), "{ clusters: ");
     expect(() => loadStageConfig({ app: at.app, stage: "bad", root, env: {} })).toThrow(/^infra\/stages\/bad\.json: not valid JSON/);
     expect(() => loadStageConfig({ app: at.app, stage: "prod", root, env: { [CONFIG_ENV]: "[1" } })).toThrow(new RegExp(`^${CONFIG_ENV}: not valid JSON`));
@@ -200,7 +275,9 @@ describe("stage configuration", () => {
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
       const stage = f.replace(/\.json$/, "");
-      expect(() => parseStageConfig(JSON.parse(readFileSync(new URL(f, dir), "utf8")), { ...at, stage, source: f })).not.toThrow();
+      const c = parseStageConfig(JSON.parse(readFileSync(new URL(f, dir), "utf8")), { ...at, stage, source: f, requireTarget: true });
+      expect(c.account).toMatch(/^\d{12}$/);
+      expect(c.region).toBeDefined();
     }
   });
 });

@@ -10,6 +10,7 @@ import { EventBridgeEmitter, type ScenarioInput } from "@scrape-reconciler/sim";
 import { auditStatements, reconcileStatements } from "../../infra/iam";
 import { startSimEnv, type SimEnv } from "../support/sim-env";
 import { captureLogger, deliver, routed } from "../support/events";
+import { KEYS, scopeFor } from "./iam-scope";
 
 const scenario: ScenarioInput = {
   namespaces: [
@@ -76,13 +77,30 @@ describe("IAM policies against the simulator's call log", () => {
     expect(again.written).toBe(false);
     const called = env.sim.calls.iamActions();
     const granted = actions(
-      reconcileStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", queueArn: "q", logStreamsArn: "l" }, "*"),
+      reconcileStatements(
+        {
+          bucketArn: "b",
+          ...KEYS,
+          scope: scopeFor(),
+          documentObjectArn: "d",
+          stateObjectArn: "s",
+          manifestParameterArn: "p",
+          queueArn: "q",
+          logStreamsArn: "l",
+        },
+        "*",
+      ),
     );
     expect(called).toEqual(granted);
   });
 
   it("the audit role grants nothing the reconcile's full discovery does not read", async () => {
-    const audit = actions(auditStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", logStreamsArn: "l" }, "*"));
+    const audit = actions(
+      auditStatements(
+        { bucketArn: "b", ...KEYS, scope: scopeFor(), documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", logStreamsArn: "l" },
+        "*",
+      ),
+    );
     expect(audit.filter((a) => /:(Put|Create|Delete|Tag|Untag|Register|Deregister)/.test(a))).toEqual([]);
   });
 });

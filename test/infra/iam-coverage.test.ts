@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { forwardStatements, reconcileStatements, type Statement } from "../../infra/iam";
+import { KEYS, scopeFor } from "./iam-scope";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PREFIX: Record<string, string> = {
@@ -62,7 +63,19 @@ describe("IAM covers the code's AWS calls", () => {
     const needed = sdkActions(["packages/discovery/src", "packages/store/src", "packages/reconcile/src", "packages/core/src"]);
     expect(needed.length).toBeGreaterThan(5);
     const have = granted(
-      reconcileStatements({ bucketArn: "b", documentObjectArn: "d", stateObjectArn: "s", manifestParameterArn: "p", queueArn: "q", logStreamsArn: "l" }, "*"),
+      reconcileStatements(
+        {
+          bucketArn: "b",
+          ...KEYS,
+          scope: scopeFor(),
+          documentObjectArn: "d",
+          stateObjectArn: "s",
+          manifestParameterArn: "p",
+          queueArn: "q",
+          logStreamsArn: "l",
+        },
+        "*",
+      ),
     );
     expect(needed.filter((a) => !have.has(a))).toEqual([]);
   });
@@ -75,6 +88,7 @@ describe("IAM covers the code's AWS calls", () => {
         forwardStatements(
           {
             bucketArn: "b",
+            forwardStateKey: "forwarder/state.json",
             forwardStateObjectArn: "f",
             amp: amp === "workspace" ? { kind: "workspace", workspaceArn: "w" } : { kind: "assume-role", roleArn: "r" },
             rdsInstanceArns: ["i"],

@@ -10,11 +10,15 @@ import {
   EVENT_LOOKUP_ACTIONS,
   forwardStatements,
   lambdaTrustPolicy,
+  NO_RESOURCE_LEVEL_ACTIONS,
+  policyCondition,
   prometheusReadStatements,
   reconcileStatements,
   wildcardActions,
   type Statement,
 } from "../../infra/iam";
+import { ecsResourcePatterns } from "../../infra/naming";
+import { AT, KEYS, scopeFor } from "./iam-scope";
 
 const BUCKET = "arn:aws:s3:::targets-bucket";
 const DOC = `${BUCKET}/targets/ecs-services.json`;
@@ -25,14 +29,28 @@ const QUEUE = "arn:aws:sqs:eu-west-1:111122223333:reconcile";
 const LOGS = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/scrape-reconciler-prod-reconcile:*";
 const WS = "arn:aws:aps:eu-west-1:111122223333:workspace/ws-1234";
 
+const SCOPE = scopeFor();
 const reconcile = reconcileStatements(
-  { bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, queueArn: QUEUE, logStreamsArn: LOGS },
+  {
+    bucketArn: BUCKET,
+    ...KEYS,
+    scope: SCOPE,
+    documentObjectArn: DOC,
+    stateObjectArn: STATE,
+    manifestParameterArn: PARAM,
+    queueArn: QUEUE,
+    logStreamsArn: LOGS,
+  },
   "*",
 );
-const audit = auditStatements({ bucketArn: BUCKET, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, logStreamsArn: LOGS }, "*");
+const audit = auditStatements(
+  { bucketArn: BUCKET, ...KEYS, scope: SCOPE, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, logStreamsArn: LOGS },
+  "*",
+);
 const forward = forwardStatements(
   {
     bucketArn: BUCKET,
+    forwardStateKey: "forwarder/state.json",
     forwardStateObjectArn: FWD,
     amp: { kind: "workspace", workspaceArn: WS },
     rdsInstanceArns: ["arn:aws:rds:eu-west-1:111122223333:db:orders"],
@@ -42,7 +60,12 @@ const forward = forwardStatements(
   },
   "*",
 );
-const prometheus = prometheusReadStatements({ bucketArn: BUCKET, documentObjectArn: DOC, manifestParameterArn: PARAM });
+const prometheus = prometheusReadStatements({
+  bucketArn: BUCKET,
+  documentKey: "targets/ecs-services.json",
+  documentObjectArn: DOC,
+  manifestParameterArn: PARAM,
+});
 
 /** Every (action, resource) pair a statement list grants. */
 function grants(statements: Statement<string>[]): Set<string> {
@@ -71,7 +94,7 @@ describe("IAM statements", () => {
     expect(wildcardActions([{ actions: ["s3:GetObject"] }])).toEqual([]);
   });
 
-  it("reconcile: the discovery reads and the event lookups, on * (no resource-level support)", () => {
+  it("reconcile: the discovery reads and the event lookups; * only for the calls AWS allows nothing narrower", () => {
     expect([...DISCOVERY_READ_ACTIONS].sort()).toEqual([
       "ecs:DescribeTaskDefinition",
       "ecs:DescribeTasks",
@@ -91,7 +114,74 @@ describe("IAM statements", () => {
       .filter((s) => s.resources.includes("*"))
       .flatMap((s) => s.actions)
       .sort();
-    expect(onStar).toEqual([...DISCOVERY_READ_ACTIONS, ...EVENT_LOOKUP_ACTIONS].sort());
+    expect(onStar).toEqual([...NO_RESOURCE_LEVEL_ACTIONS].sort());
+    expect(onStar).toEqual([
+      "ec2:DescribeInstances",
+      "ecs:DescribeTaskDefinition",
+      "servicediscovery:ListInstances",
+      "servicediscovery:ListNamespaces",
+      "servicediscovery:ListServices",
+      "servicediscovery:ListTagsForResource",
+    ]);
+    // Every discovery and lookup action is granted, the ones with resource-level permissions on the account's ARNs.
+    expect([...new Set(reconcile.flatMap((s) => s.actions).filter((a) => /^(ecs|ec2|servicediscovery):/.test(a)))].sort()).toEqual(
+      [...DISCOVERY_READ_ACTIONS, ...EVENT_LOOKUP_ACTIONS].sort(),
+    );
+    expect(resourcesOf(reconcile, "ecs:DescribeTasks")).toEqual(["arn:aws:ecs:eu-west-1:111122223333:task/*"]);
+    expect(resourcesOf(reconcile, "ecs:DescribeServices")).toEqual(["arn:aws:ecs:eu-west-1:111122223333:service/*"]);
+    expect(resourcesOf(reconcile, "ecs:DescribeContainerInstances")).toEqual(["arn:aws:ecs:eu-west-1:111122223333:container-instance/*"]);
+    expect(resourcesOf(reconcile, "servicediscovery:GetService")).toEqual(["arn:aws:servicediscovery:eu-west-1:111122223333:service/*"]);
+    expect(resourcesOf(reconcile, "servicediscovery:GetNamespace")).toEqual(["arn:aws:servicediscovery:eu-west-1:111122223333:namespace/*"]);
+    // The audit makes no event lookup.
+    expect(audit.flatMap((s) => s.actions).filter((a) => (EVENT_LOOKUP_ACTIONS as readonly string[]).includes(a))).toEqual([]);
+    expect(resourcesOf(audit, "ecs:DescribeTasks")).toEqual(["arn:aws:ecs:eu-west-1:111122223333:task/*"]);
+  });
+
+  it("with clusters: ECS services and container instances of those clusters only; tasks stay the account's", () => {
+    const clusters = ["arn:aws:ecs:eu-west-1:111122223333:cluster/web", "arn:aws:ecs:eu-west-1:444455556666:cluster/workers"];
+    const st = reconcileStatements(
+      {
+        bucketArn: BUCKET,
+        ...KEYS,
+        scope: scopeFor(clusters),
+        documentObjectArn: DOC,
+        stateObjectArn: STATE,
+        manifestParameterArn: PARAM,
+        queueArn: QUEUE,
+        logStreamsArn: LOGS,
+      },
+      "*",
+    );
+    expect(resourcesOf(st, "ecs:DescribeServices")).toEqual([
+      "arn:aws:ecs:eu-west-1:111122223333:service/web/*",
+      "arn:aws:ecs:eu-west-1:444455556666:service/workers/*",
+    ]);
+    expect(resourcesOf(st, "ecs:DescribeContainerInstances")).toEqual([
+      "arn:aws:ecs:eu-west-1:111122223333:container-instance/web/*",
+      "arn:aws:ecs:eu-west-1:444455556666:container-instance/workers/*",
+    ]);
+    // A Cloud Map service-level event describes the new tasks of that service, whatever their cluster.
+    expect(resourcesOf(st, "ecs:DescribeTasks")).toEqual(["arn:aws:ecs:eu-west-1:111122223333:task/*"]);
+    expect(ecsResourcePatterns("task", AT, [])).toEqual(["arn:aws:ecs:eu-west-1:111122223333:task/*"]);
+    expect(() => ecsResourcePatterns("task", AT, ["web"])).toThrow(/not an ECS cluster ARN/);
+  });
+
+  it("s3:ListBucket only with an s3:prefix condition naming the exact keys each role reads", () => {
+    const listing = (statements: Statement<string>[]) => statements.filter((s) => s.actions.includes("s3:ListBucket"));
+    for (const [statements, keys] of [
+      [reconcile, ["targets/ecs-services.json", "targets/state.json"]],
+      [audit, ["targets/ecs-services.json", "targets/state.json"]],
+      [forward, ["forwarder/state.json"]],
+      [prometheus, ["targets/ecs-services.json"]],
+    ] as const) {
+      expect(listing([...statements])).toEqual([
+        { actions: ["s3:ListBucket"], resources: [BUCKET], conditions: [{ test: "StringEquals", variable: "s3:prefix", values: keys }] },
+      ]);
+    }
+    expect(policyCondition(listing(reconcile)[0]!.conditions)).toEqual({
+      Condition: { StringEquals: { "s3:prefix": ["targets/ecs-services.json", "targets/state.json"] } },
+    });
+    expect(policyCondition(undefined)).toEqual({});
   });
 
   it("reconcile: writes only the document and state keys and the manifest parameter", () => {
@@ -133,6 +223,7 @@ describe("IAM statements", () => {
     const central = forwardStatements(
       {
         bucketArn: BUCKET,
+        forwardStateKey: "forwarder/state.json",
         forwardStateObjectArn: FWD,
         amp: { kind: "assume-role", roleArn: role },
         rdsInstanceArns: [],
@@ -149,6 +240,9 @@ describe("IAM statements", () => {
 
   it("Prometheus task role: GetObject on the one key, GetParameter on the one parameter, nothing else", () => {
     expect([...grants(prometheus)].sort()).toEqual([`s3:GetObject ${DOC}`, `s3:ListBucket ${BUCKET}`, `ssm:GetParameter ${PARAM}`]);
+    expect(prometheus.find((s) => s.actions.includes("s3:ListBucket"))?.conditions).toEqual([
+      { test: "StringEquals", variable: "s3:prefix", values: ["targets/ecs-services.json"] },
+    ]);
   });
 
   it("readers of other accounts: GetObject on the document key only, their accounts as principals, their role ARNs as the condition", () => {

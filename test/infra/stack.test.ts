@@ -1,6 +1,7 @@
 // The real sst.config.ts with the `ci` stage (infra/stages/ci.json) under
 // Pulumi mocks: the resources a deploy would create, with their real inputs.
 // Skips with a message when SST's platform has not been generated.
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { matchesPattern } from "../../infra/event-match";
 import { wildcardActions } from "../../infra/iam";
@@ -58,8 +59,8 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     }
     expect(s.builds.map((b) => b.handler).sort()).toEqual(["functions/audit.handler", "functions/forward.handler", "functions/reconcile.handler"]);
     for (const b of s.builds) {
-      // Minified ESM with source maps; nothing excluded from the bundle (the AWS SDK included).
-      expect(b.properties).toEqual({ format: "esm", minify: true, sourcemap: true, architecture: "arm64" });
+      // Minified ESM with source maps, split into chunks (dynamic imports load apart); nothing excluded from the bundle (the AWS SDK included).
+      expect(b.properties).toEqual({ format: "esm", minify: true, sourcemap: true, splitting: true, architecture: "arm64" });
     }
   });
 
@@ -147,6 +148,32 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(resourcesFor(st, "servicediscovery:ListInstances")).toEqual(["*"]);
     expect(resourcesFor(st, "cloudwatch:PutMetricData")).toEqual([]);
     expect(st.flatMap((x) => list(x.Resource)).filter((r) => r === "*")).toHaveLength(1);
+    // s3:ListBucket only for the keys it reads (a missing one answers 404, not 403).
+    expect(st.find((x) => list(x.Action).includes("s3:ListBucket"))?.Condition).toEqual({
+      StringEquals: { "s3:prefix": ["targets/ecs-services.json", "targets/state.json"] },
+    });
+  });
+
+  it("reconcile role: resource-level permissions on the account's ARNs, ECS services and container instances of ci.json's clusters", () => {
+    const st = inlineStatements(s.one(ROLE, "ReconcileRole"));
+    const ecs = (kind: string) => [`arn:aws:ecs:${REGION}:${ACCOUNT}:${kind}/web/*`, `arn:aws:ecs:eu-west-1:111122223333:${kind}/workers/*`];
+    expect(resourcesFor(st, "ecs:DescribeServices")).toEqual(ecs("service").sort());
+    expect(resourcesFor(st, "ecs:DescribeContainerInstances")).toEqual(ecs("container-instance").sort());
+    expect(resourcesFor(st, "ecs:DescribeTasks")).toEqual([`arn:aws:ecs:${REGION}:${ACCOUNT}:task/*`]);
+    expect(resourcesFor(st, "servicediscovery:GetService")).toEqual([`arn:aws:servicediscovery:${REGION}:${ACCOUNT}:service/*`]);
+    expect(resourcesFor(st, "servicediscovery:GetNamespace")).toEqual([`arn:aws:servicediscovery:${REGION}:${ACCOUNT}:namespace/*`]);
+    const star = st.filter((x) => list(x.Resource).includes("*"));
+    expect(star.flatMap((x) => list(x.Action)).sort()).toEqual([
+      "ec2:DescribeInstances",
+      "ecs:DescribeTaskDefinition",
+      "servicediscovery:ListInstances",
+      "servicediscovery:ListNamespaces",
+      "servicediscovery:ListServices",
+      "servicediscovery:ListTagsForResource",
+    ]);
+    // Tracing is off by default: no X-Ray actions, PassThrough (no tracingConfig).
+    expect(st.flatMap((x) => list(x.Action)).filter((a) => a.startsWith("xray:"))).toEqual([]);
+    for (const f of s.byType(FN)) expect(f.inputs.tracingConfig).toBeUndefined();
   });
 
   it("forward role: the workspace, the state key, the selected databases and caches", () => {
@@ -185,13 +212,26 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
   });
 
   it("event targets: the three reconcile rules feed the queue; schedules invoke forward and audit with the event itself", () => {
+    const eventDlq = s.one(QUEUE, "EventDeliveryDeadLetters");
     for (const name of ["EcsTaskStateChangeTarget", "CloudMapApiCallTarget", "ReconcileScheduleTarget"]) {
-      expect(s.one(TARGET, name).inputs.arn).toBe(queue.state.arn);
+      const t = s.one(TARGET, name).inputs;
+      expect(t.arn).toBe(queue.state.arn);
+      expect(t.retryPolicy).toEqual({ maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 });
+      expect(t.deadLetterConfig).toEqual({ arn: eventDlq.state.arn });
+    }
+    // Every target of every rule has both.
+    expect(s.byType(TARGET)).toHaveLength(s.byType(RULE).length);
+    for (const t of s.byType(TARGET)) {
+      expect(t.inputs.retryPolicy, t.name).toBeDefined();
+      expect(t.inputs.deadLetterConfig, t.name).toEqual({ arn: eventDlq.state.arn });
     }
     for (const role of ["Forward", "Audit"]) {
       const t = s.one(TARGET, `${role}ScheduleTarget`).inputs;
       expect(t.arn).toBe(s.one(FN, `${role}Function`).state.arn);
       expect(t.input).toBeUndefined();
+      // A schedule's missed run is redone by the next one: retried only within a minute.
+      expect(t.retryPolicy).toEqual({ maximumRetryAttempts: 2, maximumEventAgeInSeconds: 60 });
+      expect(t.deadLetterConfig).toEqual({ arn: s.one(QUEUE, "EventDeliveryDeadLetters").state.arn });
       const perm = s.one("aws:lambda/permission:Permission", `${role}SchedulePermission`).inputs;
       expect(perm).toMatchObject({ principal: "events.amazonaws.com", sourceArn: s.one(RULE, `${role}Schedule`).state.arn });
     }
@@ -214,6 +254,25 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
         Condition: { ArnEquals: { "aws:SourceArn": rules } },
       },
     ]);
+  });
+
+  it("event dead-letter queue: encrypted, 14 days, only the stack's rules may send to it", () => {
+    const eventDlq = s.one(QUEUE, "EventDeliveryDeadLetters");
+    expect(eventDlq.inputs).toMatchObject({ sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 });
+    const policy = s.one("aws:sqs/queuePolicy:QueuePolicy", "EventDeliveryDeadLettersPolicy").inputs;
+    expect(policy.queueUrl).toBe(eventDlq.state.url);
+    const rules = ["EcsTaskStateChange", "CloudMapApiCall", "ReconcileSchedule", "ForwardSchedule", "AuditSchedule"].map((n) => s.one(RULE, n).state.arn);
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Sid: "EventBridgeDeadLetters",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: eventDlq.state.arn,
+        Condition: { ArnEquals: { "aws:SourceArn": rules } },
+      },
+    ]);
+    expect(s.outputs.eventDeadLetterQueueUrl).toBe(eventDlq.state.url);
   });
 
   it("event source: batches of 100 within 5 s, partial batch failures, at most 2 concurrent", () => {
@@ -279,10 +338,13 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
       "DeadLetterAlarm",
       "DiscoveryErrorsAlarm",
       "DocumentAgeAlarm",
+      "EventDeadLettersAlarm",
+      "EventDeliveryFailedAlarm",
       "ForwardCycleErrorsAlarm",
       "ForwardErrorsAlarm",
       "MissingTargetsAlarm",
       "ReconcileAgeAlarm",
+      "ReconcileDriftAlarm",
       "ReconcileErrorsAlarm",
       "StaleTargetsAlarm",
     ]);
@@ -315,6 +377,50 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
       metricName: "Errors",
       dimensions: { FunctionName: "scrape-reconciler-ci-reconcile" },
     });
+    // Lost events: EventBridge's failed deliveries summed over every rule of the stack, its dead
+    // letters, and the reconcile's drift (events that never came).
+    const failed = s.one(ALARM, "EventDeliveryFailedAlarm").inputs;
+    const ruleNames = s.byType(RULE).map((r) => r.state.name);
+    expect(
+      failed.metricQueries
+        .filter((q: { metric?: unknown }) => q.metric)
+        .map((q: { metric: { dimensions: { RuleName: string } } }) => q.metric.dimensions.RuleName)
+        .sort(),
+    ).toEqual([...ruleNames].sort());
+    for (const q of failed.metricQueries.filter((x: { metric?: unknown }) => x.metric)) {
+      expect(q).toMatchObject({ returnData: false, metric: { namespace: "AWS/Events", metricName: "FailedInvocations", stat: "Sum", period: 300 } });
+    }
+    expect(failed.metricQueries.at(-1)).toEqual({
+      id: "failed",
+      expression: `SUM([${ruleNames.map((_: string, i: number) => `m${i}`).join(",")}])`,
+      label: "FailedInvocations",
+      returnData: true,
+    });
+    expect(failed).toMatchObject({
+      name: "scrape-reconciler-ci-EventDeliveryFailed",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      evaluationPeriods: 1,
+    });
+    expect(s.one(ALARM, "EventDeadLettersAlarm").inputs).toMatchObject({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: s.one(QUEUE, "EventDeliveryDeadLetters").state.name },
+      threshold: 0,
+    });
+    expect(s.one(ALARM, "ReconcileDriftAlarm").inputs).toMatchObject({
+      name: "scrape-reconciler-ci-ReconcileDrift",
+      namespace: "ScrapeReconciler",
+      metricName: "Drift",
+      dimensions: { service: "reconcile" },
+      statistic: "Sum",
+      threshold: 0,
+      evaluationPeriods: 2,
+      treatMissingData: "notBreaching",
+    });
+    // Each new alarm has its runbook in monitoring/README.md.
+    const runbooks = readFileSync(new URL("../../monitoring/README.md", import.meta.url), "utf8");
+    for (const name of ["EventDeliveryFailed", "EventDeadLetters", "ReconcileDrift"]) expect(runbooks).toMatch(new RegExp(`^### ${name}$`, "m"));
     expect(s.one("aws:sns/topicSubscription:TopicSubscription", "AlarmsEmail").inputs).toMatchObject({
       protocol: "email",
       endpoint: "alerts@example.com",
@@ -328,7 +434,12 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(policy.inputs.name).toBe(`scrape-reconciler-ci-${REGION}-prometheus-read`);
     expect(JSON.parse(policy.inputs.policy).Statement).toEqual([
       { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/targets/ecs-services.json`] },
-      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn] },
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [bucketArn],
+        Condition: { StringEquals: { "s3:prefix": ["targets/ecs-services.json"] } },
+      },
       { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [manifestArn] },
     ]);
     expect(s.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "PrometheusReadAttachment").inputs).toEqual({

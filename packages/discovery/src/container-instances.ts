@@ -6,8 +6,10 @@
 // instance of a full reconcile's EC2 tasks (@scrape-reconciler/reconcile's full.ts, where a
 // failed read fails nothing). What it finds is cached in the state (core's
 // recordContainerInstances), so each container instance is read once, never per event
-// (README guarantee G6).
-import { DescribeInstancesCommand, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
+// (README guarantee G6). The EC2 SDK is imported only when a DescribeInstances call is
+// due (a dynamic import, its own chunk in the function bundle): a read that needs no EC2
+// call, and every invocation that reads no container instance, loads no EC2 code.
+import type { EC2Client, Instance } from "@aws-sdk/client-ec2";
 import { DescribeContainerInstancesCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { errorLine, type ContainerInstanceFacts, type ContainerInstanceRef } from "@scrape-reconciler/core";
 import pLimit from "p-limit";
@@ -20,7 +22,8 @@ export const DESCRIBE_INSTANCES_BATCH = 1000;
 
 export interface ContainerInstanceClients {
   ecs: ECSClient;
-  ec2: EC2Client;
+  /** An EC2Client, or anything sending its commands the same way (reconcile's lazily loaded one). */
+  ec2: Pick<EC2Client, "send">;
 }
 
 /** Why one container instance got no facts. */
@@ -105,6 +108,7 @@ export async function readContainerInstances(
   const instances = new Map<string, Instance>();
   const describeInstances = async (ids: string[]) => {
     try {
+      const { DescribeInstancesCommand } = await import("@aws-sdk/client-ec2");
       let token: string | undefined;
       do {
         out.calls.describeInstances += 1;

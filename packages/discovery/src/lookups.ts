@@ -18,7 +18,7 @@ import { DESCRIBE_TASKS_BATCH, describeTaskBatch, TaskDefinitionCache } from "./
 export interface LookupClients {
   servicediscovery: ServiceDiscoveryClient;
   ecs: ECSClient;
-  ec2: EC2Client;
+  ec2: Pick<EC2Client, "send">;
 }
 
 /** Reads one Cloud Map service as a full discovery would: its tags, and its instances when it opted in. */

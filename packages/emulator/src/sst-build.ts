@@ -8,7 +8,7 @@
 // the binary exposes its build only over its RPC, hence this mirror of its options.
 import { existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
-import { build, type Loader } from "esbuild";
+import { build, type Loader, type Metafile } from "esbuild";
 
 export class BuildError extends Error {
   override name = "BuildError";
@@ -38,6 +38,8 @@ export interface BuildOutput {
   out: string;
   errors: string[];
   sourcemaps: string[];
+  /** esbuild's metafile of a successful build (output paths relative to the working directory). */
+  metafile?: Metafile;
 }
 
 const FORCE_EXTERNAL = ["sharp", "pg-native"];
@@ -98,6 +100,7 @@ export async function buildFunction(root: string, input: BuildInput, outRoot: st
       out,
       errors: result.errors.map((e) => e.text),
       sourcemaps: p.sourcemap === false ? [] : [`${outfile}.map`],
+      metafile: result.metafile,
     };
   } catch (err) {
     const failure = err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] };

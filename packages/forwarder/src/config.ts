@@ -2,7 +2,8 @@
 // by the CLI and the function). Every variable is read; missing or bad ones raise one
 // ConfigError listing each problem, naming its variable.
 //
-//   AMP_REMOTE_WRITE_URL | REMOTE_WRITE_URL   required; the remote-write endpoint
+//   AMP_REMOTE_WRITE_URL | REMOTE_WRITE_URL   required; the remote-write endpoint, without
+//                         credentials (a URL with user:password@ is refused, masked)
 //   REMOTE_WRITE_AUTH     sigv4 | none (default: sigv4 for an AMP URL, none otherwise)
 //   AMP_REGION            SigV4 region (default: the AMP URL's region, else AWS_REGION)
 //   AMP_ROLE_ARN          role to assume for signing (AMP workspace in another account)
@@ -23,6 +24,7 @@
 // The names are @scrape-reconciler/core's ENV constants, which the stack also sets from.
 import { readFileSync } from "node:fs";
 import { checkBucketName, ConfigError, ConfigProblems, ENV, envValue, integerValue, listValue, s3KeyValue } from "@scrape-reconciler/core";
+import { maskUserinfo } from "@scrape-reconciler/remote-write";
 import type { TagFilter } from "./discovery";
 import { DEFAULT_METRIC_SET, parseMetricSet, type MetricSet } from "./metric-sets";
 import { tagLabel } from "./naming";
@@ -128,13 +130,25 @@ function remoteWriteUrl(env: Env): URL {
   const rawUrl = get(env, urlVar);
   if (!rawUrl)
     throw new ConfigError(ENV.AMP_REMOTE_WRITE_URL, `${ENV.AMP_REMOTE_WRITE_URL} (or ${ENV.REMOTE_WRITE_URL}) is required: the remote-write endpoint`);
+  // A message quotes the URL with its password masked and without its query (which may
+  // hold a token): it may carry credentials (refused below).
+  const shown = (text: string) => maskUserinfo(text.replace(/[?#].*$/s, (rest) => (rest.length > 1 ? `${rest[0]}…` : rest)));
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
-    throw new ConfigError(urlVar, `${urlVar}=${JSON.stringify(rawUrl)} is not a URL`);
+    throw new ConfigError(urlVar, `${urlVar}=${JSON.stringify(shown(rawUrl))} is not a URL`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(urlVar, `${urlVar} must be an http(s) URL, got ${url.protocol}`);
+  if (url.username || url.password) {
+    // fetch refuses such a URL on every request (an error no retry fixes), and its error
+    // line would print the password into the function's logs.
+    throw new ConfigError(
+      urlVar,
+      `${urlVar}=${shown(url.href)} has credentials in the URL, which are refused (never sent, and they would be logged): remove them; ` +
+        `${ENV.REMOTE_WRITE_AUTH} supports sigv4 or none`,
+    );
+  }
   return url;
 }
 

@@ -181,6 +181,29 @@ describe("parseForwardConfig", () => {
     expect(parseForwardConfig({ ...base, FORWARD_METRIC_SET: file }).metricSet.rdsCluster).toEqual([]);
   });
 
+  it("refuses credentials in the URL with one line, the password masked", () => {
+    const password = "s3cr3t-pa55";
+    const basic = configError({ REMOTE_WRITE_URL: `http://user:${password}@host:9090/api/v1/write?token=t0k3n-xyz`, TARGETS_BUCKET: "bucket" });
+    expect(basic.problems).toHaveLength(1);
+    expect(basic.variable).toBe("REMOTE_WRITE_URL");
+    expect(basic.message).toMatch(/^REMOTE_WRITE_URL=http:\/\/user:\*\*\*@host:9090\/api\/v1\/write\?… has credentials in the URL, which are refused/);
+    expect(basic.message.split("\n")).toHaveLength(1);
+    expect(basic.message).not.toContain(password);
+    expect(basic.message).not.toContain("t0k3n-xyz");
+    // A user name alone (a token), through the AMP variable too; other problems are still listed.
+    const token = configError({ AMP_REMOTE_WRITE_URL: "https://glc_abcdef123456@prom.example/api/prom/push", FORWARD_SOURCES: "x" });
+    expect(token.variables).toEqual(["AMP_REMOTE_WRITE_URL", "FORWARD_STATE_BUCKET", "FORWARD_SOURCES"]);
+    expect(token.problems[0]!.message).toContain("https://***@prom.example/api/prom/push");
+    expect(token.message).not.toContain("glc_abcdef123456");
+    // An unparseable URL is quoted masked as well.
+    const bad = configError({ REMOTE_WRITE_URL: "http://user:hunter2hunter2@exa mple/w", TARGETS_BUCKET: "bucket" });
+    expect(bad.message).toBe('REMOTE_WRITE_URL="http://user:***@exa mple/w" is not a URL');
+    // Without credentials, a query string is kept as it is.
+    expect(parseForwardConfig({ REMOTE_WRITE_URL: "http://host/api/v1/write?tenant=a", TARGETS_BUCKET: "bucket" }).remoteWrite.url).toBe(
+      "http://host/api/v1/write?tenant=a",
+    );
+  });
+
   it("parses durations", () => {
     expect(parseDuration("X", "250ms")).toBe(250);
     expect(parseDuration("X", "1.5m")).toBe(90_000);

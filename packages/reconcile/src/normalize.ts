@@ -5,7 +5,7 @@
 import type { Task } from "@aws-sdk/client-ecs";
 import { serviceIdFromArn, taskFacts } from "@scrape-reconciler/discovery";
 import type { ChangeEvent } from "@scrape-reconciler/core";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { CloudMapApiCallSchema, EcsTaskStateChangeSchema } from "./schemas";
 
 export type Normalized = { ok: true; event: ChangeEvent } | { ok: false; reason: string; ignored?: boolean };
@@ -26,7 +26,7 @@ function describe(raw: unknown): string {
   return `event ${id} (${type})`;
 }
 
-function issues(err: z.ZodError): string {
+function issues(err: z.core.$ZodError): string {
   const first = err.issues[0];
   return first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid";
 }

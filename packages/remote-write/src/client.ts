@@ -3,8 +3,12 @@
 // failures with capped full-jitter backoff, and on a 400 drops the bad series (named in
 // the answer, or isolated by bisection within a request budget) while resending the rest.
 // Configuration errors (401, 403, 404, other 4xx, signing failures) throw RemoteWriteError.
+// No error text carries a secret: URL userinfo is refused at construction, and the
+// receiver's answers and network errors are masked (redact.ts) of URL userinfo, the
+// credential headers' and query parameters' values and the `secrets` given.
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { endpointOf, namedSeries, oneLine, reasonFor, RemoteWriteError, sameLabels } from "./errors";
+import { createRedactor, hasUserinfo, headerSecrets, maskUserinfo, urlSecrets } from "./redact";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry";
 import {
   cutPieces,
@@ -50,8 +54,13 @@ export interface RemoteWriteClientOptions {
   /** Per-attempt timeout; a timeout is retried like a network error. Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
-  /** Extra request headers (e.g. a tenant header). */
+  /** Extra request headers (e.g. a tenant header, or `Authorization`: its value is masked in every error). */
   headers?: Record<string, string>;
+  /**
+   * More strings masked (`***`) in every error message, beside those found automatically:
+   * the values of credential headers and of credential-like query parameters.
+   */
+  secrets?: readonly string[];
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   /** Source of jitter in [0, 1). Default Math.random. */
@@ -72,7 +81,14 @@ type Outcome = { kind: "ok" } | { kind: "rejected"; status: number; message: str
 
 export function createRemoteWriteClient(options: RemoteWriteClientOptions): RemoteWriteClient {
   const url = options.url;
-  const endpoint = endpointOf(url);
+  if (hasUserinfo(url)) {
+    // fetch refuses such a URL on every request, and its error would print the password.
+    throw new TypeError(
+      `remote-write URL ${maskUserinfo(url)} contains credentials (user:password@): refused; send them as a header (options.headers) instead`,
+    );
+  }
+  const clean = createRedactor([...urlSecrets(url), ...headerSecrets(options.headers), ...(options.secrets ?? [])]);
+  const endpoint = clean(endpointOf(url));
   const auth = options.auth ?? { type: "none" };
   const maxBytes = options.maxBytesPerRequest ?? 1024 * 1024;
   const maxSeries = options.maxSeriesPerRequest ?? 2000;
@@ -103,7 +119,7 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
         { region: auth.region, service: auth.service ?? "aps", credentials, contentSha256Header: true },
       );
     } catch (err) {
-      throw new RemoteWriteError(endpoint, undefined, `SigV4 signing failed: ${oneLine(errorText(err))}`, { cause: err });
+      throw new RemoteWriteError(endpoint, undefined, `SigV4 signing failed: ${oneLine(clean(errorText(err)))}`, { cause: err });
     }
   }
 
@@ -119,10 +135,10 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
       let retryAfter: number | undefined;
       try {
         const res = await fetchImpl(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
-        const text = oneLine(await res.text().catch(() => ""));
+        const text = oneLine(clean(await res.text().catch(() => "")));
         if (res.ok) return { kind: "ok" };
         status = res.status;
-        message = text || res.statusText || `HTTP ${res.status}`;
+        message = text || oneLine(clean(res.statusText)) || `HTTP ${res.status}`;
         if (!isRetryableStatus(status)) {
           if (status === 400 || status === 413) return { kind: "rejected", status, message };
           throw new RemoteWriteError(endpoint, status, message);
@@ -130,7 +146,7 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
         retryAfter = parseRetryAfter(res.headers.get("retry-after"), now());
       } catch (err) {
         if (err instanceof RemoteWriteError) throw err;
-        message = oneLine(errorText(err));
+        message = oneLine(clean(errorText(err)));
       }
       if (attempt >= policy.maxAttempts) {
         return { kind: "exhausted", status, message: `${message} (gave up after ${attempt} attempts)` };

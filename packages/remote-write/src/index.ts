@@ -4,6 +4,8 @@ export { createRemoteWriteClient, DEFAULT_USER_AGENT } from "./client";
 export type { RemoteWriteAuth, RemoteWriteClient, RemoteWriteClientOptions } from "./client";
 export { RemoteWriteError, namedSeries, reasonFor } from "./errors";
 export { DEFAULT_RETRY, backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry";
+export { MASK, createRedactor, hasUserinfo, headerSecrets, maskUserinfo, redact, urlSecrets } from "./redact";
+export type { Redactor } from "./redact";
 export type { RetryPolicy } from "./retry";
 export { LABEL_NAME_RE, METRIC_NAME_RE, prepareSeries } from "./series";
 export type { DropReason, DroppedSeries, Series, WriteResult } from "./series";

@@ -6,7 +6,16 @@
 // (location, name, role, region) is source-config.ts's.
 import { join, resolve } from "node:path";
 import { ConfigError, ConfigProblems } from "@scrape-reconciler/core";
-import { defaultSourceName, describeSource, parseSource, parseSourceEntry, type SourceConfig, type SourceEntry, type SourceSpec } from "./source-config";
+import {
+  defaultSourceName,
+  describeSource,
+  maskSourceText,
+  parseSource,
+  parseSourceEntry,
+  type SourceConfig,
+  type SourceEntry,
+  type SourceSpec,
+} from "./source-config";
 
 export { ConfigError, describeSource, parseSource, type SourceConfig, type SourceSpec };
 
@@ -143,13 +152,13 @@ function parseSources(
     }
     const parsed = parseSourceEntry(text);
     hadOptions ||= parsed.hasOptions;
-    for (const p of parsed.problems) problems.add(origin, `${origin} "${text}": ${p}`);
+    for (const p of parsed.problems) problems.add(origin, `${origin} "${maskSourceText(text)}": ${p}`);
     if (!parsed.entry) continue;
     const entry: SourceEntry = parsed.entry;
     const name = entry.name ?? defaultSourceName(entry);
     const other = seen.get(name.toLowerCase());
     if (other !== undefined) {
-      problems.add(origin, `${origin} "${text}": name "${name}" is also the name of "${other}" (give each source its own ?name=)`);
+      problems.add(origin, `${origin} "${maskSourceText(text)}": name "${name}" is also the name of "${other}" (give each source its own ?name=)`);
       continue;
     }
     seen.set(name.toLowerCase(), text);

@@ -10,9 +10,11 @@
 //    (an expired or revoked session), so the next sync assumes the role again.
 // Marked `memoized` so the SDK clients call it for every request instead of caching it
 // themselves (their own cache would only refresh near the expiry and ignore invalidate()).
-import { AssumeRoleCommand, type AssumeRoleCommandOutput } from "@aws-sdk/client-sts";
+// The STS module is loaded on the first AssumeRole only (sdk.ts).
+import type { AssumeRoleCommand, AssumeRoleCommandOutput } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import type { Logger } from "./log";
+import { loadSts } from "./sdk";
 
 export interface StsLike {
   send(command: AssumeRoleCommand, options?: { abortSignal?: AbortSignal }): Promise<AssumeRoleCommandOutput>;
@@ -75,6 +77,7 @@ export function roleCredentials(opts: RoleCredentialsOptions): RoleCredentials {
     assumed++;
     let out: AssumeRoleCommandOutput;
     try {
+      const { AssumeRoleCommand } = await loadSts(); // the STS client module, loaded on the first AssumeRole
       out = await opts.sts.send(
         new AssumeRoleCommand({
           RoleArn: opts.roleArn,

@@ -9,7 +9,8 @@
 //                 errors after that do NOT fail the check: ECS would restart the task and
 //                 Prometheus with it, which fixes nothing; alert on the metrics instead.
 //                 With several sources: 200 while every source has a document (union.ts).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { ListenAddress } from "./config";
 import type { Logger } from "./log";
@@ -18,6 +19,11 @@ import type { Syncer } from "./sync";
 import type { HealthView } from "./union";
 
 export type { HealthView };
+
+// node:http through require(), not an ESM import: on Node 22+ the ESM namespace of node:http
+// reads all its exports, and the lazy ones load undici (WebSocket) and http2 with it:
+// +13 MiB RSS for nothing (issue "Footprint", bench/sidecar-footprint.ts).
+const { createServer } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
 
 /** The bytes /targets serves. */
 export interface ServedDocument {

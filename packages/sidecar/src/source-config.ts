@@ -58,6 +58,11 @@ export function parseSource(text: string): SourceSpec {
   throw new Error(`unknown source (want s3://BUCKET/KEY, ssm:/PARAMETER or file:PATH)`);
 }
 
+/** The source text as it may be printed: an `external-id` value masked as `***`. */
+export function maskSourceText(text: string): string {
+  return text.replace(/([?&]external-id=)[^&]*/g, "$1***");
+}
+
 export function describeSource(s: SourceSpec): string {
   switch (s.kind) {
     case "s3":
@@ -113,7 +118,8 @@ export function parseSourceEntry(text: string): ParsedEntry {
       const k = key as SourceOption;
       if (value === undefined || value === "") problems.push(`option ${k} needs a value (${k}=...)`);
       else if (options[k] !== undefined) problems.push(`option ${k} given more than once`);
-      else if (!checks[k].test.test(value)) problems.push(`${k} "${value}": ${checks[k].want}`);
+      // An external id is a secret shared with the role's owner: never echoed.
+      else if (!checks[k].test.test(value)) problems.push(`${k} "${k === "external-id" ? "***" : value}": ${checks[k].want}`);
       else options[k] = value;
     }
   }

@@ -6,13 +6,17 @@
 // it changes, and its sha256 is checked against the manifest), a local file by its stat.
 // Failures are SourceErrors with a short machine-readable reason for the metrics. A source
 // may have its own region and an IAM role to assume (credentials.ts) for its AWS calls.
+// The SDK clients are loaded on first use (dynamic import; in the bundle a module evaluated
+// only then): S3 for s3: and ssm: sources, SSM only for ssm:, STS only for a source with a
+// role, none for file: (sdk.ts).
 import { readFile } from "node:fs/promises";
-import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
-import { GetParameterCommand, SSMClient, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
-import { STSClient } from "@aws-sdk/client-sts";
+import type { GetObjectCommand, GetObjectCommandOutput, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import type { GetParameterCommand, GetParameterCommandOutput, SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
+import type { AssumeRoleCommand, AssumeRoleCommandOutput, STSClient, STSClientConfig } from "@aws-sdk/client-sts";
 import { awsErrorKind, sha256Hex, type AwsErrorKind, type Manifest } from "@scrape-reconciler/core";
 import { roleCredentials, sessionNameFor, type RoleCredentials } from "./credentials";
 import type { Logger } from "./log";
+import { loadS3, loadSsm, loadSts } from "./sdk";
 import type { SourceSpec } from "./source-config";
 
 /** What was last applied; sources compare against it. */
@@ -77,7 +81,9 @@ export function classifyAwsError(err: unknown, what: string): SourceError {
 
 async function bodyBytes(out: GetObjectCommandOutput): Promise<Buffer> {
   if (!out.Body) return Buffer.alloc(0);
-  return Buffer.from(await out.Body.transformToByteArray());
+  // A view of the SDK's bytes, not a copy (a 10,000-target document is megabytes).
+  const bytes = await out.Body.transformToByteArray();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function metadataGeneration(out: GetObjectCommandOutput): number | undefined {
@@ -92,6 +98,7 @@ export function s3Source(client: S3Like, bucket: string, key: string): Source {
   return {
     description,
     async fetch(previous, signal) {
+      const { GetObjectCommand } = await loadS3();
       let out: GetObjectCommandOutput;
       try {
         out = await client.send(
@@ -149,6 +156,7 @@ export function ssmSource(ssm: SsmLike, s3: S3Like, name: string): Source {
     description,
     async fetch(previous, signal) {
       const opts = signal ? { abortSignal: signal } : undefined;
+      const [{ GetParameterCommand }, { GetObjectCommand }] = await Promise.all([loadSsm(), loadS3()]);
       let param: GetParameterCommandOutput;
       try {
         param = await ssm.send(new GetParameterCommand({ Name: name }), opts);
@@ -209,10 +217,10 @@ export interface AwsClientOptions {
   /** Environment to read AWS_REGION / AWS_ENDPOINT_URL[_S3|_SSM|_STS] from (the SDK also reads process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Extra client config (tests pass the simulator's). */
-  s3Config?: ConstructorParameters<typeof S3Client>[0];
-  ssmConfig?: ConstructorParameters<typeof SSMClient>[0];
+  s3Config?: S3ClientConfig;
+  ssmConfig?: SSMClientConfig;
   /** Extra config of the STS client that assumes a source's role. */
-  stsConfig?: ConstructorParameters<typeof STSClient>[0];
+  stsConfig?: STSClientConfig;
 }
 
 /** How one source reaches AWS: its own region, and a role to assume (with its external id). */
@@ -248,16 +256,18 @@ function fromEnv(env: Env) {
 }
 
 /** S3 client from the SDK default chain; a custom endpoint gets forcePathStyle. */
-export function createS3Client(opts: AwsClientOptions = {}): S3Client {
+export async function createS3Client(opts: AwsClientOptions = {}): Promise<S3Client> {
   const env = opts.env ?? process.env;
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  const { S3Client } = await loadS3();
   return new S3Client({ ...fromEnv(env), ...(endpoint ? { endpoint, forcePathStyle: true } : {}), ...opts.s3Config });
 }
 
 /** SSM client from the SDK default chain. */
-export function createSsmClient(opts: AwsClientOptions = {}): SSMClient {
+export async function createSsmClient(opts: AwsClientOptions = {}): Promise<SSMClient> {
   const env = opts.env ?? process.env;
   const endpoint = env.AWS_ENDPOINT_URL_SSM || env.AWS_ENDPOINT_URL;
+  const { SSMClient } = await loadSsm();
   return new SSMClient({ ...fromEnv(env), ...(endpoint ? { endpoint } : {}), ...opts.ssmConfig });
 }
 
@@ -266,10 +276,11 @@ export function createSsmClient(opts: AwsClientOptions = {}): SSMClient {
  * AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, the sidecar's own region (AWS_REGION), else the
  * source's.
  */
-export function createStsClient(opts: AwsClientOptions = {}, sourceRegion?: string): STSClient {
+export async function createStsClient(opts: AwsClientOptions = {}, sourceRegion?: string): Promise<STSClient> {
   const env = opts.env ?? process.env;
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL;
   const base = fromEnv(env);
+  const { STSClient } = await loadSts();
   return new STSClient({
     ...base,
     ...(!base.region && sourceRegion ? { region: sourceRegion } : {}),
@@ -304,14 +315,47 @@ function renewingOnDenial(source: Source, credentials: RoleCredentials): Source 
   };
 }
 
-/** Builds the source for a spec, with real SDK clients for s3/ssm (in the source's region, with its role's credentials). */
+/** An SDK client created on its first call (the SDK module is loaded then), destroyed by `destroy()`. */
+interface LazyClient<C> {
+  get(): Promise<C>;
+  destroy(): void;
+}
+
+function lazyClient<C extends { destroy(): void }>(make: () => Promise<C>): LazyClient<C> {
+  let pending: Promise<C> | undefined;
+  let closed = false;
+  return {
+    get: () =>
+      (pending ??= make().then((client) => {
+        if (closed) client.destroy();
+        return client;
+      })),
+    destroy() {
+      closed = true;
+      pending?.then(
+        (client) => client.destroy(),
+        () => {},
+      );
+    },
+  };
+}
+
+/** A SendClient that forwards to the lazily created client. */
+function sendVia<In, Out>(lazy: LazyClient<{ send(...args: never[]): Promise<unknown> }>): SendClient<In, Out> {
+  return { send: async (command, options) => (await (await lazy.get()).send(command as never, options as never)) as Out };
+}
+
+/**
+ * Builds the source for a spec, with real SDK clients for s3/ssm (in the source's region, with
+ * its role's credentials). The clients (and their SDK modules) are created on the first fetch.
+ */
 export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}, access: SourceAccess = {}): CreatedSource {
   if (spec.kind === "file") return { source: fileSource(spec.path), close() {} };
-  const sts = access.role ? createStsClient(opts, access.region) : undefined;
+  const sts = access.role ? lazyClient(() => createStsClient(opts, access.region)) : undefined;
   const credentials =
     sts && access.role
       ? roleCredentials({
-          sts,
+          sts: sendVia<AssumeRoleCommand, AssumeRoleCommandOutput>(sts),
           roleArn: access.role,
           sessionName: sessionNameFor(access.name ?? "source"),
           ...(access.externalId ? { externalId: access.externalId } : {}),
@@ -319,9 +363,11 @@ export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}, acce
         })
       : undefined;
   const own = { ...(access.region ? { region: access.region } : {}), ...(credentials ? { credentials } : {}) };
-  const s3 = createS3Client({ ...opts, s3Config: { ...opts.s3Config, ...own } });
-  const ssm = spec.kind === "ssm" ? createSsmClient({ ...opts, ssmConfig: { ...opts.ssmConfig, ...own } }) : undefined;
-  const source = spec.kind === "s3" ? s3Source(s3, spec.bucket, spec.key) : ssmSource(ssm!, s3, spec.name);
+  const s3 = lazyClient(() => createS3Client({ ...opts, s3Config: { ...opts.s3Config, ...own } }));
+  const s3Like = sendVia<GetObjectCommand, GetObjectCommandOutput>(s3);
+  const ssm = spec.kind === "ssm" ? lazyClient(() => createSsmClient({ ...opts, ssmConfig: { ...opts.ssmConfig, ...own } })) : undefined;
+  const source =
+    spec.kind === "s3" ? s3Source(s3Like, spec.bucket, spec.key) : ssmSource(sendVia<GetParameterCommand, GetParameterCommandOutput>(ssm!), s3Like, spec.name);
   return {
     source: credentials ? renewingOnDenial(source, credentials) : source,
     ...(credentials ? { credentials } : {}),

@@ -128,3 +128,23 @@ describe("parseConfig with several sources", () => {
     ]);
   });
 });
+
+describe("a source's external id is a secret", () => {
+  it("is never echoed in a config error", () => {
+    const secret = "s3cr3t-shared-id";
+    const run = (source: string) => {
+      try {
+        parseConfig(["--source", source, "--output-dir", "/tmp/sd"], {});
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "";
+    };
+    const bad = run(`s3://b/k?role=arn:aws:iam::111122223333:role/r&external-id=${secret}!`);
+    expect(bad).toMatch(/external-id "\*\*\*"/);
+    expect(bad).not.toContain(secret);
+    const other = run(`s3://b/k?role=not-a-role&external-id=${secret}`);
+    expect(other).toMatch(/role "not-a-role"/);
+    expect(other).not.toContain(secret);
+  });
+});
