@@ -36,6 +36,23 @@ type AlarmArgs = Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okAction
   alarmDescription: string;
 };
 
+/** A queue that should stay empty (a dead-letter queue): any visible message alarms at once. */
+function queueNotEmpty(name: string, alarmDescription: string, queueName: $util.Input<string>): AlarmArgs {
+  return {
+    name,
+    alarmDescription,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: queueName },
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+}
+
 export function createAlarms(cfg: StageConfig, topic: AlarmTopic, subjects: AlarmSubjects): aws.cloudwatch.MetricAlarm[] {
   const n = cfg.alarms.evaluationPeriods;
   const prefix = `${cfg.app}-${cfg.stage}`;
@@ -74,19 +91,11 @@ export function createAlarms(cfg: StageConfig, topic: AlarmTopic, subjects: Alar
       "breaching",
       `No successful reconcile for ${cfg.alarms.reconcileMaxAgeSeconds} s (or the audit reports nothing)`,
     ),
-    DeadLetterAlarm: {
-      name: `${prefix}-ReconcileDeadLetters`,
-      alarmDescription: "Reconcile messages failed maxReceiveCount times and wait in the dead-letter queue",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: subjects.deadLetterQueueName },
-      statistic: "Maximum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-    },
+    DeadLetterAlarm: queueNotEmpty(
+      `${prefix}-ReconcileDeadLetters`,
+      "Reconcile messages failed maxReceiveCount times and wait in the dead-letter queue",
+      subjects.deadLetterQueueName,
+    ),
   };
   for (const f of subjects.functions) {
     const role = f.role.charAt(0).toUpperCase() + f.role.slice(1);
@@ -123,19 +132,11 @@ export function createAlarms(cfg: StageConfig, topic: AlarmTopic, subjects: Alar
     comparisonOperator: "GreaterThanThreshold",
     treatMissingData: "notBreaching",
   };
-  specs.EventDeadLettersAlarm = {
-    name: `${prefix}-EventDeadLetters`,
-    alarmDescription: "Events EventBridge could not deliver wait in the event dead-letter queue",
-    namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
-    dimensions: { QueueName: subjects.eventDeadLetterQueueName },
-    statistic: "Maximum",
-    period: 60,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-  };
+  specs.EventDeadLettersAlarm = queueNotEmpty(
+    `${prefix}-EventDeadLetters`,
+    "Events EventBridge could not deliver wait in the event dead-letter queue",
+    subjects.eventDeadLetterQueueName,
+  );
   // Events that never arrived (CloudTrail delivers Cloud Map calls best effort): the
   // reconcile's full reconcile found the document out of step with AWS (EMF `Drift`,
   // service=reconcile) in N consecutive periods, so events are being lost, not one late.
