@@ -170,7 +170,7 @@ export async function documentFromScratch(
 
 /** Whether a valid document was published: it covers the failed parts of a discovery that a state never completed lacks. */
 async function publishedBefore(deps: ReconcileDeps): Promise<boolean> {
-  const doc = await readPublished({ s3: deps.clients.s3, bucket: deps.config.bucket, key: deps.config.key });
+  const doc = await readPublished(stateTargetOf(deps.config, deps.clients));
   return doc !== undefined && doc.invalid === undefined;
 }
 
@@ -178,7 +178,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   const started = Date.now();
   const { clients, config } = deps;
   const startedAt = deps.now();
-  const known = options.initial ?? (await readState({ s3: clients.s3, bucket: config.bucket, stateKey: config.stateKey }, startedAt));
+  const known = options.initial ?? (await readState(stateTargetOf(config, clients), startedAt));
   // What the state will know before the merge: the caller's changes too (a batch's events
   // and the container instances their lookups read, which need no second read).
   let seen = known.state;

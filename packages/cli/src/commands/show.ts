@@ -1,5 +1,5 @@
 // `scrape-reconciler show [--json]`: the published document and its manifest.
-import { createReconcilerClients, parseReconcileConfig } from "@scrape-reconciler/reconcile";
+import { createReconcilerClients, parseReconcileConfig, stateTargetOf } from "@scrape-reconciler/reconcile";
 import { readManifest, readPublished } from "@scrape-reconciler/store";
 import { countTargets } from "@scrape-reconciler/core";
 import { parseFlags } from "../flags";
@@ -9,10 +9,7 @@ export const showCommand: Command = async (args, env, io) => {
   const { values } = parseFlags(args, { json: { type: "boolean" } }, "show [--json]");
   const config = parseReconcileConfig(env);
   const clients = createReconcilerClients(env);
-  const [doc, manifest] = await Promise.all([
-    readPublished({ ...clients, bucket: config.bucket, key: config.key }),
-    readManifest(clients.ssm, config.manifestParameter),
-  ]);
+  const [doc, manifest] = await Promise.all([readPublished(stateTargetOf(config, clients)), readManifest(clients.ssm, config.manifestParameter)]);
   if (values.json) {
     io.out(
       JSON.stringify({ manifest: manifest ?? null, generation: doc?.generation ?? null, etag: doc?.etag ?? null, document: doc?.document ?? null }, null, 2),
