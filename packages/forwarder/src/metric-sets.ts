@@ -3,8 +3,14 @@
 // GetMetricData query per resource per run, which is what CloudWatch bills for, so the
 // defaults pick one statistic for slow gauges, Average+Maximum for spiky ones and Sum
 // for counts. Every kind has an exact dimension set: CloudWatch matches dimensions
-// exactly, so a query with fewer or more dimensions would return nothing.
-import { z } from "zod";
+// exactly, so a query with fewer or more dimensions would return nothing. The override's
+// schema is written with zod/mini (the same checks and English messages as full zod, a
+// fraction of the function's cold-start code).
+import en from "zod/v4/locales/en.js";
+import * as z from "zod/mini";
+
+// The messages zod's full build sets on import ("Invalid input: expected string, ...").
+z.config(en());
 
 export const STATISTICS = ["Average", "Maximum", "Minimum", "Sum", "SampleCount"] as const;
 export type Statistic = (typeof STATISTICS)[number];
@@ -100,26 +106,27 @@ export const DEFAULT_METRIC_SET: MetricSet = {
 };
 
 const MetricSpecSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "expected a CloudWatch metric name"),
-  statistics: z
-    .array(z.enum(STATISTICS))
-    .min(1)
-    .refine((s) => new Set(s).size === s.length, "statistics repeat"),
-  engines: z.enum(["aurora", "non-aurora"]).optional(),
+  name: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,255}$/, "expected a CloudWatch metric name")),
+  statistics: z.array(z.enum(STATISTICS)).check(
+    z.minLength(1),
+    z.refine((s) => new Set(s).size === s.length, "statistics repeat"),
+  ),
+  engines: z.optional(z.enum(["aurora", "non-aurora"])),
 });
 
 /** The override: every key optional; a kind given replaces that kind's list, `[]` turns it off. */
 const MetricSetSchema = z.strictObject({
-  period: z
-    .number()
-    .int()
-    .min(60)
-    .max(86_400)
-    .refine((p) => p % 60 === 0, "must be a multiple of 60")
-    .optional(),
-  rdsInstance: z.array(MetricSpecSchema).optional(),
-  rdsCluster: z.array(MetricSpecSchema).optional(),
-  elastiCacheNode: z.array(MetricSpecSchema).optional(),
+  period: z.optional(
+    z.number().check(
+      z.int(),
+      z.gte(60),
+      z.lte(86_400),
+      z.refine((p) => p % 60 === 0, "must be a multiple of 60"),
+    ),
+  ),
+  rdsInstance: z.optional(z.array(MetricSpecSchema)),
+  rdsCluster: z.optional(z.array(MetricSpecSchema)),
+  elastiCacheNode: z.optional(z.array(MetricSpecSchema)),
 });
 
 /** Validates an override (parsed JSON) and applies it over the defaults; throws Error with a one-line reason. */
