@@ -55,28 +55,41 @@ function sortedLabels(labels: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/**
+ * Each normalized document's serialized groups (one JSON line each), so serializing a
+ * document just normalized does not sort and stringify it again. Documents are never
+ * changed in place once built (the array is frozen); a WeakMap lets them be collected.
+ */
+const LINES = new WeakMap<TargetDocument, readonly string[]>();
+
 /** Sorts groups and labels and drops exact duplicates, so equal states give equal bytes. */
 export function normalizeDocument(doc: TargetDocument): TargetDocument {
-  const seen = new Set<string>();
-  const out: TargetGroup[] = [];
-  const groups = doc.map((g) => ({ labels: sortedLabels(g.labels ?? {}), targets: [...g.targets].sort() }));
-  groups.sort((a, b) => {
-    return compareText(groupSortKey(a), groupSortKey(b)) || compareText(JSON.stringify(a), JSON.stringify(b));
+  // Each group's sort key and JSON computed once (not once per comparison).
+  const rows = doc.map((g) => {
+    const group = { labels: sortedLabels(g.labels ?? {}), targets: [...g.targets].sort() };
+    return { group, key: groupSortKey(group), json: JSON.stringify(group) };
   });
-  for (const g of groups) {
-    const j = JSON.stringify(g);
-    if (seen.has(j)) continue;
-    seen.add(j);
-    out.push(g);
+  rows.sort((a, b) => compareText(a.key, b.key) || compareText(a.json, b.json));
+  const out: TargetGroup[] = [];
+  const lines: string[] = [];
+  let last: string | undefined;
+  for (const r of rows) {
+    // Sorted by (key, json): exact duplicates are neighbours.
+    if (r.json === last) continue;
+    last = r.json;
+    out.push(r.group);
+    lines.push(r.json);
   }
+  Object.freeze(out);
+  LINES.set(out, lines);
   return out;
 }
 
 /** Deterministic bytes: one group per line, labels sorted, trailing newline. */
 export function serializeDocument(doc: TargetDocument): string {
-  const normalized = normalizeDocument(doc);
-  if (normalized.length === 0) return "[]\n";
-  return `[\n${normalized.map((g) => JSON.stringify({ labels: g.labels, targets: g.targets })).join(",\n")}\n]\n`;
+  const lines = LINES.get(doc) ?? LINES.get(normalizeDocument(doc))!;
+  if (lines.length === 0) return "[]\n";
+  return `[\n${lines.join(",\n")}\n]\n`;
 }
 
 /** Hex sha256 of a text (as UTF-8) or of raw bytes: the one digest of documents and manifests. */

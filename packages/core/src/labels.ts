@@ -88,6 +88,44 @@ export function serviceTagLabels(tags: Readonly<Record<string, string>>): Record
   return out;
 }
 
+/**
+ * What every target of one Cloud Map service shares: its tag labels and its ARN's account
+ * and region, computed once per service object (a full reconcile labels thousands of
+ * targets of a few hundred services). Keyed by the object: a changed service is a new one.
+ */
+const SERVICE_PARTS = new WeakMap<CloudMapService, { tagLabels: Record<string, string>; account?: string; region?: string }>();
+
+function serviceParts(service: CloudMapService) {
+  let parts = SERVICE_PARTS.get(service);
+  if (!parts) {
+    const arn = parseArn(service.arn);
+    parts = { tagLabels: serviceTagLabels(service.tags), ...(arn ? { account: arn.account, region: arn.region } : {}) };
+    SERVICE_PARTS.set(service, parts);
+  }
+  return parts;
+}
+
+/** A cluster ARN's region and, per service name, the ECS service ARN; a few clusters, many tasks. */
+const CLUSTERS = new Map<string, { region?: string; services: Map<string, string | undefined> }>();
+const MAX_CLUSTERS = 1000;
+
+function clusterParts(clusterArn: string) {
+  let c = CLUSTERS.get(clusterArn);
+  if (!c) {
+    if (CLUSTERS.size >= MAX_CLUSTERS) CLUSTERS.clear();
+    const region = parseArn(clusterArn)?.region;
+    c = { ...(region !== undefined ? { region } : {}), services: new Map() };
+    CLUSTERS.set(clusterArn, c);
+  }
+  return c;
+}
+
+function serviceArnOf(clusterArn: string, serviceName: string): string | undefined {
+  const services = clusterParts(clusterArn).services;
+  if (!services.has(serviceName)) services.set(serviceName, ecsServiceArn(clusterArn, serviceName));
+  return services.get(serviceName);
+}
+
 /** True when the target's address is the task's host (bridge or host mode on EC2), as resolveAddress decides. */
 function scrapedOnHost(task: EcsTaskFacts): boolean {
   return !(task.taskIp && (task.networkMode === undefined || task.networkMode === "awsvpc"));
@@ -100,11 +138,11 @@ function ecsSdLabels(task: EcsTaskFacts | undefined, ip: string): Record<string,
   return {
     __meta_ecs_cluster: task.clusterName,
     __meta_ecs_service: task.serviceName,
-    __meta_ecs_service_arn: task.serviceName ? ecsServiceArn(task.clusterArn, task.serviceName) : undefined,
+    __meta_ecs_service_arn: task.serviceName ? serviceArnOf(task.clusterArn, task.serviceName) : undefined,
     // Facts stored before `group` was kept: a service name came only from "service:NAME".
     __meta_ecs_task_group: task.group ?? (task.serviceName ? `service:${task.serviceName}` : undefined),
     __meta_ecs_task_definition: task.taskDefinitionArn,
-    __meta_ecs_region: parseArn(task.clusterArn)?.region,
+    __meta_ecs_region: clusterParts(task.clusterArn).region,
     __meta_ecs_subnet_id: task.subnetId,
     __meta_ecs_ip_address: ip,
     __meta_ecs_platform_family: task.platformFamily,
@@ -120,10 +158,12 @@ export function buildLabels(input: LabelInput): Record<string, string> {
   const { namespace, service, instance, task, endpoint, ip, port } = input;
   const attr = instance.attributes;
   const family = task?.family ?? attr.ECS_TASK_DEFINITION_FAMILY;
-  const serviceArn = parseArn(service.arn);
+  const serviceArn = serviceParts(service);
+  // No object spread: spreading the tag and ECS labels into this literal made V8 build
+  // every target's object on its slow path (about 60 µs a target, most of a full
+  // reconcile's CPU). The three sources are merged by key instead, with the same
+  // precedence the spread had: these keys over the ECS discovery's, those over the tags'.
   const raw: Record<string, string | undefined> = {
-    ...serviceTagLabels(service.tags),
-    ...ecsSdLabels(task, ip),
     cluster: task?.clusterName ?? attr.ECS_CLUSTER_NAME,
     service: task?.serviceName ?? attr.ECS_SERVICE_NAME ?? service.name,
     taskdefinition: task ? `${task.family}:${task.revision}` : family,
@@ -153,9 +193,15 @@ export function buildLabels(input: LabelInput): Record<string, string> {
     __meta_cloudmap_account_id: serviceArn?.account,
     __meta_cloudmap_region: serviceArn?.region,
   };
+  const ecs = ecsSdLabels(task, ip);
+  const tags = serviceArn.tagLabels;
+  const keys = Object.keys(raw);
+  for (const k of Object.keys(ecs)) if (!(k in raw)) keys.push(k);
+  for (const k of Object.keys(tags)) if (!(k in raw) && !(k in ecs)) keys.push(k);
+  keys.sort();
   const labels: Record<string, string> = {};
-  for (const key of Object.keys(raw).sort()) {
-    const v = raw[key];
+  for (const key of keys) {
+    const v = key in raw ? raw[key] : key in ecs ? ecs[key] : tags[key];
     if (v !== undefined && v !== "") labels[key] = v;
   }
   return labels;

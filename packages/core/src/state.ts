@@ -170,10 +170,38 @@ export function stableStringify(value: unknown): string {
   );
 }
 
+/**
+ * True when two values would give the same stableStringify text (JSON semantics: a key
+ * whose value is undefined is absent, key order does not matter, an undefined array item
+ * is null), without building either text: a 10,000-task state compared by text cost a
+ * full reconcile half a second of CPU and as much garbage.
+ */
+export function jsonEqual(a: unknown, b: unknown, ignore?: ReadonlySet<string>): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let defined = 0;
+  for (const k in x) {
+    if (x[k] === undefined || ignore?.has(k)) continue;
+    defined++;
+    if (!jsonEqual(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined && !ignore?.has(k)) defined--;
+  return defined === 0;
+}
+
+/** The state's bookkeeping fields, which sameFacts leaves out. */
+const BOOKKEEPING = new Set(["generation", "updatedAt", "lastFullReconcileAt"]);
+
 /** True when two states hold the same facts (bookkeeping times aside). */
 export function sameFacts(a: ReconcilerState, b: ReconcilerState): boolean {
-  const strip = (s: ReconcilerState) => ({ ...s, generation: 0, updatedAt: "", lastFullReconcileAt: "" });
-  return stableStringify(strip(a)) === stableStringify(strip(b));
+  return jsonEqual(a, b, BOOKKEEPING);
 }
 
 /** How long a gone task's version is remembered, so a late event cannot resurrect it. */
@@ -279,7 +307,7 @@ export function mergeDiscovery(
       if (!facts) continue;
       const known = state.tasks[id];
       const version = facts.version ?? 0;
-      const same = known && known.version === version && stableStringify(known.facts) === stableStringify(facts);
+      const same = known && known.version === version && jsonEqual(known.facts, facts);
       // A tombstone yields only to a discovery at least as new as it (the task is listed again).
       const keepKnown = known?.goneAt !== undefined ? known.version > version : known && (known.version > version || same);
       tasks[id] = keepKnown && known ? known : { version, observedAt: started, facts };

@@ -42,6 +42,8 @@ export function validateDocument(value: unknown): TargetDocument {
   if (!Array.isArray(value)) {
     throw new DocumentValidationError("not_array", "document is not a JSON array of target groups");
   }
+  // Label names repeat in every group: each distinct name is tested once.
+  const goodNames = new Set<string>();
   value.forEach((group: unknown, i) => {
     if (typeof group !== "object" || group === null || Array.isArray(group)) {
       throw new DocumentValidationError("bad_group", `group ${i} is not an object`);
@@ -65,8 +67,9 @@ export function validateDocument(value: unknown): TargetDocument {
         throw new DocumentValidationError("bad_label", `group ${i} has "labels" that is not an object`);
       }
       for (const [name, v] of Object.entries(g.labels as Record<string, unknown>)) {
-        if (!LABEL_NAME.test(name)) {
-          throw new DocumentValidationError("bad_label", `group ${i} has an invalid label name ${JSON.stringify(name)}`);
+        if (!goodNames.has(name)) {
+          if (LABEL_NAME.test(name)) goodNames.add(name);
+          else throw new DocumentValidationError("bad_label", `group ${i} has an invalid label name ${JSON.stringify(name)}`);
         }
         if (typeof v !== "string") {
           throw new DocumentValidationError("bad_label", `group ${i} label "${name}" is not a string`);
