@@ -8,7 +8,7 @@
 // time ratio. Budgets: 1.0 s of CPU at 0 ms latency for 10,000 tasks; 1.5 s wall at 20 ms.
 //   npx tsx bench/reconcile-cost.ts [--services 200] [--tasks 50] [--latency-ms 0] [--runs 3] [--baseline-ref REF]
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, readdirSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs, promisify } from "node:util";
@@ -54,8 +54,8 @@ export interface CostResult {
   old?: { wallMs: number; targets: number };
 }
 
-/** Bundles the runner; with `sources`, every @scrape-reconciler package comes from that tree. */
-async function bundleRunner(out: string, sources?: string): Promise<void> {
+/** Bundles a runner; with `sources`, every @scrape-reconciler package comes from that tree. */
+export async function bundleRunner(out: string, sources?: string, entry = join(root, "bench", "support", "reconcile-runner.ts")): Promise<void> {
   const alias: Record<string, string> = {};
   if (sources) {
     for (const p of readdirSync(join(sources, "packages"))) {
@@ -64,7 +64,7 @@ async function bundleRunner(out: string, sources?: string): Promise<void> {
     }
   }
   await build({
-    entryPoints: [join(root, "bench", "support", "reconcile-runner.ts")],
+    entryPoints: [entry],
     outfile: out,
     bundle: true,
     platform: "node",
@@ -77,10 +77,9 @@ async function bundleRunner(out: string, sources?: string): Promise<void> {
 }
 
 /** The packages of `ref`, from `git archive`, under node_modules so their imports resolve. */
-function archive(ref: string): string {
-  const dir = join(root, "node_modules", ".cache", `reconcile-baseline-${ref}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+export function archive(ref: string): string {
+  mkdirSync(join(root, "node_modules", ".cache"), { recursive: true });
+  const dir = mkdtempSync(join(root, "node_modules", ".cache", `baseline-${ref}-`));
   const tar = execFileSync("git", ["-C", root, "archive", "--format=tar", ref, "packages"], { maxBuffer: 256 * 1024 * 1024 });
   execFileSync("tar", ["-x", "-C", dir], { input: tar, maxBuffer: 256 * 1024 * 1024 });
   return dir;
@@ -106,9 +105,8 @@ export async function runReconcileCost(o: CostOptions): Promise<CostResult> {
   const scenario = generateScenario({ services: o.services, tasksPerService: o.tasks, namespaces: 4, clusters: 4, ec2Every: 10, seed: "reconcile-cost" });
   scenario.parameters = { [NAMESPACES_PARAMETER]: scenario.namespaces!.map((n) => n.name).join(",") };
   const sim = await startSimulator({ scenario, latencyMs: o.latencyMs });
-  const dir = join(root, "node_modules", ".cache", "reconcile-cost");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(root, "node_modules", ".cache"), { recursive: true });
+  const dir = mkdtempSync(join(root, "node_modules", ".cache", "reconcile-cost-"));
   try {
     const s3 = new S3Client(simClientConfig(sim));
     for (const b of ["ours", "baseline"]) await s3.send(new CreateBucketCommand({ Bucket: `cost-${b}` }));
@@ -116,7 +114,9 @@ export async function runReconcileCost(o: CostOptions): Promise<CostResult> {
     const oursBundle = join(dir, "ours.mjs");
     const baselineBundle = join(dir, "baseline.mjs");
     await bundleRunner(oursBundle);
-    await bundleRunner(baselineBundle, archive(o.baselineRef));
+    const sources = archive(o.baselineRef);
+    await bundleRunner(baselineBundle, sources);
+    rmSync(sources, { recursive: true, force: true });
     const env = (bucket: string) => ({ ...sim.endpointEnv(), TARGETS_BUCKET: bucket, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
     const baseline = await runSide(`baseline (${o.baselineRef})`, baselineBundle, env("cost-baseline"), o.runs);
     const ours = await runSide("ours", oursBundle, env("cost-ours"), o.runs);
@@ -129,6 +129,7 @@ export async function runReconcileCost(o: CostOptions): Promise<CostResult> {
     return { options: o, tasks: sim.state.tasks({ status: "RUNNING" }).length, ours, baseline, ...(old ? { old } : {}) };
   } finally {
     await sim.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
