@@ -140,7 +140,7 @@ export function report(r: BatchCostResult): string {
       `  ${s.name}: ${s.median.cpuMs.toFixed(0)} ms CPU, ${kb(s.median.written)} written, ${kb(s.median.read)} read (full reconcile before: ${s.full.cpuMs.toFixed(0)} ms CPU, ${s.full.targets} targets)`,
     );
   }
-  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : a > 0 ? "all (ours none)" : "n/a");
   lines.push(
     `  ratio baseline/ours: CPU ${ratio(r.baseline.median.cpuMs, r.ours.median.cpuMs)}, written ${ratio(r.baseline.median.written, r.ours.median.written)}, read ${ratio(r.baseline.median.read, r.ours.median.read)}`,
   );

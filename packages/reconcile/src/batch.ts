@@ -113,9 +113,8 @@ export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options:
   let outcomes: Partial<Record<Outcome, number>> = {};
   const out = await updateStateAndPublish(
     stateTargetOf(config, clients),
-    (state) => {
+    (state, before) => {
       // Runs again after a lost race: recount from scratch each time.
-      const before = structuredClone(state);
       outcomes = applyPrepared(state, batch, deps.now());
       return { state: sameFacts(state, before) ? undefined : state, result: undefined };
     },

@@ -15,7 +15,7 @@ import {
   s3KeyValue,
   type TagNames,
 } from "@scrape-reconciler/core";
-import type { StateTarget } from "@scrape-reconciler/store";
+import type { ObjectCache, StateTarget } from "@scrape-reconciler/store";
 
 export interface ReconcileConfig {
   bucket: string;
@@ -104,6 +104,14 @@ export function parseReconcileConfig(env: Env): ReconcileConfig {
 }
 
 /** Where this configuration publishes: the document, its manifest and the state beside it. */
-export function stateTargetOf(config: ReconcileConfig, clients: { s3: S3Client; ssm: SSMClient }): StateTarget {
-  return { s3: clients.s3, ssm: clients.ssm, bucket: config.bucket, key: config.key, manifestParameter: config.manifestParameter, stateKey: config.stateKey };
+export function stateTargetOf(config: ReconcileConfig, clients: { s3: S3Client; ssm: SSMClient; objects?: ObjectCache }): StateTarget {
+  return {
+    s3: clients.s3,
+    ssm: clients.ssm,
+    bucket: config.bucket,
+    key: config.key,
+    manifestParameter: config.manifestParameter,
+    stateKey: config.stateKey,
+    ...(clients.objects ? { cache: clients.objects } : {}),
+  };
 }

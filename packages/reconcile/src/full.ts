@@ -194,13 +194,14 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   let base: ReconcilerState | undefined;
   const out = await updateStateAndPublish(
     stateTargetOf(config, clients),
-    (state) => {
-      base = structuredClone(state);
+    (state, stored) => {
+      // `state` is already the store's copy of the state read (`stored`): the base is it.
+      base = state;
       options.before?.(base);
       const merged = mergeRead(base, read, startedAt, deps.now(), { publishedBefore: covered });
       // An unchanged account writes nothing (neither the state nor the document), except a
       // heartbeat of the state every HEARTBEAT_MS so the audit can tell reconciles still run.
-      return { state: sameFacts(merged, state) && !heartbeatDue(state, deps.now()) ? undefined : merged, result: undefined };
+      return { state: sameFacts(merged, stored) && !heartbeatDue(stored, deps.now()) ? undefined : merged, result: undefined };
     },
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed, initial: known },
   );

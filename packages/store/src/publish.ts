@@ -17,7 +17,7 @@ import {
 } from "@scrape-reconciler/core";
 import { retryOnConflict } from "./conflict-retry";
 import { manifestOf, putManifest, repairManifest, verifyManifest } from "./manifest";
-import { putConditional, readObject } from "./s3-object";
+import { putConditional, readObject, type StoredObject } from "./s3-object";
 import { META, type PublishTarget } from "./target";
 
 export interface PublishedDocument {
@@ -33,9 +33,17 @@ export interface PublishedDocument {
   stateGeneration: number;
 }
 
-export async function readPublished(t: Pick<PublishTarget, "s3" | "bucket" | "key">): Promise<PublishedDocument | undefined> {
-  const obj = await readObject(t.s3, t.bucket, t.key);
+/**
+ * Reads the published document. With the target's cache, a conditional GET, and the
+ * parsed document and its sha256 are shared (frozen) while the ETag is the same.
+ */
+export async function readPublished(t: Pick<PublishTarget, "s3" | "bucket" | "key" | "cache">): Promise<PublishedDocument | undefined> {
+  const obj = await readObject(t.s3, t.bucket, t.key, t.cache);
   if (!obj) return undefined;
+  return t.cache ? t.cache.parsed(t.bucket, t.key, obj, "published", () => publishedOf(obj)) : publishedOf(obj);
+}
+
+function publishedOf(obj: StoredObject): PublishedDocument {
   const generation = Number(obj.metadata[META.generation] ?? 0) || 0;
   const sha256 = sha256Hex(obj.body);
   const base = {
@@ -165,6 +173,17 @@ export async function publishDocument(
           ...(built.stateGeneration !== undefined ? { [META.stateGeneration]: String(built.stateGeneration) } : {}),
         },
       });
+      // A warm process' next read of the document is a 304 and this very document.
+      const metadata = { [META.generation]: String(generation), [META.sha256]: sha256, [META.targets]: String(targets), [META.generatedAt]: generatedAt };
+      t.cache?.wrote(t.bucket, t.key, { body: text, etag, metadata }, "published", {
+        document,
+        text,
+        etag,
+        generation,
+        sha256,
+        generatedAt,
+        stateGeneration: built.stateGeneration ?? 0,
+      } satisfies PublishedDocument);
       // (8)
       await putManifest(t, manifestOf(t, { generation, sha256, etag, targets, groups: document.length, generatedAt }, built));
       const repaired = await verifyManifest(t, generation); // (9)

@@ -4,6 +4,7 @@
 // state kept beside it.
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { awsErrorKind, ConflictError, errorLine, httpStatusOf, isNotFound, PublishError } from "@scrape-reconciler/core";
+import type { ObjectCache } from "./object-cache";
 
 export interface StoredObject {
   body: string;
@@ -12,14 +13,24 @@ export interface StoredObject {
   lastModified?: Date;
 }
 
-/** Reads an object; undefined when it does not exist. Other errors propagate. */
-export async function readObject(s3: S3Client, bucket: string, key: string): Promise<StoredObject | undefined> {
+/**
+ * Reads an object; undefined when it does not exist. Other errors propagate. With a cache
+ * holding the object, a conditional GET: 304 (unchanged) gives the cached copy, no body.
+ */
+export async function readObject(s3: S3Client, bucket: string, key: string, cache?: ObjectCache): Promise<StoredObject | undefined> {
+  const cached = cache?.get(bucket, key);
   try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(cached ? { IfNoneMatch: cached.etag } : {}) }));
     const body = (await res.Body?.transformToString("utf8")) ?? "";
-    return { body, etag: res.ETag ?? "", metadata: res.Metadata ?? {}, lastModified: res.LastModified };
+    const obj = { body, etag: res.ETag ?? "", metadata: res.Metadata ?? {}, lastModified: res.LastModified };
+    if (cache && obj.etag) cache.set(bucket, key, obj);
+    return obj;
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (cached && httpStatusOf(err) === 304) return cached;
+    if (isNotFound(err)) {
+      cache?.delete(bucket, key);
+      return undefined;
+    }
     throw err;
   }
 }
@@ -40,6 +51,8 @@ export interface PutOptions {
   ifMatch: string | undefined;
   metadata?: Record<string, string>;
   contentType?: string;
+  /** Keeps what was written (body, new ETag, metadata): the next read is a conditional GET. */
+  cache?: ObjectCache;
 }
 
 /** Writes only if the object is still the version read. Returns the new ETag. */
@@ -56,7 +69,9 @@ export async function putConditional(s3: S3Client, bucket: string, key: string, 
         ...(options.ifMatch ? { IfMatch: options.ifMatch } : { IfNoneMatch: "*" }),
       }),
     );
-    return res.ETag ?? "";
+    const etag = res.ETag ?? "";
+    if (options.cache && etag) options.cache.set(bucket, key, { body, etag, metadata: options.metadata ?? {} });
+    return etag;
   } catch (err) {
     if (awsErrorKind(err) === "conflict") {
       throw new ConflictError(`s3://${bucket}/${key} changed since it was read (${(err as Error)?.name ?? httpStatusOf(err)})`);

@@ -30,19 +30,28 @@ export interface StoredState {
   etag: string | undefined;
 }
 
-export async function readState(t: Pick<StateTarget, "s3" | "bucket" | "stateKey">, now: Date): Promise<StoredState> {
-  const obj = await readObject(t.s3, t.bucket, t.stateKey);
+/**
+ * Reads the state object. With the target's cache, a conditional GET, and the parsed state
+ * is shared (frozen) while the ETag is the same: callers never change a state read, they
+ * change a copy (updateStateAndPublish's step 2).
+ */
+export async function readState(t: Pick<StateTarget, "s3" | "bucket" | "stateKey" | "cache">, now: Date): Promise<StoredState> {
+  const obj = await readObject(t.s3, t.bucket, t.stateKey, t.cache);
   if (!obj) return { state: emptyState(now), etag: undefined };
   const where = `s3://${t.bucket}/${t.stateKey}`;
-  let state: ReconcilerState;
-  try {
-    state = JSON.parse(obj.body) as ReconcilerState;
-  } catch (err) {
-    throw new ReconcilerStateError(where, `not JSON (${errorLine(err)})`, err);
-  }
-  if (state.schemaVersion !== 1) {
-    throw new ReconcilerStateError(where, `unknown schemaVersion ${String(state.schemaVersion)}; this version reads 1`);
-  }
+  const parse = (body: string) => {
+    let state: ReconcilerState;
+    try {
+      state = JSON.parse(body) as ReconcilerState;
+    } catch (err) {
+      throw new ReconcilerStateError(where, `not JSON (${errorLine(err)})`, err);
+    }
+    if (state.schemaVersion !== 1) {
+      throw new ReconcilerStateError(where, `unknown schemaVersion ${String(state.schemaVersion)}; this version reads 1`);
+    }
+    return state;
+  };
+  const state = t.cache ? t.cache.parsed(t.bucket, t.stateKey, obj, "state", parse) : parse(obj.body);
   return { state, etag: obj.etag };
 }
 
@@ -94,8 +103,9 @@ async function generationFloor(t: StateTarget, etag: string | undefined): Promis
  *  1. Read the state object and its ETag (on the first attempt, the caller's copy when it
  *     passed one, saving a GET). No object gives an empty state and no ETag; an unknown
  *     schemaVersion throws ReconcilerStateError rather than being overwritten.
- *  2. Apply `change` to a deep copy: `before` stays as read, and the change can be applied
- *     again to a newer state after a lost race. `undefined` (nothing changed) writes no
+ *  2. Apply `change` to a deep copy: `before` stays as read (the change gets it too, to
+ *     compare with, without a copy of its own), and the change can be applied again to a
+ *     newer state after a lost race. `undefined` (nothing changed) writes no
  *     state (README guarantee G5).
  *  3. Number the new state: one above the state read, or, when the state object did not
  *     exist (first run, or a lost state), one above the state generation recorded on the
@@ -117,18 +127,22 @@ async function generationFloor(t: StateTarget, etag: string | undefined): Promis
  */
 export async function updateStateAndPublish<R>(
   t: StateTarget,
-  change: (state: ReconcilerState) => StateChange<R>,
+  /** Changes its first argument, a copy of the state read; the second is the state as read (not to be changed). */
+  change: (state: ReconcilerState, read: Readonly<ReconcilerState>) => StateChange<R>,
   options: StatePublishOptions,
 ): Promise<StatePublishOutcome<R>> {
   const written = await retryOnConflict(
     async (attempt) => {
       const { state: before, etag } = attempt === 1 && options.initial ? options.initial : await readState(t, options.now()); // (1)
-      const { state: changed, result } = change(structuredClone(before)); // (2)
+      const { state: changed, result } = change(structuredClone(before), before); // (2)
       if (!changed) return { before, after: before, result, stateWritten: false, attempt };
       if (options.dryRun) return { before, after: changed, result, stateWritten: false, attempt }; // (4) dry run: nothing written
       const floor = await generationFloor(t, etag); // (3)
       const after = { ...changed, generation: Math.max(before.generation, floor) + 1, updatedAt: options.now().toISOString() };
-      await putConditional(t.s3, t.bucket, t.stateKey, JSON.stringify(after), { ifMatch: etag }); // (4)
+      const body = JSON.stringify(after);
+      const written = await putConditional(t.s3, t.bucket, t.stateKey, body, { ifMatch: etag }); // (4)
+      // The next read of a warm process is a 304 and this very state (frozen from now on).
+      t.cache?.wrote(t.bucket, t.stateKey, { body, etag: written, metadata: {} }, "state", after);
       return { before, after, result, stateWritten: true, attempt };
     },
     { maxAttempts: options.maxAttempts ?? 8, sleep: options.sleep },

@@ -3,6 +3,7 @@
 // state-generation floor and the sidecars read back without the body.
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { ObjectCache } from "./object-cache";
 
 export interface PublishTarget {
   s3: S3Client;
@@ -10,6 +11,8 @@ export interface PublishTarget {
   bucket: string;
   key: string;
   manifestParameter: string;
+  /** A warm process' copies of the objects it read or wrote (reads become conditional GETs). */
+  cache?: ObjectCache;
 }
 
 /** The document object's metadata names (x-amz-meta-*). */
