@@ -56,7 +56,9 @@ export interface BatchCostResult {
 
 /** A warm function process: send a command, get its answer. */
 function startRunner(bundle: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [bundle], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] });
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") profiles the function processes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, bundle], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
     async send(cmd: unknown): Promise<Answer> {
@@ -65,9 +67,12 @@ function startRunner(bundle: string, env: Record<string, string>) {
       if (next.done) throw new Error("runner exited");
       return JSON.parse(next.value) as Answer;
     },
-    stop() {
-      child.stdin!.end();
-      child.kill();
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.stdin!.end(); // the runner exits at the end of its input (a profile is written then)
+      const timer = setTimeout(() => child.kill(), 10_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
@@ -122,7 +127,7 @@ export async function runBatchCost(o: BatchCostOptions): Promise<BatchCostResult
     });
     return { options: o, tasks: sim.state.tasks({ status: "RUNNING" }).length, eventsPerBatch, ours: side(0), baseline: side(1) };
   } finally {
-    for (const r of runners) r.stop();
+    await Promise.all(runners.map((r) => r.stop()));
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }

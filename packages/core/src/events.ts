@@ -8,7 +8,7 @@
 // isScraped).
 // Cloud Map RegisterInstance / DeregisterInstance (via CloudTrail) update instances.
 import type { EcsTaskFacts } from "./types";
-import { TOMBSTONE_MS, type ReconcilerState } from "./state";
+import { TOMBSTONE_MS, writableService, type ReconcilerState } from "./state";
 
 export interface TaskEvent {
   kind: "task";
@@ -106,16 +106,16 @@ function applyTask(state: ReconcilerState, ev: TaskEvent): Outcome {
     const svc = state.services[id];
     if (!svc) continue;
     if (f.lastStatus === "STOPPED") {
-      delete svc.instances[f.taskId];
+      if (f.taskId in svc.instances) delete writableService(state, id)!.instances[f.taskId];
     } else if (f.lastStatus === "RUNNING" && f.desiredStatus !== "STOPPED" && !svc.instances[f.taskId] && !svc.deregistered?.[f.taskId]) {
-      svc.instances[f.taskId] = instanceAttributes(f, ev.region);
+      writableService(state, id)!.instances[f.taskId] = instanceAttributes(f, ev.region);
     }
   }
   return ids.length === 0 ? "not-registered" : "applied";
 }
 
 function applyInstance(state: ReconcilerState, ev: InstanceEvent): Outcome {
-  const svc = state.services[ev.serviceId];
+  const svc = writableService(state, ev.serviceId);
   if (!svc) return "unknown-service";
   if (ev.kind === "register") {
     svc.instances[ev.instanceId] = { ...(ev.attributes ?? {}) };
@@ -137,9 +137,10 @@ export function applyEvent(state: ReconcilerState, ev: ChangeEvent): Outcome {
 /** Forgets deregistration marks older than the tombstone window. */
 export function pruneDeregistered(state: ReconcilerState, now: Date): void {
   const cutoff = new Date(now.getTime() - TOMBSTONE_MS).toISOString();
-  for (const svc of Object.values(state.services)) {
-    if (!svc.deregistered) continue;
-    for (const [id, at] of Object.entries(svc.deregistered)) if (at < cutoff) delete svc.deregistered[id];
-    if (Object.keys(svc.deregistered).length === 0) delete svc.deregistered;
+  for (const [serviceId, shared] of Object.entries(state.services)) {
+    if (!shared.deregistered || !Object.values(shared.deregistered).some((at) => at < cutoff)) continue;
+    const svc = writableService(state, serviceId)!;
+    for (const [id, at] of Object.entries(svc.deregistered!)) if (at < cutoff) delete svc.deregistered![id];
+    if (Object.keys(svc.deregistered!).length === 0) delete svc.deregistered;
   }
 }

@@ -137,6 +137,49 @@ export function recordContainerInstances(state: ReconcilerState, found: Readonly
   for (const [arn, facts] of Object.entries(found)) state.containerInstances[arn] = { ...facts };
 }
 
+/**
+ * A copy of `state` to change, sharing what is not changed: the top-level maps are new
+ * objects, their entries (services, tasks, ...) are the state's own. Every change replaces
+ * an entry instead of changing it (writableService for a service's instances), so `state`
+ * stays as it was: it is frozen (deepFreeze) by the store before it is copied, and an entry
+ * changed in place would throw. A 10,000-task state is copied in a few milliseconds where
+ * structuredClone took a tenth of a second, and unchanged entries stay identical, which
+ * jsonEqual and the comparisons after a change see at once.
+ */
+export function workingCopy(state: ReconcilerState): ReconcilerState {
+  return {
+    ...state,
+    namespaces: { ...state.namespaces },
+    services: { ...state.services },
+    tasks: { ...state.tasks },
+    registries: { ...state.registries },
+    containerInstances: { ...state.containerInstances },
+    taskDefinitions: { ...state.taskDefinitions },
+    failed: [...state.failed],
+  };
+}
+
+/**
+ * The service `id` of a working copy, ready to be changed in place: the shared entry is
+ * replaced once by a copy with its own instances and deregistration marks.
+ */
+export function writableService(state: ReconcilerState, id: string): StateService | undefined {
+  const svc = state.services[id];
+  if (!svc || !Object.isFrozen(svc)) return svc;
+  const copy: StateService = { ...svc, instances: { ...svc.instances }, ...(svc.deregistered ? { deregistered: { ...svc.deregistered } } : {}) };
+  state.services[id] = copy;
+  return copy;
+}
+
+/** Freezes a JSON-like value and everything in it (what is already frozen is taken as frozen through). */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** The discovery a full reconcile would make if AWS were exactly as the state says. */
 export function toDiscovery(state: ReconcilerState): Discovery {
   const services: DiscoveredService[] = [];
@@ -325,7 +368,8 @@ export function mergeDiscovery(
     if (Date.parse(goneAt) > cutoff) tasks[id] = { ...t, goneAt };
   }
   for (const [key, ids] of Object.entries(state.registries)) if (!(key in registries)) registries[key] = ids;
-  for (const ids of Object.values(registries)) ids.sort();
+  // Sorted copies: the arrays kept from the state are shared (and frozen).
+  for (const [key, ids] of Object.entries(registries)) registries[key] = [...ids].sort();
   return {
     ...state,
     namespaces,

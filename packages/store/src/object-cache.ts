@@ -4,8 +4,9 @@
 // warm reconcile function reads no bytes and parses nothing again when it was the last
 // writer. A changed object (another writer) has another ETag and is read in full; a
 // deleted one answers 404 and is forgotten. The parsed value kept beside a body is frozen
-// (deepFreeze): every reader shares it and none may change it (writers change a copy).
+// (core's deepFreeze): every reader shares it and none may change it (writers change a copy).
 // A few objects per process, so a small bound and first-in eviction are enough.
+import { deepFreeze } from "@scrape-reconciler/core";
 import type { StoredObject } from "./s3-object";
 
 export interface CachedObject extends StoredObject {
@@ -51,13 +52,4 @@ export class ObjectCache {
   wrote(bucket: string, key: string, entry: StoredObject, kind: string, value: unknown): void {
     this.set(bucket, key, { ...entry, parsed: { kind, value: deepFreeze(value) } });
   }
-}
-
-/** Freezes a JSON-like value and everything in it. */
-export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
-  }
-  return value;
 }

@@ -8,6 +8,8 @@
 // created again after it was lost goes on from the published document's state generation.
 import {
   buildPublication,
+  deepFreeze,
+  workingCopy,
   emptyState,
   errorLine,
   ReconcilerStateError,
@@ -103,9 +105,10 @@ async function generationFloor(t: StateTarget, etag: string | undefined): Promis
  *  1. Read the state object and its ETag (on the first attempt, the caller's copy when it
  *     passed one, saving a GET). No object gives an empty state and no ETag; an unknown
  *     schemaVersion throws ReconcilerStateError rather than being overwritten.
- *  2. Apply `change` to a deep copy: `before` stays as read (the change gets it too, to
- *     compare with, without a copy of its own), and the change can be applied again to a
- *     newer state after a lost race. `undefined` (nothing changed) writes no
+ *  2. Apply `change` to a working copy (core's workingCopy: new maps, shared entries, each
+ *     change replaces an entry): `before`, frozen, stays as read (the change gets it too,
+ *     to compare with), and the change can be applied again to a newer state after a
+ *     lost race. `undefined` (nothing changed) writes no
  *     state (README guarantee G5).
  *  3. Number the new state: one above the state read, or, when the state object did not
  *     exist (first run, or a lost state), one above the state generation recorded on the
@@ -134,7 +137,9 @@ export async function updateStateAndPublish<R>(
   const written = await retryOnConflict(
     async (attempt) => {
       const { state: before, etag } = attempt === 1 && options.initial ? options.initial : await readState(t, options.now()); // (1)
-      const { state: changed, result } = change(structuredClone(before), before); // (2)
+      // (2) The copy shares every entry the change leaves alone (core's workingCopy); `before`
+      // is frozen first, so a change made in place instead of by replacement throws.
+      const { state: changed, result } = change(workingCopy(deepFreeze(before)), before);
       if (!changed) return { before, after: before, result, stateWritten: false, attempt };
       if (options.dryRun) return { before, after: changed, result, stateWritten: false, attempt }; // (4) dry run: nothing written
       const floor = await generationFloor(t, etag); // (3)
