@@ -4,6 +4,7 @@
 // Reference), "*" only for the calls that support none, each such statement
 // saying why. Generic over the ARN type so sst.config.ts passes Pulumi outputs
 // and the tests pass strings. Pure.
+import { indexKeyOf, shardPrefixOf } from "../packages/core/src/shards";
 
 export interface Condition {
   test: string;
@@ -132,12 +133,16 @@ export function logStatements<R>(logStreamsArn: R): Statement<R>[] {
 
 export interface ReconcileResources<R> {
   bucketArn: R;
-  /** The keys of the document and the state (the ListBucket prefix condition). */
+  /** The keys of the document, the state and the shard index (the ListBucket prefix condition). */
   documentKey: string;
   stateKey: string;
+  indexKey: string;
   scope: DiscoveryScope<R>;
   documentObjectArn: R;
   stateObjectArn: R;
+  /** The shard index beside the document, and every shard object (`<prefix>*`). */
+  indexObjectArn: R;
+  shardObjectsArn: R;
   manifestParameterArn: R;
   queueArn: R;
   /** `<log group ARN>:*` */
@@ -147,8 +152,10 @@ export interface ReconcileResources<R> {
 export function reconcileStatements<R>(r: ReconcileResources<R>, star: R): Statement<R>[] {
   return [
     ...discoveryStatements(r.scope, star, true),
-    listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey]),
-    { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.documentObjectArn, r.stateObjectArn] },
+    listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey, r.indexKey]),
+    { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.documentObjectArn, r.stateObjectArn, r.indexObjectArn] },
+    // Shards are written (content-addressed, never read back) and deleted once retired.
+    { actions: ["s3:PutObject", "s3:DeleteObject"], resources: [r.shardObjectsArn] },
     // PutParameter creates the manifest on the first publish and overwrites it after.
     { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: [r.manifestParameterArn] },
     { actions: [...SQS_CONSUMER_ACTIONS], resources: [r.queueArn] },
@@ -224,11 +231,19 @@ export function forwardStatements<R>(r: ForwardResources<R>, star: R): Statement
   return out;
 }
 
-/** Read-only access for the Prometheus task role (the sidecar): the one object and the one parameter. */
-export function prometheusReadStatements<R>(r: { bucketArn: R; documentKey: string; documentObjectArn: R; manifestParameterArn: R }): Statement<R>[] {
+/** Read-only access for the Prometheus task role (the sidecar): the document, its shard index and shards, and the one parameter. */
+export function prometheusReadStatements<R>(r: {
+  bucketArn: R;
+  documentKey: string;
+  indexKey: string;
+  documentObjectArn: R;
+  indexObjectArn: R;
+  shardObjectsArn: R;
+  manifestParameterArn: R;
+}): Statement<R>[] {
   return [
-    { actions: ["s3:GetObject"], resources: [r.documentObjectArn] },
-    listKeysStatement(r.bucketArn, [r.documentKey]),
+    { actions: ["s3:GetObject"], resources: [r.documentObjectArn, r.indexObjectArn, r.shardObjectsArn] },
+    listKeysStatement(r.bucketArn, [r.documentKey, r.indexKey]),
     { actions: ["ssm:GetParameter"], resources: [r.manifestParameterArn] },
   ];
 }
@@ -253,8 +268,8 @@ export interface BucketGrant {
 
 /**
  * The bucket-policy grant for the readers in other accounts (stage `readers`): s3:GetObject
- * on the published document, nothing else (not the state objects, no ListBucket, no
- * version reads). The principals are the readers' accounts and a condition on
+ * on the published document, its shard index and its shards, nothing else (not the state
+ * objects, no ListBucket, no version reads). The principals are the readers' accounts and a condition on
  * aws:PrincipalArn admits only the listed roles: unlike a role ARN as principal, this
  * survives the role being deleted and recreated (AWS would turn such a principal into the
  * old role's unique id and the grant would silently stop), and the deploy does not fail
@@ -263,12 +278,13 @@ export interface BucketGrant {
  */
 export function documentReaderGrants(readers: readonly string[], documentKey: string): BucketGrant[] {
   if (readers.length === 0) return [];
+  const paths = [documentKey, indexKeyOf(documentKey), `${shardPrefixOf(documentKey)}*`];
   return [
     {
       actions: ["s3:GetObject"],
       principals: [{ type: "aws", identifiers: accountRoots(readers) }],
       conditions: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [...readers] }],
-      paths: [documentKey],
+      paths,
     },
   ];
 }

@@ -1,5 +1,5 @@
 // Read-only access for the sidecar beside each Prometheus: a managed policy
-// with s3:GetObject on the document, ssm:GetParameter on the manifest (and
+// with s3:GetObject on the document, its shard index and shards, ssm:GetParameter on the manifest (and
 // s3:ListBucket, so a not-yet-published document reads as 404). Attached to
 // the Prometheus task role when the stage names it; exported either way. Its name
 // carries the region, as IAM names are global to the account.
@@ -14,6 +14,9 @@ export function createSidecarAccess(cfg: StageConfig, ctx: DeployContext, storag
     bucketArn: storage.bucketArn,
     documentKey: storage.documentKey,
     documentObjectArn: storage.documentObjectArn,
+    indexKey: storage.indexKey,
+    indexObjectArn: storage.indexObjectArn,
+    shardObjectsArn: storage.shardObjectsArn,
     manifestParameterArn: storage.manifestParameterArn,
   });
   const policy = new aws.iam.Policy("PrometheusRead", {

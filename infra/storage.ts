@@ -24,6 +24,7 @@
 import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
 import { documentReaderGrants } from "./iam";
+import { indexKeyOf, shardPrefixOf } from "../packages/core/src/shards";
 import { s3ObjectArn } from "./naming";
 
 export interface Storage {
@@ -35,6 +36,10 @@ export interface Storage {
   forwardStateKey: string;
   documentObjectArn: $util.Output<string>;
   stateObjectArn: $util.Output<string>;
+  /** The shard index beside the document and every shard object (core's shards.ts layout). */
+  indexKey: string;
+  indexObjectArn: $util.Output<string>;
+  shardObjectsArn: $util.Output<string>;
   forwardStateObjectArn: $util.Output<string>;
   manifestParameter: string;
   manifestParameterArn: $util.Output<string>;
@@ -109,6 +114,9 @@ export function createStorage(cfg: StageConfig, ctx: DeployContext): Storage {
     forwardStateKey: cfg.document.forwardStateKey,
     documentObjectArn: object(cfg.document.key),
     stateObjectArn: object(cfg.document.stateKey),
+    indexKey: indexKeyOf(cfg.document.key),
+    indexObjectArn: object(indexKeyOf(cfg.document.key)),
+    shardObjectsArn: object(`${shardPrefixOf(cfg.document.key)}*`),
     forwardStateObjectArn: object(cfg.document.forwardStateKey),
     manifestParameter: cfg.manifestParameter,
     manifestParameterArn: ctx.ssmParameterArn(cfg.manifestParameter),

@@ -5,7 +5,8 @@
 //                                     router (handleInput), as the deployed queue delivers them
 // Each answer has this process' CPU time for the command (process.cpuUsage: the simulator
 // runs in the parent) and the S3 bytes it wrote (PutObject bodies) and read (GetObject
-// bodies), counted by a middleware on the real S3 client. Bundled by the benchmark from
+// bodies), counted by a middleware on the real S3 client, and of those written, the single
+// document's and the shard index's and shards' (what a sidecar downloads after the change). Bundled by the benchmark from
 // today's sources and from a baseline commit's.
 import { createInterface } from "node:readline";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -14,12 +15,16 @@ import { createReconcilerClients, handleInput, parseReconcileConfig, reconcile }
 const clients = createReconcilerClients(process.env);
 const config = parseReconcileConfig(process.env);
 const logger = new Logger({ serviceName: "batch-runner", logLevel: "SILENT" });
-const bytes = { written: 0, read: 0 };
+const bytes = { written: 0, read: 0, document: 0, sharded: 0 };
 clients.s3.middlewareStack.add(
   (next, context) => async (args) => {
     const body = (args.request as { body?: unknown }).body;
-    if (typeof body === "string") bytes.written += Buffer.byteLength(body);
-    else if (body instanceof Uint8Array) bytes.written += body.byteLength;
+    const size = typeof body === "string" ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : 0;
+    bytes.written += size;
+    // What a sidecar downloads after this write: the single document, or the index and new shards.
+    const key = (args.input as { Key?: string }).Key ?? "";
+    if (context.commandName === "PutObjectCommand" && key === config.key) bytes.document += size;
+    if (context.commandName === "PutObjectCommand" && (key.endsWith(".index.json") || key.includes(".shards/"))) bytes.sharded += size;
     const out = await next(args);
     const res = out.response as { statusCode?: number; headers?: Record<string, string> };
     if (context.commandName === "GetObjectCommand" && res.statusCode === 200) {
@@ -36,6 +41,8 @@ for await (const line of createInterface({ input: process.stdin })) {
   const cmd = JSON.parse(line) as { cmd: "full" } | { cmd: "batch"; events: unknown[] };
   bytes.written = 0;
   bytes.read = 0;
+  bytes.document = 0;
+  bytes.sharded = 0;
   const cpu = process.cpuUsage();
   let result: Record<string, unknown>;
   if (cmd.cmd === "full") {

@@ -21,12 +21,15 @@ describe("bench/batch-cost (smoke)", () => {
       }
       expect(s.batches[1]!.targets).toBe(26);
     }
+    // A sidecar following the shard index downloads less than the whole document.
+    expect(r.ours.median.sidecar).toBeGreaterThan(0);
+    expect(r.ours.median.sidecar).toBeLessThan(r.baseline.median.sidecar);
     // A warm function reads back no body of what it wrote itself (304s); the baseline does.
     expect(r.ours.median.read).toBe(0);
     expect(r.baseline.median.read).toBeGreaterThan(0);
     const text = report(r);
     console.log(text);
-    expect(text).toMatch(/ratio baseline\/ours: CPU [\d.]+x, written [\d.]+x, read all \(ours none\)/);
+    expect(text).toMatch(/ratio baseline\/ours: CPU [\d.]+x, written [\d.]+x, read all \(ours none\), to each sidecar [\d.]+x/);
     expect(text).toMatch(/budgets: CPU (within|OVER) 100 ms/);
   }, 180_000);
 });

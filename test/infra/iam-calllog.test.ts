@@ -11,6 +11,7 @@ import { auditStatements, reconcileStatements } from "../../infra/iam";
 import { startSimEnv, type SimEnv } from "../support/sim-env";
 import { captureLogger, deliver, routed } from "../support/events";
 import { KEYS, scopeFor } from "./iam-scope";
+import { RETIRE_MS } from "@scrape-reconciler/core";
 
 const scenario: ScenarioInput = {
   namespaces: [
@@ -71,10 +72,18 @@ describe("IAM policies against the simulator's call log", () => {
     env.sim.state.setServiceTags("web", "batch", { METRICS_PORT: "9100" });
     const r = await deliver(deps, routed(emitter.drain()));
     expect(r.response.batchItemFailures).toEqual([]);
-    emitter.close();
     const again = await reconcile(deps); // unchanged: checks the manifest (ssm:GetParameter)
     expect(again.drift).toBe(0); // the events missed nothing
     expect(again.written).toBe(false);
+    // A change retires the shard it replaces; a change RETIRE_MS later deletes it (s3:DeleteObject).
+    for (const offset of [0, RETIRE_MS + 60_000]) {
+      const at = { ...deps, now: () => new Date(Date.now() + offset) };
+      env.sim.state.startTask("web", "batch");
+      const next = await deliver(at, routed(emitter.drain()));
+      expect(next.response.batchItemFailures).toEqual([]);
+      expect(next.summary.documentWritten).toBe(true);
+    }
+    emitter.close();
     const called = env.sim.calls.iamActions();
     const granted = actions(
       reconcileStatements(
@@ -84,6 +93,8 @@ describe("IAM policies against the simulator's call log", () => {
           scope: scopeFor(),
           documentObjectArn: "d",
           stateObjectArn: "s",
+          indexObjectArn: "i",
+          shardObjectsArn: "sh",
           manifestParameterArn: "p",
           queueArn: "q",
           logStreamsArn: "l",

@@ -70,6 +70,8 @@ describe("IAM covers the code's AWS calls", () => {
           scope: scopeFor(),
           documentObjectArn: "d",
           stateObjectArn: "s",
+          indexObjectArn: "i",
+          shardObjectsArn: "sh",
           manifestParameterArn: "p",
           queueArn: "q",
           logStreamsArn: "l",

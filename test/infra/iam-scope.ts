@@ -17,4 +17,4 @@ export function scopeFor(clusterArns: string[] = []): DiscoveryScope<string> {
 }
 
 /** Keys and scope every reconcile/audit statement builder needs, beside the ARNs a test gives. */
-export const KEYS = { documentKey: "targets/ecs-services.json", stateKey: "targets/state.json" };
+export const KEYS = { documentKey: "targets/ecs-services.json", stateKey: "targets/state.json", indexKey: "targets/ecs-services.index.json" };

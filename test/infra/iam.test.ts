@@ -22,6 +22,8 @@ import { AT, KEYS, scopeFor } from "./iam-scope";
 
 const BUCKET = "arn:aws:s3:::targets-bucket";
 const DOC = `${BUCKET}/targets/ecs-services.json`;
+const INDEX = `${BUCKET}/targets/ecs-services.index.json`;
+const SHARDS = `${BUCKET}/targets/ecs-services.shards/*`;
 const STATE = `${BUCKET}/targets/state.json`;
 const FWD = `${BUCKET}/forwarder/state.json`;
 const PARAM = "arn:aws:ssm:eu-west-1:111122223333:parameter/scrape-reconciler/prod/targets/manifest";
@@ -37,6 +39,8 @@ const reconcile = reconcileStatements(
     scope: SCOPE,
     documentObjectArn: DOC,
     stateObjectArn: STATE,
+    indexObjectArn: INDEX,
+    shardObjectsArn: SHARDS,
     manifestParameterArn: PARAM,
     queueArn: QUEUE,
     logStreamsArn: LOGS,
@@ -63,7 +67,10 @@ const forward = forwardStatements(
 const prometheus = prometheusReadStatements({
   bucketArn: BUCKET,
   documentKey: "targets/ecs-services.json",
+  indexKey: "targets/ecs-services.index.json",
   documentObjectArn: DOC,
+  indexObjectArn: INDEX,
+  shardObjectsArn: SHARDS,
   manifestParameterArn: PARAM,
 });
 
@@ -146,6 +153,8 @@ describe("IAM statements", () => {
         scope: scopeFor(clusters),
         documentObjectArn: DOC,
         stateObjectArn: STATE,
+        indexObjectArn: INDEX,
+        shardObjectsArn: SHARDS,
         manifestParameterArn: PARAM,
         queueArn: QUEUE,
         logStreamsArn: LOGS,
@@ -169,31 +178,33 @@ describe("IAM statements", () => {
   it("s3:ListBucket only with an s3:prefix condition naming the exact keys each role reads", () => {
     const listing = (statements: Statement<string>[]) => statements.filter((s) => s.actions.includes("s3:ListBucket"));
     for (const [statements, keys] of [
-      [reconcile, ["targets/ecs-services.json", "targets/state.json"]],
+      [reconcile, ["targets/ecs-services.json", "targets/state.json", "targets/ecs-services.index.json"]],
       [audit, ["targets/ecs-services.json", "targets/state.json"]],
       [forward, ["forwarder/state.json"]],
-      [prometheus, ["targets/ecs-services.json"]],
+      [prometheus, ["targets/ecs-services.json", "targets/ecs-services.index.json"]],
     ] as const) {
       expect(listing([...statements])).toEqual([
         { actions: ["s3:ListBucket"], resources: [BUCKET], conditions: [{ test: "StringEquals", variable: "s3:prefix", values: keys }] },
       ]);
     }
     expect(policyCondition(listing(reconcile)[0]!.conditions)).toEqual({
-      Condition: { StringEquals: { "s3:prefix": ["targets/ecs-services.json", "targets/state.json"] } },
+      Condition: { StringEquals: { "s3:prefix": ["targets/ecs-services.json", "targets/state.json", "targets/ecs-services.index.json"] } },
     });
     expect(policyCondition(undefined)).toEqual({});
   });
 
-  it("reconcile: writes only the document and state keys and the manifest parameter", () => {
-    expect(resourcesOf(reconcile, "s3:PutObject")).toEqual([DOC, STATE].sort());
-    expect(resourcesOf(reconcile, "s3:GetObject")).toEqual([DOC, STATE].sort());
+  it("reconcile: writes only the document, its shard index and shards, the state and the manifest parameter", () => {
+    expect(resourcesOf(reconcile, "s3:PutObject")).toEqual([DOC, INDEX, SHARDS, STATE].sort());
+    expect(resourcesOf(reconcile, "s3:GetObject")).toEqual([DOC, INDEX, STATE].sort());
+    // Deletes: retired shards only.
+    expect(resourcesOf(reconcile, "s3:DeleteObject")).toEqual([SHARDS]);
     expect(resourcesOf(reconcile, "s3:ListBucket")).toEqual([BUCKET]);
     expect(resourcesOf(reconcile, "ssm:PutParameter")).toEqual([PARAM]);
     expect(resourcesOf(reconcile, "ssm:GetParameter")).toEqual([PARAM]);
     expect(resourcesOf(reconcile, "sqs:ReceiveMessage")).toEqual([QUEUE]);
     expect(resourcesOf(reconcile, "logs:PutLogEvents")).toEqual([LOGS]);
     const g = grants(reconcile);
-    for (const never of ["cloudwatch:PutMetricData", "s3:DeleteObject", "ssm:DeleteParameter", "logs:CreateLogGroup"]) {
+    for (const never of ["cloudwatch:PutMetricData", "ssm:DeleteParameter", "logs:CreateLogGroup"]) {
       expect(
         [...g].some((p) => p.startsWith(`${never} `)),
         never,
@@ -238,14 +249,20 @@ describe("IAM statements", () => {
     expect(central.some((s) => s.actions.some((a) => a.startsWith("rds:")))).toBe(false);
   });
 
-  it("Prometheus task role: GetObject on the one key, GetParameter on the one parameter, nothing else", () => {
-    expect([...grants(prometheus)].sort()).toEqual([`s3:GetObject ${DOC}`, `s3:ListBucket ${BUCKET}`, `ssm:GetParameter ${PARAM}`]);
+  it("Prometheus task role: GetObject on the document, its index and shards, GetParameter on the one parameter, nothing else", () => {
+    expect([...grants(prometheus)].sort()).toEqual([
+      `s3:GetObject ${INDEX}`,
+      `s3:GetObject ${DOC}`,
+      `s3:GetObject ${SHARDS}`,
+      `s3:ListBucket ${BUCKET}`,
+      `ssm:GetParameter ${PARAM}`,
+    ]);
     expect(prometheus.find((s) => s.actions.includes("s3:ListBucket"))?.conditions).toEqual([
-      { test: "StringEquals", variable: "s3:prefix", values: ["targets/ecs-services.json"] },
+      { test: "StringEquals", variable: "s3:prefix", values: ["targets/ecs-services.json", "targets/ecs-services.index.json"] },
     ]);
   });
 
-  it("readers of other accounts: GetObject on the document key only, their accounts as principals, their role ARNs as the condition", () => {
+  it("readers of other accounts: GetObject on the document, its index and shards only, their accounts as principals, their role ARNs as the condition", () => {
     expect(documentReaderGrants([], "targets/ecs-services.json")).toEqual([]);
     const readers = [
       "arn:aws:iam::999999999999:role/prometheus-central",
@@ -257,7 +274,7 @@ describe("IAM statements", () => {
         actions: ["s3:GetObject"],
         principals: [{ type: "aws", identifiers: ["arn:aws:iam::444455556666:root", "arn:aws:iam::999999999999:root"] }],
         conditions: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: readers }],
-        paths: ["targets/ecs-services.json"],
+        paths: ["targets/ecs-services.json", "targets/ecs-services.index.json", "targets/ecs-services.shards/*"],
       },
     ]);
     const [grant] = documentReaderGrants(readers, "targets/ecs-services.json");

@@ -39,7 +39,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage central-read: reader
     statements = JSON.parse(s.one("aws:s3/bucketPolicy:BucketPolicy", "TargetsPolicy").inputs.policy).Statement;
   }, 120_000);
 
-  it("the bucket policy is the TLS-only deny, then GetObject on the document for the readers' roles", () => {
+  it("the bucket policy is the TLS-only deny, then GetObject on the document, its index and shards for the readers' roles", () => {
     expect(statements).toEqual([
       {
         Effect: "Deny",
@@ -51,19 +51,20 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage central-read: reader
       {
         Effect: "Allow",
         Action: ["s3:GetObject"],
-        Resource: [`${bucketArn}/${DOC_KEY}`],
+        Resource: [`${bucketArn}/${DOC_KEY}`, `${bucketArn}/sd/prod/ecs.index.json`, `${bucketArn}/sd/prod/ecs.shards/*`],
         Principal: { AWS: ["arn:aws:iam::444455556666:root", "arn:aws:iam::999999999999:root"] },
         Condition: { ArnEquals: { "aws:PrincipalArn": READERS } },
       },
     ]);
   });
 
-  it("grants nothing else: no state object, no bucket listing, no version or write, no wildcard resource", () => {
+  it("grants nothing else: no state object, no bucket listing, no version or write, no wildcard but the shard prefix", () => {
     const allows = statements.filter((st) => st.Effect === "Allow");
     const granted = allows.flatMap((st) => st.Resource);
-    expect(granted).toEqual([`${bucketArn}/${DOC_KEY}`]);
+    expect(granted).toEqual([`${bucketArn}/${DOC_KEY}`, `${bucketArn}/sd/prod/ecs.index.json`, `${bucketArn}/sd/prod/ecs.shards/*`]);
     for (const key of [STATE_KEY, FWD_KEY]) expect(JSON.stringify(allows)).not.toContain(key);
-    expect(granted.some((r) => r === bucketArn || r.includes("*"))).toBe(false);
+    // The one wildcard is the shard objects' prefix (content-addressed keys): nothing else.
+    expect(granted.some((r) => r === bucketArn || (r.includes("*") && r !== `${bucketArn}/sd/prod/ecs.shards/*`))).toBe(false);
     expect(allows.flatMap((st) => st.Action)).toEqual(["s3:GetObject"]);
     // Never the account itself or anyone: only the readers' accounts, narrowed to their roles.
     expect(JSON.stringify(allows)).not.toContain(`${ACCOUNT}:root`);

@@ -139,8 +139,11 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     const st = inlineStatements(s.one(ROLE, "ReconcileRole"));
     const doc = `${bucketArn}/targets/ecs-services.json`;
     const state = `${bucketArn}/targets/state.json`;
-    expect(resourcesFor(st, "s3:PutObject")).toEqual([doc, state].sort());
-    expect(resourcesFor(st, "s3:GetObject")).toEqual([doc, state].sort());
+    const index = `${bucketArn}/targets/ecs-services.index.json`;
+    const shards = `${bucketArn}/targets/ecs-services.shards/*`;
+    expect(resourcesFor(st, "s3:PutObject")).toEqual([doc, index, shards, state].sort());
+    expect(resourcesFor(st, "s3:GetObject")).toEqual([doc, index, state].sort());
+    expect(resourcesFor(st, "s3:DeleteObject")).toEqual([shards]);
     expect(resourcesFor(st, "s3:ListBucket")).toEqual([bucketArn]);
     expect(resourcesFor(st, "ssm:PutParameter")).toEqual([manifestArn]);
     expect(resourcesFor(st, "sqs:DeleteMessage")).toEqual([queue.state.arn]);
@@ -150,7 +153,7 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(st.flatMap((x) => list(x.Resource)).filter((r) => r === "*")).toHaveLength(1);
     // s3:ListBucket only for the keys it reads (a missing one answers 404, not 403).
     expect(st.find((x) => list(x.Action).includes("s3:ListBucket"))?.Condition).toEqual({
-      StringEquals: { "s3:prefix": ["targets/ecs-services.json", "targets/state.json"] },
+      StringEquals: { "s3:prefix": ["targets/ecs-services.json", "targets/state.json", "targets/ecs-services.index.json"] },
     });
   });
 
@@ -313,11 +316,11 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
         Condition: { Bool: { "aws:SecureTransport": ["false"] } },
       },
       // ci.json's readers: their accounts as principals, their roles (only) through the condition,
-      // s3:GetObject on the document, nothing else.
+      // s3:GetObject on the document, its shard index and its shards, nothing else.
       {
         Effect: "Allow",
         Action: ["s3:GetObject"],
-        Resource: [`${bucketArn}/targets/ecs-services.json`],
+        Resource: [`${bucketArn}/targets/ecs-services.json`, `${bucketArn}/targets/ecs-services.index.json`, `${bucketArn}/targets/ecs-services.shards/*`],
         Principal: { AWS: ["arn:aws:iam::444455556666:root", "arn:aws:iam::999999999999:root"] },
         Condition: {
           ArnEquals: {
@@ -428,17 +431,21 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     });
   });
 
-  it("Prometheus read policy: one object, one parameter, attached to the named task role, exported", () => {
+  it("Prometheus read policy: the document, its index and shards, one parameter, attached to the named task role, exported", () => {
     const policy = s.one("aws:iam/policy:Policy", "PrometheusRead");
     // IAM names are global to the account: the region keeps two regions' stages apart.
     expect(policy.inputs.name).toBe(`scrape-reconciler-ci-${REGION}-prometheus-read`);
     expect(JSON.parse(policy.inputs.policy).Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/targets/ecs-services.json`] },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`${bucketArn}/targets/ecs-services.json`, `${bucketArn}/targets/ecs-services.index.json`, `${bucketArn}/targets/ecs-services.shards/*`],
+      },
       {
         Effect: "Allow",
         Action: ["s3:ListBucket"],
         Resource: [bucketArn],
-        Condition: { StringEquals: { "s3:prefix": ["targets/ecs-services.json"] } },
+        Condition: { StringEquals: { "s3:prefix": ["targets/ecs-services.json", "targets/ecs-services.index.json"] } },
       },
       { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [manifestArn] },
     ]);

@@ -85,6 +85,34 @@ export function normalizeDocument(doc: TargetDocument): TargetDocument {
   return out;
 }
 
+/**
+ * The document split by `keyOf` into documents of their own, each already normalized (a
+ * subset of a sorted, deduplicated list is one) and serialized from the lines
+ * normalizeDocument computed: no group is sorted or stringified again.
+ */
+export function partitionDocument(doc: TargetDocument, keyOf: (g: TargetGroup) => string): Map<string, TargetDocument> {
+  const normalized = LINES.has(doc) ? doc : normalizeDocument(doc);
+  const lines = LINES.get(normalized)!;
+  const parts = new Map<string, { groups: TargetGroup[]; lines: string[] }>();
+  normalized.forEach((g, i) => {
+    const k = keyOf(g);
+    let p = parts.get(k);
+    if (!p) {
+      p = { groups: [], lines: [] };
+      parts.set(k, p);
+    }
+    p.groups.push(g);
+    p.lines.push(lines[i]!);
+  });
+  const out = new Map<string, TargetDocument>();
+  for (const [k, p] of parts) {
+    Object.freeze(p.groups);
+    LINES.set(p.groups, p.lines);
+    out.set(k, p.groups);
+  }
+  return out;
+}
+
 /** Deterministic bytes: one group per line, labels sorted, trailing newline. */
 export function serializeDocument(doc: TargetDocument): string {
   const lines = LINES.get(doc) ?? LINES.get(normalizeDocument(doc))!;

@@ -1,6 +1,6 @@
 // Public surface of the pure core: types, tag parsing, addresses, labels, the document, diff,
 // validation, the state and its merge, completeness and the publication decision, failed
-// parts, events; the AWS error classifier and the text ordering every package uses.
+// parts, events, the sharded publication's layout (shards.ts); the AWS error classifier and the text ordering every package uses.
 export * from "./types";
 export * from "./tags";
 export * from "./address";
@@ -19,5 +19,6 @@ export * from "./aws-errors";
 export * from "./order";
 export * from "./batch";
 export * from "./publication";
+export * from "./shards";
 export * from "./drift";
 export * from "./client-config";

@@ -3,12 +3,14 @@
 // the mistakes raise one ConfigError (@scrape-reconciler/core's) with a one-line problem
 // naming each flag or variable; the entry point prints one line per problem and exits 2.
 // `--source` may be repeated (SIDECAR_SOURCE: one source per line); the text of one source
-// (location, name, role, region) is source-config.ts's.
+// (location, name, role, region) is source-config.ts's. --shard-dir needs one index source
+// (s3://BUCKET/KEY.index.json) and a folder of its own.
 import { join, resolve } from "node:path";
 import { ConfigError, ConfigProblems } from "@scrape-reconciler/core";
 import {
   defaultSourceName,
   describeSource,
+  isIndexSource,
   maskSourceText,
   parseSource,
   parseSourceEntry,
@@ -39,6 +41,8 @@ export interface SidecarConfig {
   output?: string;
   /** A folder for one file per source, `NAME.json`. */
   outputDir?: string;
+  /** A folder for one file per shard of the (one) index source, `ID.json`. */
+  shardDir?: string;
   listen?: ListenAddress;
   intervalMs: number;
   /** Upper bound of the error backoff (never below the interval). */
@@ -52,17 +56,21 @@ export const MIN_INTERVAL_MS = 1000;
 export const DEFAULT_INTERVAL_MS = 5000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
 
-export const USAGE = `Usage: scrape-reconciler-sidecar --source SOURCE [--source SOURCE ...] (--output PATH | --output-dir DIR | --listen ADDR) [options]
+export const USAGE = `Usage: scrape-reconciler-sidecar --source SOURCE [--source SOURCE ...] (--output PATH | --output-dir DIR | --shard-dir DIR | --listen ADDR) [options]
 
 Keeps Prometheus file_sd files and/or an http_sd endpoint in step with the published targets documents.
 
   --source SOURCE        s3://BUCKET/KEY | ssm:/PARAMETER | file:PATH,         (SIDECAR_SOURCE,
                          then optionally ?name=NAME&role=ROLE_ARN               one per line)
                          &region=REGION&external-id=ID; repeat --source
-                         for several sources
+                         for several sources; a KEY ending in .index.json
+                         is a sharded index: only changed shards are fetched
   --output PATH          file_sd file to publish atomically (with several      (SIDECAR_OUTPUT)
                          sources: the union of their documents)
   --output-dir DIR       one file_sd file per source, DIR/NAME.json            (SIDECAR_OUTPUT_DIR)
+  --shard-dir DIR        one file_sd file per shard, DIR/ID.json, with one     (SIDECAR_SHARD_DIR)
+                         index source; the folder is the sidecar's: shard
+                         files no longer listed are removed
   --listen ADDR          serve /targets, /metrics, /healthz on ADDR (:9099)    (SIDECAR_LISTEN)
   --interval DURATION    poll interval, e.g. 1s, 30s, 2m; default 5s, min 1s   (SIDECAR_INTERVAL)
   --max-backoff DURATION cap of the error backoff; default 60s                 (SIDECAR_MAX_BACKOFF)
@@ -79,6 +87,7 @@ const SETTINGS = {
   source: { flag: "--source", env: "SIDECAR_SOURCE" },
   output: { flag: "--output", env: "SIDECAR_OUTPUT" },
   outputDir: { flag: "--output-dir", env: "SIDECAR_OUTPUT_DIR" },
+  shardDir: { flag: "--shard-dir", env: "SIDECAR_SHARD_DIR" },
   listen: { flag: "--listen", env: "SIDECAR_LISTEN" },
   interval: { flag: "--interval", env: "SIDECAR_INTERVAL" },
   maxBackoff: { flag: "--max-backoff", env: "SIDECAR_MAX_BACKOFF" },
@@ -171,6 +180,33 @@ function parseSources(
   return { sources: out, hadOptions };
 }
 
+/**
+ * --shard-dir is for one index source, and the folder is the sidecar's (it removes shard files
+ * no longer listed, and a name like `ecs-services` is a valid shard id): --output and
+ * --output-dir are kept out of it (a DIR/*.json glob would also read every target twice).
+ */
+function checkShardDir(
+  dir: string,
+  origin: string,
+  given: { sources: SourceConfig[] | undefined; output: string | undefined; outputDir: string | undefined },
+  problems: ConfigProblems,
+): void {
+  const { sources, output, outputDir } = given;
+  if (sources && sources.length !== 1) problems.add(origin, `${origin} "${dir}" works with one source, not ${sources.length}`);
+  else if (sources && !isIndexSource(sources[0]!.spec)) {
+    problems.add(origin, `${origin} "${dir}" needs an index source, s3://BUCKET/KEY.index.json (not ${describeSource(sources[0]!.spec)})`);
+  }
+  if (output !== undefined && resolve(output, "..") === resolve(dir)) {
+    problems.add(
+      SETTINGS.output.flag,
+      `--output "${output}" is in --shard-dir "${dir}": the folder is the sidecar's (a ${join(dir, "*.json")} glob would read every target twice)`,
+    );
+  }
+  if (outputDir !== undefined && resolve(outputDir) === resolve(dir)) {
+    problems.add(SETTINGS.outputDir.flag, `--output-dir "${outputDir}" is the --shard-dir: give each its own folder`);
+  }
+}
+
 /** Every source of a config with its name (a config without `sources` has the one `source`). */
 export function sourcesOf(config: Pick<SidecarConfig, "source" | "sources">): SourceConfig[] {
   return config.sources ?? [{ name: defaultSourceName({ spec: config.source }), spec: config.source }];
@@ -245,8 +281,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (!sources && !bad.has("source")) problems.add(SETTINGS.source.flag, `--source (or SIDECAR_SOURCE) is required`);
   const output = parse("output", (v) => v.trim());
   const outputDir = parse("outputDir", (v) => v.trim());
+  const shardDir = parse("shardDir", (v) => v.trim());
   const listen = parse("listen", parseListen);
-  if (output === undefined && outputDir === undefined && listen === undefined && !bad.has("output") && !bad.has("outputDir") && !bad.has("listen")) {
+  const given = output !== undefined || outputDir !== undefined || shardDir !== undefined || listen !== undefined;
+  if (!given && !bad.has("output") && !bad.has("outputDir") && !bad.has("shardDir") && !bad.has("listen")) {
     if ((sources?.length ?? 0) > 1) {
       problems.add(SETTINGS.output.flag, `give --output-dir (SIDECAR_OUTPUT_DIR), --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN)`);
     } else problems.add(SETTINGS.output.flag, `give --output (SIDECAR_OUTPUT) or --listen (SIDECAR_LISTEN), or both`);
@@ -257,6 +295,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       `--output "${output}" is in --output-dir "${outputDir}": a ${join(outputDir, "*.json")} glob would read every target twice`,
     );
   }
+  if (shardDir !== undefined) checkShardDir(shardDir, get("shardDir")!.origin, { sources, output, outputDir }, problems);
   for (const s of sources ?? []) {
     if (s.spec.kind !== "file") continue;
     const path = s.spec.path;
@@ -279,6 +318,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       ...(plain ? {} : { sources: v.sources }),
       ...(output !== undefined ? { output } : {}),
       ...(outputDir !== undefined ? { outputDir } : {}),
+      ...(shardDir !== undefined ? { shardDir } : {}),
       ...(listen !== undefined ? { listen } : {}),
       intervalMs,
       maxBackoffMs: Math.max(maxBackoffMs, intervalMs),

@@ -4,13 +4,15 @@
 // same thing without signals or process exit, for embedding and tests. One source is one
 // Syncer writing --output (today's sidecar, byte for byte); several sources are one Syncer
 // each (own polling and backoff, own file in --output-dir) and their union (union.ts) for
-// --output and /targets.
+// --output and /targets. An index source (index-source.ts) may also fill --shard-dir
+// (shard-dir.ts), one file per shard.
 import { join } from "node:path";
 import { ConfigError, USAGE, describeSource, parseConfig, sourcesOf, type SidecarConfig } from "./config";
 import type { AtomicFs } from "./atomic-write";
 import { createLogger, type Logger } from "./log";
 import { createMetrics, type SidecarMetrics } from "./metrics";
 import { startServer, syncerView, type SidecarServer, type SidecarView } from "./server";
+import { ShardDir } from "./shard-dir";
 import { describeSourceConfig, type SourceConfig } from "./source-config";
 import { createSource, type AwsClientOptions, type CreatedSource, type Source } from "./sources";
 import { Syncer, type SyncOutcome } from "./sync";
@@ -70,6 +72,7 @@ export async function startSidecar(config: SidecarConfig, opts: StartOptions = {
   const unionOwnsOutput = several || config.outputDir !== undefined;
   let union: Union | undefined;
   const sources: SourceHandle[] = list.map((sc, i) => {
+    const labels = several ? { source: sc.name } : {};
     const given = opts.sources?.[sc.name] ?? (i === 0 && !several ? opts.source : undefined);
     const clientOptions: AwsClientOptions = {
       ...(opts.env ? { env: opts.env } : {}),
@@ -86,12 +89,20 @@ export async function startSidecar(config: SidecarConfig, opts: StartOptions = {
           ...(sc.role ? { role: sc.role } : {}),
           ...(sc.externalId ? { externalId: sc.externalId } : {}),
           log,
+          onShardFetched: (bytes) => {
+            metrics.shardFetches.inc(labels);
+            metrics.shardBytes.inc(labels, bytes);
+          },
         });
+    // config.ts allows --shard-dir with one (index) source only.
+    const shardDir =
+      i === 0 && config.shardDir !== undefined ? new ShardDir({ dir: config.shardDir, metrics, labels, log, ...(opts.fs ? { fs: opts.fs } : {}) }) : undefined;
     const output = config.outputDir !== undefined ? join(config.outputDir, `${sc.name}.json`) : unionOwnsOutput ? undefined : config.output;
     const syncer = new Syncer({
       source: created.source,
       ...(output !== undefined ? { output } : {}),
-      ...(several ? { name: sc.name, labels: { source: sc.name }, render: (doc) => labelWithSource(sc.name, doc) } : {}),
+      ...(shardDir ? { shardDir } : {}),
+      ...(several ? { name: sc.name, labels, render: (doc) => labelWithSource(sc.name, doc) } : {}),
       afterSync: async () => {
         await union?.refresh();
       },
@@ -137,6 +148,7 @@ export async function startSidecar(config: SidecarConfig, opts: StartOptions = {
     ...(several ? { sources: list.map(describeSourceConfig) } : { source: describeSource(config.source) }),
     output: config.output ?? null,
     ...(config.outputDir !== undefined ? { outputDir: config.outputDir } : {}),
+    ...(config.shardDir !== undefined ? { shardDir: config.shardDir } : {}),
     listen: server ? `${config.listen?.host ?? ""}:${server.port}` : null,
     intervalMs: config.intervalMs,
     maxBackoffMs: config.maxBackoffMs,

@@ -18,6 +18,7 @@ export const KNOWN_ERROR_REASONS = [
   "bad_target",
   "bad_label",
   "bad_manifest",
+  "bad_index",
   "sha256_mismatch",
   "not_found",
   "access_denied",
@@ -44,6 +45,9 @@ export interface SidecarMetrics {
   fileWrites: Counter<"source">;
   staleManifests: Counter<"source">;
   consecutiveErrors: Gauge<"source">;
+  /** Index sources: shard objects fetched, and their bytes. */
+  shardFetches: Counter<"source">;
+  shardBytes: Counter<"source">;
 }
 
 export interface MetricsOptions {
@@ -89,6 +93,8 @@ export function createMetrics(opts: MetricsOptions = {}): SidecarMetrics {
     fileWrites: counter("file_writes_total", "Atomic replacements of the output file."),
     staleManifests: counter("stale_manifests_total", "Manifests ignored because their generation was lower than the applied one."),
     consecutiveErrors: gauge("consecutive_errors", "Failed syncs since the last success."),
+    shardFetches: counter("shard_fetches_total", "Shard objects fetched by an index source (only those its last index did not already hold)."),
+    shardBytes: counter("shard_bytes_total", "Bytes of the shard objects fetched by an index source."),
   };
   const each: SourceLabels[] = bySource ? (opts.sources ?? []).map((source) => ({ source })) : [{}];
   for (const l of each) {
@@ -101,6 +107,8 @@ export function createMetrics(opts: MetricsOptions = {}): SidecarMetrics {
       for (const g of [m.targets, m.groups, m.generation, m.consecutiveErrors]) g.set(l, 0);
       m.fileWrites.inc(l, 0);
       m.staleManifests.inc(l, 0);
+      m.shardFetches.inc(l, 0);
+      m.shardBytes.inc(l, 0);
     }
   }
   if (bySource && opts.combined) {

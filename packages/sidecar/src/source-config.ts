@@ -1,5 +1,6 @@
 // The text of one `--source`: where the document is (`s3://BUCKET/KEY`, `ssm:/PARAMETER`,
-// `file:PATH`) and, after the last `?`, options joined by `&`:
+// `file:PATH`; an s3 KEY ending in `.index.json` is the index of a sharded publication)
+// and, after the last `?`, options joined by `&`:
 //   s3://bucket/key?name=prod&role=arn:aws:iam::111122223333:role/reader&region=eu-west-1
 // Options: `name` (the source's name in metrics, logs, /healthz and `--output-dir` file
 // names), `role` (an IAM role to assume for this source's AWS calls), `external-id` (for
@@ -56,6 +57,18 @@ export function parseSource(text: string): SourceSpec {
     return { kind: "file", path };
   }
   throw new Error(`unknown source (want s3://BUCKET/KEY, ssm:/PARAMETER or file:PATH)`);
+}
+
+/** How the key of a sharded publication's index ends (core's indexKeyOf): `targets/ecs-services.index.json`. */
+export const INDEX_KEY_SUFFIX = ".index.json";
+
+/**
+ * Whether a source is the index of a sharded publication (index-source.ts): an `s3://` source
+ * whose key ends in `.index.json`. Decided by the key alone, so it is known before anything is
+ * fetched (--shard-dir is checked against it) and never changes with what S3 holds.
+ */
+export function isIndexSource(spec: SourceSpec): boolean {
+  return spec.kind === "s3" && spec.key.endsWith(INDEX_KEY_SUFFIX) && spec.key.length > INDEX_KEY_SUFFIX.length;
 }
 
 /** The source text as it may be printed: an `external-id` value masked as `***`. */

@@ -8,83 +8,44 @@
 // may have its own region and an IAM role to assume (credentials.ts) for its AWS calls.
 // The SDK clients are loaded on first use (dynamic import; in the bundle a module evaluated
 // only then): S3 for s3: and ssm: sources, SSM only for ssm:, STS only for a source with a
-// role, none for file: (sdk.ts).
+// role, none for file: (sdk.ts). An s3: key ending in `.index.json` is the sharded
+// publication's index, read by index-source.ts with the same clients. The Source interface
+// and the SourceError vocabulary are source-base.ts's.
 import { readFile } from "node:fs/promises";
 import type { GetObjectCommand, GetObjectCommandOutput, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import type { GetParameterCommand, GetParameterCommandOutput, SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
 import type { AssumeRoleCommand, AssumeRoleCommandOutput, STSClient, STSClientConfig } from "@aws-sdk/client-sts";
-import { awsErrorKind, sha256Hex, type AwsErrorKind, type Manifest } from "@scrape-reconciler/core";
+import { awsErrorKind, sha256Hex, type Manifest } from "@scrape-reconciler/core";
 import { roleCredentials, sessionNameFor, type RoleCredentials } from "./credentials";
+import { indexSource } from "./index-source";
 import type { Logger } from "./log";
 import { loadS3, loadSsm, loadSts } from "./sdk";
-import type { SourceSpec } from "./source-config";
+import { isIndexSource, type SourceSpec } from "./source-config";
+import {
+  SourceError,
+  bodyBytes,
+  classifyAwsError,
+  type FetchResult,
+  type S3Like,
+  type SendClient,
+  type Source,
+  type SourceState,
+  type SsmLike,
+  type VerifiedShard,
+} from "./source-base";
 
-/** What was last applied; sources compare against it. */
-export interface SourceState {
-  etag?: string;
-  generation?: number;
-  sha256?: string;
-}
-
-export type FetchResult =
-  | { status: "unchanged"; note?: "stale_manifest" | "same_generation" | "not_modified" }
-  | { status: "changed"; body: Buffer; generation?: number; etag?: string; sha256?: string };
-
-export interface Source {
-  readonly description: string;
-  fetch(previous: SourceState, signal?: AbortSignal): Promise<FetchResult>;
-}
-
-export class SourceError extends Error {
-  override name = "SourceError";
-  constructor(
-    /** Bounded vocabulary: not_found, access_denied, throttled, unreachable, timeout, bad_manifest, sha256_mismatch, fetch_error. */
-    readonly reason: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** The only part of an SDK client the sources use (so tests can pass a fake). */
-export interface SendClient<In, Out> {
-  send(command: In, options?: { abortSignal?: AbortSignal }): Promise<Out>;
-}
-export type S3Like = SendClient<GetObjectCommand, GetObjectCommandOutput>;
-export type SsmLike = SendClient<GetParameterCommand, GetParameterCommandOutput>;
-
-export { sha256Hex };
-
-/** The sidecar's bounded failure reason for each kind of AWS error (core's classifier). */
-const REASON: Record<AwsErrorKind, string> = {
-  not_modified: "fetch_error",
-  credentials_missing: "fetch_error",
-  region_missing: "fetch_error",
-  credentials_rejected: "access_denied",
-  timeout: "timeout",
-  not_found: "not_found",
-  conflict: "fetch_error",
-  access_denied: "access_denied",
-  throttled: "throttled",
-  unreachable: "unreachable",
-  other: "fetch_error",
+export {
+  SourceError,
+  classifyAwsError,
+  sha256Hex,
+  type FetchResult,
+  type S3Like,
+  type SendClient,
+  type Source,
+  type SourceState,
+  type SsmLike,
+  type VerifiedShard,
 };
-
-/** Maps an SDK / network error to a SourceError with a bounded reason. */
-export function classifyAwsError(err: unknown, what: string): SourceError {
-  if (err instanceof SourceError) return err;
-  const e = (err ?? {}) as { name?: string; message?: string };
-  const msg = `${what}: ${e.name || "Error"}${e.message ? `: ${e.message}` : ""}`;
-  return new SourceError(REASON[awsErrorKind(err)], msg, { cause: err });
-}
-
-async function bodyBytes(out: GetObjectCommandOutput): Promise<Buffer> {
-  if (!out.Body) return Buffer.alloc(0);
-  // A view of the SDK's bytes, not a copy (a 10,000-target document is megabytes).
-  const bytes = await out.Body.transformToByteArray();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 function metadataGeneration(out: GetObjectCommandOutput): number | undefined {
   const raw = out.Metadata?.generation;
@@ -231,6 +192,8 @@ export interface SourceAccess {
   role?: string;
   externalId?: string;
   log?: Logger;
+  /** An index source calls it with the size of each shard it fetches (the shard metrics). */
+  onShardFetched?: (bytes: number) => void;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -347,7 +310,8 @@ function sendVia<In, Out>(lazy: LazyClient<{ send(...args: never[]): Promise<unk
 
 /**
  * Builds the source for a spec, with real SDK clients for s3/ssm (in the source's region, with
- * its role's credentials). The clients (and their SDK modules) are created on the first fetch.
+ * its role's credentials): an `s3://BUCKET/KEY.index.json` is an index source (index-source.ts).
+ * The clients (and their SDK modules) are created on the first fetch.
  */
 export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}, access: SourceAccess = {}): CreatedSource {
   if (spec.kind === "file") return { source: fileSource(spec.path), close() {} };
@@ -367,7 +331,11 @@ export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}, acce
   const s3Like = sendVia<GetObjectCommand, GetObjectCommandOutput>(s3);
   const ssm = spec.kind === "ssm" ? lazyClient(() => createSsmClient({ ...opts, ssmConfig: { ...opts.ssmConfig, ...own } })) : undefined;
   const source =
-    spec.kind === "s3" ? s3Source(s3Like, spec.bucket, spec.key) : ssmSource(sendVia<GetParameterCommand, GetParameterCommandOutput>(ssm!), s3Like, spec.name);
+    spec.kind === "s3" && isIndexSource(spec)
+      ? indexSource(s3Like, spec.bucket, spec.key, access.onShardFetched ? { onShardFetched: access.onShardFetched } : {})
+      : spec.kind === "s3"
+        ? s3Source(s3Like, spec.bucket, spec.key)
+        : ssmSource(sendVia<GetParameterCommand, GetParameterCommandOutput>(ssm!), s3Like, spec.name);
   return {
     source: credentials ? renewingOnDenial(source, credentials) : source,
     ...(credentials ? { credentials } : {}),

@@ -3,13 +3,15 @@
 // written or served: a fetch, validation, verification or write error leaves the current
 // file and the served document as they are, and is logged and counted by reason.
 // README guarantee G4, with atomic-write.ts. With several sources there is one Syncer per
-// source (own timer and backoff), each writing its own file; union.ts combines them.
+// source (own timer and backoff), each writing its own file; union.ts combines them. An
+// index source's shards also go to --shard-dir (shard-dir.ts), after the document is written.
 import { readFile, stat } from "node:fs/promises";
 import { DocumentValidationError, countTargets, parseDocument, type TargetDocument } from "@scrape-reconciler/core";
 import { AtomicWriteError, writeFileAtomic, type AtomicFs } from "./atomic-write";
 import type { Logger } from "./log";
 import type { SidecarMetrics, SourceLabels } from "./metrics";
-import { SourceError, sha256Hex, type Source, type SourceState } from "./sources";
+import type { ShardDir } from "./shard-dir";
+import { SourceError, sha256Hex, type Source, type SourceState, type VerifiedShard } from "./sources";
 
 /** The last verified document. */
 export interface AppliedDocument {
@@ -24,6 +26,8 @@ export interface AppliedDocument {
   targets: number;
   groups: number;
   appliedAt: number;
+  /** An index source's verified shards (what --shard-dir holds). */
+  shards?: readonly VerifiedShard[];
 }
 
 export type SyncOutcome =
@@ -45,6 +49,8 @@ export interface SyncerOptions {
   /** Awaited after every sync (the combined document is brought up to date there). */
   afterSync?: (outcome: SyncOutcome) => Promise<void>;
   output?: string;
+  /** --shard-dir: one file per shard of an index source, written after `output`. */
+  shardDir?: ShardDir;
   intervalMs: number;
   maxBackoffMs: number;
   metrics: SidecarMetrics;
@@ -96,9 +102,10 @@ export class Syncer {
     this.labels = opts.labels ?? {};
   }
 
-  /** Looks at the existing output (never touches it) so health can account for it. */
+  /** Looks at the existing output and --shard-dir (never touches them) so health can account for them. */
   async inspectOutput(): Promise<void> {
-    const { output, log } = this.opts;
+    const { output, log, shardDir } = this.opts;
+    if (shardDir && (await shardDir.inspect())) this.outputValidAtStart = true;
     if (!output) return;
     try {
       const text = await readFile(output, "utf8");
@@ -157,11 +164,13 @@ export class Syncer {
           metrics.staleManifests.inc(l);
           log.warn("ignored a manifest older than the applied generation", { ...this.named(), generation: this.applied?.generation });
         }
+        // The same document under a new ETag: the next conditional GET uses it.
+        if (res.etag !== undefined && this.applied) this.applied.etag = res.etag;
         await this.ensureOutput();
+        await this.ensureShards();
         outcome = { result: "unchanged", ...(res.note ? { note: res.note } : {}), fetchMs };
       } else {
-        const text = res.body.toString("utf8");
-        const doc = parseDocument(text);
+        const doc = res.document ?? parseDocument(res.body.toString("utf8"));
         const sha256 = res.sha256 ?? sha256Hex(res.body);
         const targets = countTargets(doc);
         const served = this.opts.render ? this.opts.render(doc) : { bytes: res.body, document: doc };
@@ -171,6 +180,7 @@ export class Syncer {
           await this.recordOutputId();
           if (written) metrics.fileWrites.inc(l);
         }
+        if (this.opts.shardDir && res.shards) await this.opts.shardDir.apply(res.shards);
         const isNew = this.applied?.sha256 !== sha256;
         this.applied = {
           bytes: served.bytes,
@@ -181,6 +191,7 @@ export class Syncer {
           appliedAt: Date.now(),
           ...(res.generation !== undefined ? { generation: res.generation } : {}),
           ...(res.etag !== undefined ? { etag: res.etag } : {}),
+          ...(res.shards !== undefined ? { shards: res.shards } : {}),
         };
         metrics.targets.set(l, targets);
         metrics.groups.set(l, doc.length);
@@ -197,6 +208,7 @@ export class Syncer {
             sha256: sha256.slice(0, 16),
             written,
             fetchMs: Math.round(fetchMs),
+            ...(res.fetched ? { shardsFetched: res.fetched.shards, shardBytes: res.fetched.bytes, shardsReused: res.fetched.reused } : {}),
           });
           outcome = { result: "changed", targets, written, fetchMs, ...(res.generation !== undefined ? { generation: res.generation } : {}) };
         } else {
@@ -244,6 +256,11 @@ export class Syncer {
     } catch {
       this.writtenId = undefined;
     }
+  }
+
+  /** Brings --shard-dir back to the applied shards (a file removed by something else; a failed write finished). */
+  private async ensureShards(): Promise<void> {
+    if (this.opts.shardDir && this.applied?.shards) await this.opts.shardDir.apply(this.applied.shards);
   }
 
   /** Restores the output if something else replaced or removed it since our last write. */

@@ -14,6 +14,8 @@ export interface CallRecord {
   time: number;
   durationMs: number;
   status: number;
+  /** S3: the request path (`/BUCKET/KEY` with path-style addressing). */
+  path?: string;
   /** The access key id the request was signed with (`ASIA...` for an STS session). */
   accessKeyId?: string;
   /** The error code answered, if any. */

@@ -159,6 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<SimServer> {
       time: started,
       durationMs: Date.now() - started,
       status: response.status,
+      ...(handler.protocol === "s3" ? { path: simReq.path } : {}),
       ...(accessKeyId !== undefined ? { accessKeyId } : {}),
       ...(errorCode !== undefined ? { error: errorCode } : {}),
       ...(fault !== undefined ? { fault } : {}),

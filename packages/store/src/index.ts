@@ -9,4 +9,5 @@ export * from "./conflict-retry";
 export * from "./target";
 export * from "./manifest";
 export * from "./publish";
+export * from "./shard-publish";
 export * from "./state-store";

@@ -34,9 +34,18 @@ export class ObjectCache {
     this.entries.delete(`${bucket}/${key}`);
   }
 
+  /** A value kept for the life of the process under `name` (made by `make` on first use). */
+  memo<T>(name: string, make: () => T): T {
+    if (!this.memos.has(name)) this.memos.set(name, make());
+    return this.memos.get(name) as T;
+  }
+
+  private readonly memos = new Map<string, unknown>();
+
   /** Forgets every copy (as an SDK client's destroy releases what it holds; the clients are destroyed together). */
   destroy(): void {
     this.entries.clear();
+    this.memos.clear();
   }
 
   /** The value `parse` makes of the object's body, parsed once per ETag and frozen. */

@@ -18,6 +18,7 @@ import {
 import { retryOnConflict } from "./conflict-retry";
 import { manifestOf, putManifest, repairManifest, verifyManifest } from "./manifest";
 import { putConditional, readObject, type StoredObject } from "./s3-object";
+import { publishShards, type ShardPublishOutcome } from "./shard-publish";
 import { META, type PublishTarget } from "./target";
 
 export interface PublishedDocument {
@@ -73,6 +74,8 @@ export interface PublishOutcome {
   previous: TargetDocument;
   attempts: number;
   manifestRepaired: boolean;
+  /** The sharded copy (shard-publish.ts): absent when nothing was published, and in a dry run. */
+  shards?: ShardPublishOutcome;
 }
 
 export interface PublishOptions {
@@ -127,6 +130,11 @@ function kept(base: OutcomeBase, previous: PublishedDocument | undefined, withhe
  * 10. A lost race in step 7 (ConflictError) waits the store's one backoff (retryOnConflict)
  *     and starts again at step 1 with the newer document, at most `maxAttempts` (default 5)
  *     times; any other error, or the last conflict, is thrown.
+ * 11. Bring the sharded copy up to date (publishShards: the changed shards, then the
+ *     index of this generation), also when the document was unchanged, so an index that is
+ *     missing (the first run after an upgrade from the single object: no empty window, the
+ *     single document stays) or behind (a crash after step 7) is written. Its own lost
+ *     races are retried there: the document written in step 7 is not written again.
  */
 export async function publishDocument(
   t: PublishTarget,
@@ -156,7 +164,25 @@ export async function publishDocument(
       // (5)
       if (previous && !previous.invalid && previous.sha256 === sha256) {
         const repaired = options.dryRun ? false : await repairManifest(t, previous, built, options.now);
-        return { ...base, written: false, generation: prevGeneration, sha256, etag: previous.etag, text, document, manifestRepaired: repaired };
+        // (11) an index missing or behind (the first run after an upgrade, a crash) is written.
+        const shards = options.dryRun
+          ? undefined
+          : await publishShards(
+              t,
+              { document, sha256, generation: prevGeneration, stateGeneration: previous.stateGeneration, now: options.now() },
+              { sleep: options.sleep },
+            );
+        return {
+          ...base,
+          written: false,
+          generation: prevGeneration,
+          sha256,
+          etag: previous.etag,
+          text,
+          document,
+          manifestRepaired: repaired,
+          ...(shards ? { shards } : {}),
+        };
       }
       const generation = prevGeneration + 1; // (6)
       if (options.dryRun) return { ...base, written: false, generation, sha256, etag: "", text, document };
@@ -187,7 +213,13 @@ export async function publishDocument(
       // (8)
       await putManifest(t, manifestOf(t, { generation, sha256, etag, targets, groups: document.length, generatedAt }, built));
       const repaired = await verifyManifest(t, generation); // (9)
-      return { ...base, written: true, generation, sha256, etag, text, document, manifestRepaired: repaired };
+      // (11)
+      const shards = await publishShards(
+        t,
+        { document, sha256, generation, stateGeneration: built.stateGeneration ?? 0, now: options.now() },
+        { sleep: options.sleep },
+      );
+      return { ...base, written: true, generation, sha256, etag, text, document, manifestRepaired: repaired, shards };
     },
     { maxAttempts: options.maxAttempts ?? 5, sleep: options.sleep },
   );

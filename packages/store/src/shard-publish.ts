@@ -1,0 +1,154 @@
+// The sharded copy of the published document (core's shards.ts layout): after the single
+// document is written (or found unchanged), the shards it splits into and the index that
+// lists them. A one-service change writes one shard object and the index; a sidecar
+// following the index moves only those. Steps, each with the failure it prevents:
+//
+//  1. Read the index (a conditional GET with the target's cache). If it already describes
+//     this generation and sha256, stop: nothing to write (an unchanged document, a retry).
+//     An index of a newer generation is left alone: generations only go up.
+//  2. Split the document into shards (core's splitDocument); the sha256 of a shard whose
+//     text the cache saw before is not computed again.
+//  3. Put every shard the index does not list yet, If-None-Match: * (content-addressed keys:
+//     an object that exists already holds these bytes, its 412 is success). All before the
+//     index: the index never names a shard that is not complete.
+//  4. Delete the shards retired RETIRE_MS ago or more (core's retire; no index lists them):
+//     a sidecar still reading an older index has had time to finish. Best effort: a failed
+//     delete is counted and the key stays retired, tried again on a later write.
+//  5. Put the index conditionally (If-Match the ETag of step 1, If-None-Match: * when there
+//     was none): a lost race starts again at step 1, where an index as new as this one
+//     ends it (the store's one backoff, retryOnConflict).
+// A crash anywhere leaves the previous index and every shard it lists in place: readers
+// see the previous generation whole, or the new one whole.
+import { DeleteObjectCommand } from "@aws-sdk/client-s3";
+import {
+  ConflictError,
+  indexKeyOf,
+  indexOf,
+  parseIndex,
+  retire,
+  serializeIndex,
+  sha256Hex,
+  shardKeyOf,
+  splitDocument,
+  type ShardIndex,
+  type TargetDocument,
+} from "@scrape-reconciler/core";
+import { retryOnConflict } from "./conflict-retry";
+import { putConditional, readObject } from "./s3-object";
+import type { PublishTarget } from "./target";
+
+export interface ShardPublishOutcome {
+  /** The index was written (false: it already described this document). */
+  written: boolean;
+  shardsWritten: number;
+  shards: number;
+  /** Bytes of shard objects and of the index written. */
+  bytesWritten: number;
+  deleted: number;
+  deleteErrors: number;
+}
+
+export interface ShardPublishInput {
+  document: TargetDocument;
+  /** Of the combined text (the single document). */
+  sha256: string;
+  generation: number;
+  stateGeneration: number;
+  now: Date;
+}
+
+/** The published index, undefined when there is none or it does not parse (it is replaced). */
+export async function readIndex(
+  t: Pick<PublishTarget, "s3" | "bucket" | "key" | "cache">,
+): Promise<{ index: ShardIndex | undefined; etag: string | undefined }> {
+  const key = indexKeyOf(t.key);
+  const obj = await readObject(t.s3, t.bucket, key, t.cache);
+  if (!obj) return { index: undefined, etag: undefined };
+  try {
+    const index = t.cache ? t.cache.parsed(t.bucket, key, obj, "index", parseIndex) : parseIndex(obj.body);
+    return { index, etag: obj.etag };
+  } catch {
+    return { index: undefined, etag: obj.etag };
+  }
+}
+
+/** Shard texts the cache saw, by shard id: their sha256 is not computed again. */
+const SHA_MEMO = "shard-sha256";
+
+function sha256Of(t: Pick<PublishTarget, "cache">): ((id: string, text: string) => string) | undefined {
+  const memo = t.cache?.memo<Map<string, { text: string; sha256: string }>>(SHA_MEMO, () => new Map());
+  if (!memo) return undefined;
+  return (id, text) => {
+    const seen = memo.get(id);
+    if (seen && seen.text === text) return seen.sha256;
+    const sha256 = sha256Hex(text);
+    memo.set(id, { text, sha256 });
+    return sha256;
+  };
+}
+
+/**
+ * Brings the index to `input`'s generation (steps above). A lost race for the index (another
+ * writer's index came first) reads it again and stops when it is as new as ours or newer;
+ * else it tries again: the document itself was written already and is not touched here.
+ */
+export async function publishShards(
+  t: PublishTarget,
+  input: ShardPublishInput,
+  options: { maxAttempts?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<ShardPublishOutcome> {
+  return retryOnConflict(() => publishShardsOnce(t, input), { maxAttempts: options.maxAttempts ?? 8, sleep: options.sleep });
+}
+
+async function publishShardsOnce(t: PublishTarget, input: ShardPublishInput): Promise<ShardPublishOutcome> {
+  const none = { written: false, shardsWritten: 0, bytesWritten: 0, deleted: 0, deleteErrors: 0 };
+  const { index: previous, etag } = await readIndex(t); // (1)
+  if (previous && previous.generation >= input.generation && (previous.generation > input.generation || previous.sha256 === input.sha256)) {
+    return { ...none, shards: previous.shards.length };
+  }
+  const shards = splitDocument(input.document, sha256Of(t)); // (2)
+  const listed = new Set(previous?.shards.map((s) => s.key));
+  let shardsWritten = 0;
+  let bytesWritten = 0;
+  // (3)
+  const missing = shards.filter((s) => !listed.has(shardKeyOf(t.key, s.id, s.sha256)));
+  for (let i = 0; i < missing.length; i += 16) {
+    await Promise.all(
+      missing.slice(i, i + 16).map(async (s) => {
+        try {
+          await putConditional(t.s3, t.bucket, shardKeyOf(t.key, s.id, s.sha256), s.text, { ifMatch: undefined, metadata: { sha256: s.sha256 } });
+          shardsWritten += 1;
+          bytesWritten += Buffer.byteLength(s.text);
+        } catch (err) {
+          if (!(err instanceof ConflictError)) throw err; // 412: the same bytes are there already
+        }
+      }),
+    );
+  }
+  const nextKeys = new Set(shards.map((s) => shardKeyOf(t.key, s.id, s.sha256)));
+  const { retired, expired } = retire(previous, nextKeys, input.now);
+  // (4)
+  let deleted = 0;
+  const failed: ShardIndex["retired"] = [];
+  for (const key of expired) {
+    try {
+      await t.s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: key }));
+      deleted += 1;
+    } catch {
+      failed.push({ key, at: input.now.toISOString() });
+    }
+  }
+  const index = indexOf(t.key, shards, input.sha256, {
+    generation: input.generation,
+    generatedAt: input.now.toISOString(),
+    stateGeneration: input.stateGeneration,
+    retired: [...retired, ...failed],
+  });
+  const text = serializeIndex(index);
+  const indexKey = indexKeyOf(t.key);
+  const metadata = { generation: String(index.generation), sha256: index.sha256 };
+  const written = await putConditional(t.s3, t.bucket, indexKey, text, { ifMatch: etag, metadata }); // (5)
+  t.cache?.wrote(t.bucket, indexKey, { body: text, etag: written, metadata }, "index", index);
+  bytesWritten += Buffer.byteLength(text);
+  return { written: true, shardsWritten, shards: shards.length, bytesWritten, deleted, deleteErrors: failed.length };
+}
