@@ -2,6 +2,7 @@
 // fetch returns, the SourceError vocabulary and the mapping of AWS SDK errors onto it, the one
 // method of an SDK client the sources call, and an S3 body as bytes. No SDK module is loaded
 // here (types only).
+import { gunzipSync } from "node:zlib";
 import type { GetObjectCommand, GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import type { GetParameterCommand, GetParameterCommandOutput } from "@aws-sdk/client-ssm";
 import { awsErrorKind, type AwsErrorKind, type TargetDocument } from "@scrape-reconciler/core";
@@ -92,5 +93,7 @@ export async function bodyBytes(out: GetObjectCommandOutput): Promise<Buffer> {
   if (!out.Body) return Buffer.alloc(0);
   // A view of the SDK's bytes, not a copy (a 10,000-target document is megabytes).
   const bytes = await out.Body.transformToByteArray();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The shard index and shards are stored gzip (Content-Encoding), and the SDK does not inflate.
+  return out.ContentEncoding === "gzip" ? gunzipSync(view) : view;
 }

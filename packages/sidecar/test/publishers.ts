@@ -4,6 +4,7 @@
 // Also the sharded publication (core's shards.ts: shards, then the index) of a fleet of
 // Cloud Map services, for the index source's tests.
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import {
@@ -167,7 +168,7 @@ export function shardedLayout(document: TargetDocument, generation: number, fiel
   return { shards, index, indexText: serializeIndex(index), documentText };
 }
 
-/** Writes the shards of a layout (every one, or those `shards` keeps), then its index (or `indexText`), as the reconciler does. */
+/** Writes the shards of a layout (every one, or those `shards` keeps), then its index (or `indexText`), gzip, as the reconciler does. */
 export async function putSharded(
   s3: S3Client,
   layout: ShardedLayout,
@@ -176,7 +177,10 @@ export async function putSharded(
   const bucket = opts.bucket ?? BUCKET;
   const entries = new Map(layout.index.shards.map((e) => [e.id, e]));
   for (const s of layout.shards.filter(opts.shards ?? (() => true))) {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: entries.get(s.id)!.key, Body: s.text, ContentType: "application/json" }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: entries.get(s.id)!.key, Body: gzipSync(s.text), ContentType: "application/json", ContentEncoding: "gzip" }),
+    );
   }
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: INDEX_KEY, Body: opts.indexText ?? layout.indexText, ContentType: "application/json" }));
+  const indexBody = gzipSync(opts.indexText ?? layout.indexText);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: INDEX_KEY, Body: indexBody, ContentType: "application/json", ContentEncoding: "gzip" }));
 }

@@ -127,6 +127,7 @@ export interface ObjectRecord {
   /** Quoted md5 hex, as S3 returns it. */
   etag: string;
   contentType: string;
+  contentEncoding?: string;
   metadata: Record<string, string>;
   lastModified: Date;
   /** Base64 CRC32 sent by the client, returned when checksum mode is enabled. */

@@ -4,6 +4,7 @@
 // state kept beside it.
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { awsErrorKind, ConflictError, errorLine, httpStatusOf, isNotFound, PublishError } from "@scrape-reconciler/core";
+import { gunzipSync } from "node:zlib";
 import type { ObjectCache } from "./object-cache";
 
 export interface StoredObject {
@@ -21,7 +22,9 @@ export async function readObject(s3: S3Client, bucket: string, key: string, cach
   const cached = cache?.get(bucket, key);
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(cached ? { IfNoneMatch: cached.etag } : {}) }));
-    const body = (await res.Body?.transformToString("utf8")) ?? "";
+    // A gzip object (the shard index and shards) comes as stored: the SDK does not inflate it.
+    const raw = res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+    const body = (res.ContentEncoding === "gzip" ? gunzipSync(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)).toString("utf8");
     const obj = { body, etag: res.ETag ?? "", metadata: res.Metadata ?? {}, lastModified: res.LastModified };
     if (cache && obj.etag) cache.set(bucket, key, obj);
     return obj;
@@ -51,18 +54,21 @@ export interface PutOptions {
   ifMatch: string | undefined;
   metadata?: Record<string, string>;
   contentType?: string;
+  /** The encoding `body` is already compressed with (gzip): sent as Content-Encoding. */
+  contentEncoding?: "gzip";
   /** Keeps what was written (body, new ETag, metadata): the next read is a conditional GET. */
   cache?: ObjectCache;
 }
 
 /** Writes only if the object is still the version read. Returns the new ETag. */
-export async function putConditional(s3: S3Client, bucket: string, key: string, body: string, options: PutOptions): Promise<string> {
+export async function putConditional(s3: S3Client, bucket: string, key: string, body: string | Uint8Array, options: PutOptions): Promise<string> {
   try {
     const res = await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
         Body: body,
+        ...(options.contentEncoding ? { ContentEncoding: options.contentEncoding } : {}),
         ContentType: options.contentType ?? "application/json",
         CacheControl: "no-cache",
         Metadata: options.metadata,
@@ -70,7 +76,8 @@ export async function putConditional(s3: S3Client, bucket: string, key: string, 
       }),
     );
     const etag = res.ETag ?? "";
-    if (options.cache && etag) options.cache.set(bucket, key, { body, etag, metadata: options.metadata ?? {} });
+    if (options.cache && etag && typeof body === "string" && !options.contentEncoding)
+      options.cache.set(bucket, key, { body, etag, metadata: options.metadata ?? {} });
     return etag;
   } catch (err) {
     if (awsErrorKind(err) === "conflict") {

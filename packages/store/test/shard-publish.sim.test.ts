@@ -3,6 +3,7 @@
 // change writes one shard and the index; a crash before the index leaves the previous
 // index and its shards whole; the generation never goes back; an upgrade from the single
 // object gets its index without a new document; retired shards are deleted after RETIRE_MS.
+import { gunzipSync } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   indexKeyOf,
@@ -41,13 +42,19 @@ const doc = (perService: Record<string, number>): TargetDocument =>
   Object.entries(perService).flatMap(([s, count]) => Array.from({ length: count }, (_, i) => group(s, i + 1)));
 const built = (document: TargetDocument) => ({ document, services: 3, sources: {}, failedServices: [], skippedEndpoints: 0, stateGeneration: 1 });
 
+/** An object's text (inflated when it is stored gzip, as the index and shards are). */
 async function body(key: string): Promise<string | undefined> {
   try {
     const r = await env.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    return await r.Body!.transformToString("utf8");
+    const raw = await r.Body!.transformToByteArray();
+    return (r.ContentEncoding === "gzip" ? gunzipSync(raw) : Buffer.from(raw)).toString("utf8");
   } catch {
     return undefined;
   }
+}
+
+async function encodingOf(key: string): Promise<string | undefined> {
+  return (await env.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).ContentEncoding;
 }
 
 /** What a reader of the index assembles: every listed shard, checked against its sha256. */
@@ -75,6 +82,11 @@ describe("publishShards", () => {
     expect(out.shards).toMatchObject({ written: true, shardsWritten: 3, shards: 3 });
     const single = (await body(t.key))!;
     expect(await assembled(t)).toEqual({ text: single, generation: out.generation });
+    // The index and the shards are stored gzip; the single document as it always was.
+    const index = (await readIndex(t)).index!;
+    expect(await encodingOf(indexKeyOf(t.key))).toBe("gzip");
+    expect(await encodingOf(index.shards[0]!.key)).toBe("gzip");
+    expect(await encodingOf(t.key)).toBeUndefined();
   });
 
   it("writes one shard and the index when one service changes", async () => {

@@ -43,6 +43,7 @@ function objectHeaders(obj: ObjectRecord, req: SimRequest): Record<string, strin
     "accept-ranges": "bytes",
     "x-amz-server-side-encryption": "AES256",
   };
+  if (obj.contentEncoding !== undefined) h["content-encoding"] = obj.contentEncoding;
   for (const [k, v] of Object.entries(obj.metadata)) h[`x-amz-meta-${k}`] = v;
   if (obj.checksumCrc32 && header(req, "x-amz-checksum-mode") === "ENABLED" && !header(req, "range")) {
     h["x-amz-checksum-crc32"] = obj.checksumCrc32;
@@ -68,6 +69,15 @@ function preconditions(req: SimRequest, obj: ObjectRecord): 304 | 412 | undefine
   return undefined;
 }
 
+/** Content-Encoding as S3 keeps it: without `aws-chunked` (the upload's framing, not the object's). */
+function storedEncoding(value: string | undefined): { contentEncoding?: string } {
+  const kept = (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "" && v !== "aws-chunked");
+  return kept.length > 0 ? { contentEncoding: kept.join(",") } : {};
+}
+
 function putObject(req: SimRequest, ctx: HandlerContext, t: Required<Target>): SimResponse {
   if (header(req, "x-amz-copy-source")) throw new AwsError("NotImplemented", "CopyObject is not simulated", 501);
   const body = req.body;
@@ -88,6 +98,7 @@ function putObject(req: SimRequest, ctx: HandlerContext, t: Required<Target>): S
   }
   const obj = ctx.state.s3.put(t.bucket, t.key, body, {
     contentType: header(req, "content-type") ?? "binary/octet-stream",
+    ...storedEncoding(header(req, "content-encoding")),
     metadata,
     ...(ifMatch !== undefined ? { ifMatch } : {}),
     ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),

@@ -6,6 +6,8 @@ import type { ObjectRecord, ParameterRecord } from "../model";
 
 export interface PutObjectOptions {
   contentType?: string;
+  /** Content-Encoding as sent (e.g. gzip), stored and returned on GET and HEAD. */
+  contentEncoding?: string;
   metadata?: Record<string, string>;
   /** `If-Match`: the current ETag (quoted or not), or `*`. */
   ifMatch?: string;
@@ -62,6 +64,7 @@ export class ObjectStore {
       lastModified: new Date(Math.floor(this.now().getTime() / 1000) * 1000),
     };
     if (opts.checksumCrc32 !== undefined) rec.checksumCrc32 = opts.checksumCrc32;
+    if (opts.contentEncoding !== undefined) rec.contentEncoding = opts.contentEncoding;
     objects.set(key, rec);
     return rec;
   }
