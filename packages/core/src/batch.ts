@@ -37,7 +37,10 @@ export function applyLookups(state: ReconcilerState, r: LookupResults): void {
       continue;
     }
     state.namespaces[found.namespace.id] = found.namespace;
-    state.services[id] = { ...found.service, ...(state.services[id]?.deregistered ? { deregistered: state.services[id]!.deregistered } : {}) };
+    // Copies of the maps events change in place: the lookups stay as read (they are applied
+    // again after a lost race) and the state's marks stay as they were.
+    const marks = state.services[id]?.deregistered;
+    state.services[id] = { ...found.service, instances: { ...found.service.instances }, ...(marks ? { deregistered: { ...marks } } : {}) };
   }
   for (const [id, t] of Object.entries(r.tasks)) {
     const known = state.tasks[id];

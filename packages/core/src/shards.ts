@@ -4,8 +4,11 @@
 // into shards and the index that lists them, and how shards join back into the document.
 //
 // Guarantees the layout gives (README "Sharded publication"):
-//   - shards are content-addressed (their key holds their sha256), so a shard object never
-//     changes once written and an index names only shards written before it;
+//   - a shard object never changes once written: its key holds the generation that first
+//     wrote it and its sha256, an unchanged shard keeps its key in the next index, and an
+//     index names only shards written before it. A shard that left the index is never
+//     listed again under the same key (a later index that has the same bytes again writes
+//     them under its own generation), so deleting it once retired cannot race a writer;
 //   - the combined document is serializeDocument of the union of the shards, the very
 //     bytes of the single document (the index carries its sha256 to check it);
 //   - groups are split by __meta_cloudmap_service_id; a group without one (none today) goes
@@ -21,7 +24,7 @@ export const UNSHARDED_ID = "_";
 export interface ShardEntry {
   /** The Cloud Map service id (or UNSHARDED_ID). */
   id: string;
-  /** Its object: shardKeyOf(documentKey, id, sha256). */
+  /** Its object: shardKeyOf(documentKey, id, generation that wrote it, sha256). */
   key: string;
   sha256: string;
   targets: number;
@@ -58,9 +61,23 @@ export function shardPrefixOf(documentKey: string): string {
   return documentKey.endsWith(".json") ? `${documentKey.slice(0, -5)}.shards/` : `${documentKey}.shards/`;
 }
 
-/** `targets/ecs-services.shards/<id>/<sha256>.json`. */
-export function shardKeyOf(documentKey: string, id: string, sha256: string): string {
-  return `${shardPrefixOf(documentKey)}${id}/${sha256}.json`;
+/** `targets/ecs-services.shards/<id>/<generation>-<sha256>.json`. */
+export function shardKeyOf(documentKey: string, id: string, generation: number, sha256: string): string {
+  return `${shardPrefixOf(documentKey)}${id}/${generation}-${sha256}.json`;
+}
+
+/**
+ * The key of each shard in the index of `generation`: the key the previous index lists for
+ * the same id and sha256 (an unchanged shard is not written again), else a new one.
+ */
+export function shardKeys(
+  documentKey: string,
+  shards: readonly Pick<Shard, "id" | "sha256">[],
+  generation: number,
+  previous: ShardIndex | undefined,
+): string[] {
+  const listed = new Map((previous?.shards ?? []).map((e) => [`${e.id}\u0000${e.sha256}`, e.key]));
+  return shards.map((s) => listed.get(`${s.id}\u0000${s.sha256}`) ?? shardKeyOf(documentKey, s.id, generation, s.sha256));
 }
 
 /**
@@ -100,16 +117,17 @@ export function joinShards(shards: readonly TargetDocument[]): TargetDocument {
   return normalizeDocument(shards.flat());
 }
 
-/** The index of `shards` for a document of `documentKey` (the caller sets generation and times). */
+/** The index of `shards` for a document of `documentKey`; `keys` from shardKeys (default: all new). */
 export function indexOf(
   documentKey: string,
   shards: readonly Shard[],
   combinedSha256: string,
-  fields: { generation: number; generatedAt: string; stateGeneration: number; retired?: ShardIndex["retired"] },
+  fields: { generation: number; generatedAt: string; stateGeneration: number; retired?: ShardIndex["retired"]; keys?: readonly string[] },
 ): ShardIndex {
-  const entries = shards.map((s) => ({
+  const keys = fields.keys ?? shardKeys(documentKey, shards, fields.generation, undefined);
+  const entries = shards.map((s, i) => ({
     id: s.id,
-    key: shardKeyOf(documentKey, s.id, s.sha256),
+    key: keys[i]!,
     sha256: s.sha256,
     targets: s.document.reduce((n, g) => n + g.targets.length, 0),
     groups: s.document.length,

@@ -165,17 +165,22 @@ export function workingCopy(state: ReconcilerState): ReconcilerState {
  */
 export function writableService(state: ReconcilerState, id: string): StateService | undefined {
   const svc = state.services[id];
-  if (!svc || !Object.isFrozen(svc)) return svc;
+  // A new service object may still hold the state's (frozen) instances or marks: copy those too.
+  if (!svc || (!Object.isFrozen(svc) && !Object.isFrozen(svc.instances) && !(svc.deregistered && Object.isFrozen(svc.deregistered)))) return svc;
   const copy: StateService = { ...svc, instances: { ...svc.instances }, ...(svc.deregistered ? { deregistered: { ...svc.deregistered } } : {}) };
   state.services[id] = copy;
   return copy;
 }
 
-/** Freezes a JSON-like value and everything in it (what is already frozen is taken as frozen through). */
+/** Values deepFreeze froze all through (an object frozen by itself, e.g. a normalized document's array, is not). */
+const DEEP_FROZEN = new WeakSet<object>();
+
+/** Freezes a JSON-like value and everything in it. */
 export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+  if (value && typeof value === "object" && !DEEP_FROZEN.has(value)) {
     Object.freeze(value);
     for (const v of Object.values(value as object)) deepFreeze(v);
+    DEEP_FROZEN.add(value);
   }
   return value;
 }

@@ -20,6 +20,7 @@ import {
   serializeIndex,
   sha256Hex,
   shardKeyOf,
+  shardKeys,
   splitDocument,
   UNSHARDED_ID,
 } from "../src";
@@ -56,12 +57,25 @@ describe("sharded layout", () => {
   it("writes a deterministic index whose entries name each shard's content-addressed key", () => {
     const index = indexOf(KEY, shards, sha256Hex(golden), { generation: 7, generatedAt: "2026-12-05T10:00:00.000Z", stateGeneration: 3 });
     expect(indexKeyOf(KEY)).toBe("targets/ecs-services.index.json");
-    expect(index.shards[0]!.key).toBe(shardKeyOf(KEY, shards[0]!.id, shards[0]!.sha256));
-    expect(index.shards[0]!.key).toMatch(/^targets\/ecs-services\.shards\/[^/]+\/[0-9a-f]{64}\.json$/);
+    expect(index.shards[0]!.key).toBe(shardKeyOf(KEY, shards[0]!.id, 7, shards[0]!.sha256));
+    expect(index.shards[0]!.key).toMatch(/^targets\/ecs-services\.shards\/srv-[^/]+\/7-[0-9a-f]{64}\.json$/);
     expect(index.targets).toBe(doc.reduce((n, g) => n + g.targets.length, 0));
     const text = serializeIndex(index);
     expect(parseIndex(text)).toEqual(index);
     expect(serializeIndex(parseIndex(text))).toBe(text);
+  });
+
+  it("keeps an unchanged shard's key and gives a changed or returning one a key of the new generation", () => {
+    const first = indexOf(KEY, shards, "0".repeat(64), { generation: 1, generatedAt: "", stateGeneration: 1 });
+    const keys = shardKeys(KEY, shards, 2, first);
+    expect(keys).toEqual(first.shards.map((e) => e.key));
+    const changed = shards.map((s, i) => (i === 0 ? { ...s, sha256: "f".repeat(64) } : s));
+    const next = shardKeys(KEY, changed, 2, first);
+    expect(next[0]).toBe(shardKeyOf(KEY, shards[0]!.id, 2, "f".repeat(64)));
+    expect(next.slice(1)).toEqual(keys.slice(1));
+    // A shard that left and comes back with the same bytes is not given its old key again.
+    const without = { ...first, shards: first.shards.slice(1) };
+    expect(shardKeys(KEY, shards, 3, without)[0]).toBe(shardKeyOf(KEY, shards[0]!.id, 3, shards[0]!.sha256));
   });
 
   it("retires shards that leave the index and lets them expire after RETIRE_MS", () => {

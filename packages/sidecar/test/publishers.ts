@@ -13,6 +13,7 @@ import {
   SERVICE_ID_LABEL,
   serializeDocument,
   serializeIndex,
+  shardKeys,
   splitDocument,
   type Shard,
   type ShardIndex,
@@ -156,6 +157,9 @@ export interface ShardedLayout {
   documentText: string;
 }
 
+/** The last index laid out: the next layout keeps the keys of its unchanged shards, as the reconciler does. */
+let lastIndex: ShardIndex | undefined;
+
 export function shardedLayout(document: TargetDocument, generation: number, fields: Partial<Pick<ShardIndex, "generatedAt" | "retired">> = {}): ShardedLayout {
   const shards = splitDocument(document);
   const documentText = serializeDocument(document);
@@ -163,8 +167,10 @@ export function shardedLayout(document: TargetDocument, generation: number, fiel
     generation,
     generatedAt: fields.generatedAt ?? "2026-01-01T00:00:00.000Z",
     stateGeneration: generation,
+    keys: shardKeys(KEY, shards, generation, lastIndex),
     ...(fields.retired ? { retired: fields.retired } : {}),
   });
+  lastIndex = index;
   return { shards, index, indexText: serializeIndex(index), documentText };
 }
 

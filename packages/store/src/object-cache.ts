@@ -51,7 +51,7 @@ export class ObjectCache {
   /** The value `parse` makes of the object's body, parsed once per ETag and frozen. */
   parsed<T>(bucket: string, key: string, obj: StoredObject, kind: string, parse: (body: string) => T): T {
     const entry = this.get(bucket, key);
-    if (entry && entry.etag === obj.etag && entry.parsed?.kind === kind) return entry.parsed.value as T;
+    if (obj.etag && entry && entry.etag === obj.etag && entry.parsed?.kind === kind) return entry.parsed.value as T;
     const value = deepFreeze(parse(obj.body));
     if (entry && entry.etag === obj.etag) entry.parsed = { kind, value };
     return value;
@@ -59,6 +59,11 @@ export class ObjectCache {
 
   /** Records a value this process wrote as the object's parsed value (it is frozen). */
   wrote(bucket: string, key: string, entry: StoredObject, kind: string, value: unknown): void {
+    // No ETag (an S3-compatible store that sends none): nothing to make a conditional GET with.
+    if (!entry.etag) {
+      this.delete(bucket, key);
+      return;
+    }
     this.set(bucket, key, { ...entry, parsed: { kind, value: deepFreeze(value) } });
   }
 }

@@ -17,7 +17,7 @@ import {
 } from "@scrape-reconciler/core";
 import { retryOnConflict } from "./conflict-retry";
 import { manifestOf, putManifest, repairManifest, verifyManifest } from "./manifest";
-import { putConditional, readObject, type StoredObject } from "./s3-object";
+import { putConditional, readObject } from "./s3-object";
 import { publishShards, type ShardPublishOutcome } from "./shard-publish";
 import { META, type PublishTarget } from "./target";
 
@@ -39,26 +39,29 @@ export interface PublishedDocument {
  * parsed document and its sha256 are shared (frozen) while the ETag is the same.
  */
 export async function readPublished(t: Pick<PublishTarget, "s3" | "bucket" | "key" | "cache">): Promise<PublishedDocument | undefined> {
-  const obj = await readObject(t.s3, t.bucket, t.key, t.cache);
+  // The generations are metadata, which a 304 does not vouch for: fresh from a HEAD then.
+  const obj = await readObject(t.s3, t.bucket, t.key, t.cache, { freshMetadata: true });
   if (!obj) return undefined;
-  return t.cache ? t.cache.parsed(t.bucket, t.key, obj, "published", () => publishedOf(obj)) : publishedOf(obj);
-}
-
-function publishedOf(obj: StoredObject): PublishedDocument {
-  const generation = Number(obj.metadata[META.generation] ?? 0) || 0;
-  const sha256 = sha256Hex(obj.body);
-  const base = {
+  const body = t.cache ? t.cache.parsed(t.bucket, t.key, obj, "published-body", () => bodyOf(obj.body)) : bodyOf(obj.body);
+  return {
     text: obj.body,
     etag: obj.etag,
-    generation,
-    sha256,
+    generation: Number(obj.metadata[META.generation] ?? 0) || 0,
+    sha256: body.sha256,
     generatedAt: obj.metadata[META.generatedAt],
     stateGeneration: Number(obj.metadata[META.stateGeneration] ?? 0) || 0,
+    document: body.document,
+    ...(body.invalid !== undefined ? { invalid: body.invalid } : {}),
   };
+}
+
+/** What the body alone gives (kept per ETag by a warm process): its sha256 and the document. */
+function bodyOf(text: string): { sha256: string; document: TargetDocument; invalid?: string } {
+  const sha256 = sha256Hex(text);
   try {
-    return { ...base, document: parseDocument(obj.body) };
+    return { sha256, document: parseDocument(text) };
   } catch (err) {
-    return { ...base, document: [], invalid: errorLine(err) };
+    return { sha256, document: [], invalid: errorLine(err) };
   }
 }
 
@@ -201,15 +204,7 @@ export async function publishDocument(
       });
       // A warm process' next read of the document is a 304 and this very document.
       const metadata = { [META.generation]: String(generation), [META.sha256]: sha256, [META.targets]: String(targets), [META.generatedAt]: generatedAt };
-      t.cache?.wrote(t.bucket, t.key, { body: text, etag, metadata }, "published", {
-        document,
-        text,
-        etag,
-        generation,
-        sha256,
-        generatedAt,
-        stateGeneration: built.stateGeneration ?? 0,
-      } satisfies PublishedDocument);
+      t.cache?.wrote(t.bucket, t.key, { body: text, etag, metadata }, "published-body", { sha256, document });
       // (8)
       await putManifest(t, manifestOf(t, { generation, sha256, etag, targets, groups: document.length, generatedAt }, built));
       const repaired = await verifyManifest(t, generation); // (9)

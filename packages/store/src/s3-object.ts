@@ -18,7 +18,13 @@ export interface StoredObject {
  * Reads an object; undefined when it does not exist. Other errors propagate. With a cache
  * holding the object, a conditional GET: 304 (unchanged) gives the cached copy, no body.
  */
-export async function readObject(s3: S3Client, bucket: string, key: string, cache?: ObjectCache): Promise<StoredObject | undefined> {
+export async function readObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  cache?: ObjectCache,
+  options: { freshMetadata?: boolean } = {},
+): Promise<StoredObject | undefined> {
   const cached = cache?.get(bucket, key);
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(cached ? { IfNoneMatch: cached.etag } : {}) }));
@@ -29,7 +35,22 @@ export async function readObject(s3: S3Client, bucket: string, key: string, cach
     if (cache && obj.etag) cache.set(bucket, key, obj);
     return obj;
   } catch (err) {
-    if (cached && httpStatusOf(err) === 304) return cached;
+    if (cached && httpStatusOf(err) === 304) {
+      if (!options.freshMetadata) return cached;
+      // The ETag names the bytes, not the metadata: an object written again with the same
+      // bytes and other metadata (a document's next generation) answers 304 too. A HEAD
+      // (no body) gives the metadata as it is now.
+      const head = await headObject(s3, bucket, key);
+      if (!head) {
+        cache?.delete(bucket, key);
+        return undefined;
+      }
+      if (head.etag !== cached.etag) {
+        cache?.delete(bucket, key);
+        return readObject(s3, bucket, key, cache, options);
+      }
+      return { ...cached, metadata: head.metadata, ...(head.lastModified ? { lastModified: head.lastModified } : {}) };
+    }
     if (isNotFound(err)) {
       cache?.delete(bucket, key);
       return undefined;

@@ -8,15 +8,17 @@
 //     An index of a newer generation is left alone: generations only go up.
 //  2. Split the document into shards (core's splitDocument); the sha256 of a shard whose
 //     text the cache saw before is not computed again.
-//  3. Put every shard the index does not list yet, If-None-Match: * (content-addressed keys:
-//     an object that exists already holds these bytes, its 412 is success). All before the
-//     index: the index never names a shard that is not complete.
-//  4. Delete the shards retired RETIRE_MS ago or more (core's retire; no index lists them):
-//     a sidecar still reading an older index has had time to finish. Best effort: a failed
-//     delete is counted and the key stays retired, tried again on a later write.
-//  5. Put the index conditionally (If-Match the ETag of step 1, If-None-Match: * when there
+//  3. Put every shard whose key the index does not list (core's shardKeys: an unchanged
+//     shard keeps its key; a changed or new one gets a key of this generation and its
+//     sha256), If-None-Match: *; a 412 is a writer of this same generation that put the
+//     same bytes. All before the index: the index never names a shard that is not complete.
+//  4. Put the index conditionally (If-Match the ETag of step 1, If-None-Match: * when there
 //     was none): a lost race starts again at step 1, where an index as new as this one
 //     ends it (the store's one backoff, retryOnConflict).
+//  5. Then delete the shards retired RETIRE_MS ago or more (core's retire): no index lists
+//     them and none will again (keys are never reused), and a sidecar still reading an
+//     older index has had time to finish. Best effort: a failed delete is counted and the
+//     object stays (an unlisted object, never read).
 // The index and the shards are stored gzip-compressed (Content-Encoding: gzip; JSON of
 // repeated labels shrinks about tenfold): a one-service change moves a few tens of KB.
 // Their sha256 are of the uncompressed text.
@@ -32,7 +34,7 @@ import {
   retire,
   serializeIndex,
   sha256Hex,
-  shardKeyOf,
+  shardKeys,
   splitDocument,
   type ShardIndex,
   type TargetDocument,
@@ -111,54 +113,54 @@ async function publishShardsOnce(t: PublishTarget, input: ShardPublishInput): Pr
     return { ...none, shards: previous.shards.length };
   }
   const shards = splitDocument(input.document, sha256Of(t)); // (2)
+  const keys = shardKeys(t.key, shards, input.generation, previous);
   const listed = new Set(previous?.shards.map((s) => s.key));
   let shardsWritten = 0;
   let bytesWritten = 0;
-  // (3)
-  const missing = shards.filter((s) => !listed.has(shardKeyOf(t.key, s.id, s.sha256)));
+  // (3) New keys only: an unchanged shard keeps the key the previous index lists.
+  const missing = shards.map((s, i) => ({ s, key: keys[i]! })).filter((m) => !listed.has(m.key));
   for (let i = 0; i < missing.length; i += 16) {
     await Promise.all(
-      missing.slice(i, i + 16).map(async (s) => {
+      missing.slice(i, i + 16).map(async ({ s, key }) => {
         try {
           const body = gzipSync(s.text);
-          await putConditional(t.s3, t.bucket, shardKeyOf(t.key, s.id, s.sha256), body, {
-            ifMatch: undefined,
-            metadata: { sha256: s.sha256 },
-            contentEncoding: "gzip",
-          });
+          await putConditional(t.s3, t.bucket, key, body, { ifMatch: undefined, metadata: { sha256: s.sha256 }, contentEncoding: "gzip" });
           shardsWritten += 1;
           bytesWritten += body.byteLength;
         } catch (err) {
-          if (!(err instanceof ConflictError)) throw err; // 412: the same bytes are there already
+          // 412 (or 409, a write of it in flight): a writer of this same generation put this
+          // key, and the key names the bytes (generation and sha256), so they are these.
+          if (!(err instanceof ConflictError)) throw err;
         }
       }),
     );
   }
-  const nextKeys = new Set(shards.map((s) => shardKeyOf(t.key, s.id, s.sha256)));
-  const { retired, expired } = retire(previous, nextKeys, input.now);
-  // (4)
-  let deleted = 0;
-  const failed: ShardIndex["retired"] = [];
-  for (const key of expired) {
-    try {
-      await t.s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: key }));
-      deleted += 1;
-    } catch {
-      failed.push({ key, at: input.now.toISOString() });
-    }
-  }
+  const { retired, expired } = retire(previous, new Set(keys), input.now);
   const index = indexOf(t.key, shards, input.sha256, {
     generation: input.generation,
     generatedAt: input.now.toISOString(),
     stateGeneration: input.stateGeneration,
-    retired: [...retired, ...failed],
+    retired,
+    keys,
   });
   const text = serializeIndex(index);
   const indexKey = indexKeyOf(t.key);
   const metadata = { generation: String(index.generation), sha256: index.sha256 };
   const compressed = gzipSync(text);
-  const written = await putConditional(t.s3, t.bucket, indexKey, compressed, { ifMatch: etag, metadata, contentEncoding: "gzip" }); // (5)
+  const written = await putConditional(t.s3, t.bucket, indexKey, compressed, { ifMatch: etag, metadata, contentEncoding: "gzip" }); // (4)
   t.cache?.wrote(t.bucket, indexKey, { body: text, etag: written, metadata }, "index", index);
   bytesWritten += compressed.byteLength;
-  return { written: true, shardsWritten, shards: shards.length, bytesWritten, deleted, deleteErrors: failed.length };
+  // (5) Only once this index is the published one: the expired keys are in no index a
+  // writer can still build on (no index lists them, and a key is never listed again).
+  let deleted = 0;
+  let deleteErrors = 0;
+  for (const key of expired) {
+    try {
+      await t.s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: key }));
+      deleted += 1;
+    } catch {
+      deleteErrors += 1;
+    }
+  }
+  return { written: true, shardsWritten, shards: shards.length, bytesWritten, deleted, deleteErrors };
 }

@@ -93,4 +93,29 @@ describe("ObjectCache", () => {
     expect(again.shards?.written).toBe(false);
     expect(gets()).toEqual([304, 304]);
   });
+
+  it("sees the generation another writer gave the same bytes (a 304 does not vouch for metadata)", async () => {
+    const mine = new ObjectCache();
+    const theirs = new ObjectCache();
+    const t = target(mine);
+    const doc = (ip: string) => ({
+      document: [{ targets: [`${ip}:8080`], labels: { job: "a" } }],
+      services: 1,
+      sources: {},
+      failedServices: [],
+      skippedEndpoints: 0,
+    });
+    const first = await publishDocument(t, () => doc("10.0.0.1"), { now });
+    // Another process writes other bytes, then the first bytes again, at higher generations.
+    await publishDocument(target(theirs), () => doc("10.0.0.2"), { now });
+    const third = await publishDocument(target(theirs), () => doc("10.0.0.1"), { now });
+    expect(third.generation).toBe(first.generation + 2);
+    env.sim.calls.reset();
+    const read = await readPublished(target(mine));
+    expect(gets()).toEqual([304]);
+    expect(read?.generation).toBe(third.generation);
+    // And this process' next document goes above it.
+    const next = await publishDocument(target(mine), () => doc("10.0.0.3"), { now });
+    expect(next.generation).toBe(third.generation + 1);
+  });
 });

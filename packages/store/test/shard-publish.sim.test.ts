@@ -96,7 +96,7 @@ describe("publishShards", () => {
     const out = await publishDocument(t, () => built(doc({ "srv-a": 50, "srv-b": 51, "srv-c": 50 })), { now });
     const sharded = putPaths().filter((p) => p.includes(".shards/") || p.endsWith(".index.json"));
     expect(sharded).toHaveLength(2);
-    expect(sharded[0]).toMatch(/\.shards\/srv-b\/[0-9a-f]{64}\.json$/);
+    expect(sharded[0]).toMatch(new RegExp(`\\.shards/srv-b/${out.generation}-[0-9a-f]{64}\\.json$`));
     expect(sharded[1]).toMatch(/\.index\.json$/);
     expect(out.shards!.bytesWritten).toBeLessThan(Buffer.byteLength(out.text) / 2);
     expect((await assembled(t)).text).toBe(await body(t.key));
@@ -153,6 +153,28 @@ describe("publishShards", () => {
     expect(again.generation).toBe(out.generation);
     expect(putPaths().some((p) => p.endsWith(t.key))).toBe(false);
     expect(await assembled(t)).toEqual({ text: (await body(t.key))!, generation: out.generation });
+  });
+
+  it("two writers at once never leave an index naming a deleted shard", async () => {
+    // srv-b left the index long ago (retired RETIRE_MS before); one writer drops it for good
+    // while another brings it back with the very same bytes.
+    for (let round = 0; round < 5; round++) {
+      const t = target();
+      const t0 = new Date("2026-12-05T10:00:00Z");
+      const withB = doc({ "srv-a": 1, "srv-b": 1 });
+      const withoutB = doc({ "srv-a": 1 });
+      await publishDocument(t, () => built(withB), { now: () => t0 });
+      await publishDocument(t, () => built(withoutB), { now: () => t0 });
+      const later = new Date(t0.getTime() + RETIRE_MS + 1000);
+      const publish = (d: TargetDocument, generation: number) =>
+        publishShards(t, { document: d, sha256: sha256Hex(serializeDocument(d)), generation, stateGeneration: generation, now: later });
+      const withA2 = doc({ "srv-a": 2 });
+      await Promise.all([publish(withA2, 3), publish(doc({ "srv-a": 2, "srv-b": 1 }), 4)]);
+      const index = (await readIndex(t)).index!;
+      expect(index.generation).toBe(4);
+      for (const e of index.shards) expect(await body(e.key), `${e.key} (round ${round})`).toBeDefined();
+      expect((await assembled(t)).generation).toBe(4);
+    }
   });
 
   it("deletes a shard that left the index once it has been retired for RETIRE_MS", async () => {
