@@ -13,7 +13,6 @@
 // missing); every other one is dropped.
 import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import {
-  awsErrorKind,
   DocumentValidationError,
   IndexValidationError,
   joinShards,
@@ -26,7 +25,7 @@ import {
   type TargetDocument,
 } from "@scrape-reconciler/core";
 import { loadS3 } from "./sdk";
-import { SourceError, bodyBytes, classifyAwsError, type S3Like, type Source, type VerifiedShard } from "./source-base";
+import { SourceError, bodyBytes, classifyAwsError, conditionalGet, type S3Like, type Source, type VerifiedShard } from "./source-base";
 
 export interface IndexSourceOptions {
   /** Called with the size of every shard body fetched (whether it then verifies or not). */
@@ -100,18 +99,8 @@ export function indexSource(client: S3Like, bucket: string, key: string, opts: I
   return {
     description,
     async fetch(previous, signal) {
-      const { GetObjectCommand } = await loadS3();
-      let out: GetObjectCommandOutput;
-      try {
-        out = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, ...(previous.etag ? { IfNoneMatch: previous.etag } : {}) }),
-          signal ? { abortSignal: signal } : undefined,
-        );
-      } catch (err) {
-        // A 304 is thrown as an error named "Unknown": test the status code, not the name.
-        if (awsErrorKind(err) === "not_modified") return { status: "unchanged", note: "not_modified" };
-        throw classifyAwsError(err, `GetObject ${description}`);
-      }
+      const out = await conditionalGet(client, bucket, key, previous.etag, description, signal);
+      if (out === "not_modified") return { status: "unchanged", note: "not_modified" };
       const etag = out.ETag;
       let index: ShardIndex;
       try {

@@ -6,6 +6,7 @@ import { gunzipSync } from "node:zlib";
 import type { GetObjectCommand, GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import type { GetParameterCommand, GetParameterCommandOutput } from "@aws-sdk/client-ssm";
 import { awsErrorKind, type AwsErrorKind, type TargetDocument } from "@scrape-reconciler/core";
+import { loadS3 } from "./sdk";
 
 /** What was last applied; sources compare against it. */
 export interface SourceState {
@@ -96,4 +97,29 @@ export async function bodyBytes(out: GetObjectCommandOutput): Promise<Buffer> {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The shard index and shards are stored gzip (Content-Encoding), and the SDK does not inflate.
   return out.ContentEncoding === "gzip" ? gunzipSync(view) : view;
+}
+
+/**
+ * GetObject on the applied ETag (If-None-Match): the object, or "not_modified" for a 304
+ * (thrown by the SDK as an error named "Unknown": the status code tells it). Any other
+ * failure is a SourceError naming `description`.
+ */
+export async function conditionalGet(
+  client: S3Like,
+  bucket: string,
+  key: string,
+  etag: string | undefined,
+  description: string,
+  signal?: AbortSignal,
+): Promise<GetObjectCommandOutput | "not_modified"> {
+  const { GetObjectCommand } = await loadS3();
+  try {
+    return await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag ? { IfNoneMatch: etag } : {}) }),
+      signal ? { abortSignal: signal } : undefined,
+    );
+  } catch (err) {
+    if (awsErrorKind(err) === "not_modified") return "not_modified";
+    throw classifyAwsError(err, `GetObject ${description}`);
+  }
 }

@@ -15,37 +15,16 @@ import { readFile } from "node:fs/promises";
 import type { GetObjectCommand, GetObjectCommandOutput, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import type { GetParameterCommand, GetParameterCommandOutput, SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
 import type { AssumeRoleCommand, AssumeRoleCommandOutput, STSClient, STSClientConfig } from "@aws-sdk/client-sts";
-import { awsErrorKind, sha256Hex, type Manifest } from "@scrape-reconciler/core";
+import { sha256Hex, type Manifest } from "@scrape-reconciler/core";
 import { roleCredentials, sessionNameFor, type RoleCredentials } from "./credentials";
 import { indexSource } from "./index-source";
 import type { Logger } from "./log";
 import { loadS3, loadSsm, loadSts } from "./sdk";
 import { isIndexSource, type SourceSpec } from "./source-config";
-import {
-  SourceError,
-  bodyBytes,
-  classifyAwsError,
-  type FetchResult,
-  type S3Like,
-  type SendClient,
-  type Source,
-  type SourceState,
-  type SsmLike,
-  type VerifiedShard,
-} from "./source-base";
+import { SourceError, bodyBytes, classifyAwsError, conditionalGet, type S3Like, type SendClient, type Source, type SsmLike } from "./source-base";
 
-export {
-  SourceError,
-  classifyAwsError,
-  sha256Hex,
-  type FetchResult,
-  type S3Like,
-  type SendClient,
-  type Source,
-  type SourceState,
-  type SsmLike,
-  type VerifiedShard,
-};
+export type { FetchResult, S3Like, SendClient, Source, SourceState, SsmLike, VerifiedShard } from "./source-base";
+export { SourceError, classifyAwsError, sha256Hex };
 
 function metadataGeneration(out: GetObjectCommandOutput): number | undefined {
   const raw = out.Metadata?.generation;
@@ -59,18 +38,8 @@ export function s3Source(client: S3Like, bucket: string, key: string): Source {
   return {
     description,
     async fetch(previous, signal) {
-      const { GetObjectCommand } = await loadS3();
-      let out: GetObjectCommandOutput;
-      try {
-        out = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, ...(previous.etag ? { IfNoneMatch: previous.etag } : {}) }),
-          signal ? { abortSignal: signal } : undefined,
-        );
-      } catch (err) {
-        // A 304 is thrown as an error named "Unknown": test the status code, not the name.
-        if (awsErrorKind(err) === "not_modified") return { status: "unchanged", note: "not_modified" };
-        throw classifyAwsError(err, `GetObject ${description}`);
-      }
+      const out = await conditionalGet(client, bucket, key, previous.etag, description, signal);
+      if (out === "not_modified") return { status: "unchanged", note: "not_modified" };
       const body = await bodyBytes(out);
       const generation = metadataGeneration(out);
       return {
