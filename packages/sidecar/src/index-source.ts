@@ -6,9 +6,9 @@
 // sha256 (else sha256_mismatch) and parsed with core's parseDocument; the document is
 // serializeDocument(joinShards(...)), the very bytes of the single document, and its sha256
 // must be the index's (else sha256_mismatch). Nothing is handed on until every shard of that
-// one index is verified, so two generations never mix; any failure is an error and the
-// Syncer keeps its last document. A shard's 404 (the index moved on and the shard was
-// deleted) is not_found: the next poll reads the index again. Held shards: those of the last
+// one index is verified, so two generations never mix (README guarantee G10); any failure
+// is an error and the Syncer keeps its last document. A shard's 404 (the index moved on and
+// the shard was deleted) is not_found: the next poll reads the index again. Held shards: those of the last
 // assembled index, plus the verified ones of a failed index (a retry fetches only what is
 // missing); every other one is dropped.
 import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";

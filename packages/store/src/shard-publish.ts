@@ -1,7 +1,7 @@
-// The sharded copy of the published document (core's shards.ts layout): after the single
-// document is written (or found unchanged), the shards it splits into and the index that
-// lists them. A one-service change writes one shard object and the index; a sidecar
-// following the index moves only those. Steps, each with the failure it prevents:
+// The sharded copy of the published document (core's shards.ts layout, README guarantee G10):
+// after the single document is written (or found unchanged), the shards it splits into and
+// the index that lists them. A one-service change writes one shard object and the index;
+// a sidecar following the index moves only those. Steps, each with the failure it prevents:
 //
 //  1. Read the index (a conditional GET with the target's cache). If it already describes
 //     this generation and sha256, stop: nothing to write (an unchanged document, a retry).
