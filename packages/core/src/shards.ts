@@ -13,10 +13,10 @@
 //     bytes of the single document (the index carries its sha256 to check it);
 //   - groups are split by __meta_cloudmap_service_id; a group without one (none today) goes
 //     to the shard "_".
-import { normalizeDocument, partitionDocument, serializeDocument, sha256Hex } from "./document";
+import { groupSortKey, normalizeDocument, partitionDocument, serializeDocument, sha256Hex } from "./document";
 import { SERVICE_ID_LABEL } from "./labels";
 import { compareText } from "./order";
-import type { TargetDocument } from "./types";
+import type { TargetDocument, TargetGroup } from "./types";
 
 /** The shard of groups that name no Cloud Map service. */
 export const UNSHARDED_ID = "_";
@@ -115,6 +115,46 @@ export function splitDocument(document: TargetDocument, sha256Of: (id: string, t
 /** The documents of shards joined into the one document (normalized: the single document's bytes). */
 export function joinShards(shards: readonly TargetDocument[]): TargetDocument {
   return normalizeDocument(shards.flat());
+}
+
+const OPEN = Buffer.from("[\n");
+const CLOSE = Buffer.from("\n]\n");
+const SEPARATOR = Buffer.from(",\n");
+
+/** The order normalizeDocument sorts groups in: the sort key, then the group's JSON. */
+function compareGroups(a: TargetGroup, b: TargetGroup): number {
+  return compareText(groupSortKey(a), groupSortKey(b)) || compareText(JSON.stringify(a), JSON.stringify(b));
+}
+
+/**
+ * The single document's bytes from the shards' own bytes, without parsing, sorting or
+ * serializing the groups again: each shard is a sorted run of the document's lines, and the
+ * runs are laid end to end in the order of their first groups. Only when no two runs
+ * overlap in that order (every shard's last group sorts before the next shard's first;
+ * true of shards by Cloud Map service, whose groups share a namespace and service name);
+ * else undefined, and the caller joins with joinShards. `document` is each shard's
+ * document as parsed from its bytes (serializeDocument's text: labels, then targets).
+ */
+export function joinShardBytes(shards: readonly { bytes: Buffer; document: TargetDocument }[]): { body: Buffer; document: TargetDocument } | undefined {
+  const runs = shards.filter((s) => s.document.length > 0);
+  for (const r of runs) {
+    const b = r.bytes;
+    if (b.length < OPEN.length + CLOSE.length || !b.subarray(0, OPEN.length).equals(OPEN) || !b.subarray(b.length - CLOSE.length).equals(CLOSE))
+      return undefined;
+  }
+  if (runs.length === 0) return { body: Buffer.from("[]\n"), document: [] };
+  runs.sort((a, b) => compareGroups(a.document[0]!, b.document[0]!));
+  for (let i = 1; i < runs.length; i++) {
+    const last = runs[i - 1]!.document;
+    if (compareGroups(last[last.length - 1]!, runs[i]!.document[0]!) >= 0) return undefined;
+  }
+  const parts: Buffer[] = [OPEN];
+  runs.forEach((r, i) => {
+    if (i > 0) parts.push(SEPARATOR);
+    parts.push(r.bytes.subarray(OPEN.length, r.bytes.length - CLOSE.length));
+  });
+  parts.push(CLOSE);
+  return { body: Buffer.concat(parts), document: runs.flatMap((r) => r.document) };
 }
 
 /** The index of `shards` for a document of `documentKey`; `keys` from shardKeys (default: all new). */

@@ -10,6 +10,7 @@ import {
   indexKeyOf,
   indexOf,
   IndexValidationError,
+  joinShardBytes,
   joinShards,
   parseDocument,
   parseIndex,
@@ -45,6 +46,25 @@ describe("sharded layout", () => {
     expect(serializeDocument(joinShards(shards.map((s) => parseDocument(s.text))))).toBe(golden);
     // In any order of the shards.
     expect(serializeDocument(joinShards(shards.map((s) => s.document).reverse()))).toBe(golden);
+  });
+
+  it("joins the shards' own bytes into the single document's, and declines runs that overlap", () => {
+    const parsed = shards.map((s) => ({ bytes: Buffer.from(s.text), document: parseDocument(s.text) }));
+    const joined = joinShardBytes([...parsed].reverse())!;
+    expect(joined.body.toString("utf8")).toBe(golden);
+    expect(joined.document).toEqual(doc);
+    expect(joinShardBytes([])!.body.toString()).toBe("[]\n");
+    // Two runs that interleave in the document's order (A holds its 1st and 3rd groups, B
+    // its 2nd): not joined by bytes.
+    const run = (groups: typeof doc) => {
+      const text = serializeDocument(groups);
+      return { bytes: Buffer.from(text), document: parseDocument(text) };
+    };
+    expect(joinShardBytes([run([doc[0]!, doc[2]!]), run([doc[1]!])])).toBeUndefined();
+    expect(joinShardBytes([run([doc[0]!, doc[1]!]), run([doc[2]!])])!.body.toString()).toBe(serializeDocument([doc[0]!, doc[1]!, doc[2]!]));
+    const a = parseDocument(shards[0]!.text);
+    // Bytes that are not serializeDocument's: declined.
+    expect(joinShardBytes([{ bytes: Buffer.from(JSON.stringify(a)), document: a }])).toBeUndefined();
   });
 
   it("puts a group without a service id in the shard '_'", () => {

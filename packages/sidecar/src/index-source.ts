@@ -4,8 +4,9 @@
 // already held are fetched: a shard's key holds its sha256, so a held shard with the entry's
 // key and sha256 is the entry's bytes. Each fetched shard is checked against its entry's
 // sha256 (else sha256_mismatch) and parsed with core's parseDocument; the document is
-// serializeDocument(joinShards(...)), the very bytes of the single document, and its sha256
-// must be the index's (else sha256_mismatch). Nothing is handed on until every shard of that
+// the shards' bytes laid end to end (joinShardBytes; else serializeDocument(joinShards(...))),
+// the very bytes of the single document, and its sha256 must be the index's (else
+// sha256_mismatch). Nothing is handed on until every shard of that
 // one index is verified, so two generations never mix (README guarantee G10); any failure
 // is an error and the Syncer keeps its last document. A shard's 404 (the index moved on and
 // the shard was deleted) is not_found: the next poll reads the index again. Held shards: those of the last
@@ -15,6 +16,7 @@ import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import {
   DocumentValidationError,
   IndexValidationError,
+  joinShardBytes,
   joinShards,
   parseDocument,
   parseIndex,
@@ -133,9 +135,17 @@ export function indexSource(client: S3Like, bucket: string, key: string, opts: I
         throw err;
       }
       const shards = index.shards.map((e) => next.get(e.key)!);
-      const document = joinShards(shards.map((s) => s.document));
-      const body = Buffer.from(serializeDocument(document));
-      const sha256 = sha256Hex(body);
+      // The shards' bytes laid end to end (core's joinShardBytes: nothing parsed, sorted or
+      // serialized again); when they cannot be, or do not give the index's sha256, the
+      // groups are joined and serialized again (joinShards).
+      let joined = joinShardBytes(shards);
+      let sha256 = joined ? sha256Hex(joined.body) : "";
+      if (!joined || sha256 !== index.sha256) {
+        const document = joinShards(shards.map((s) => s.document));
+        joined = { body: Buffer.from(serializeDocument(document)), document };
+        sha256 = sha256Hex(joined.body);
+      }
+      const { body, document } = joined;
       if (sha256 !== index.sha256) {
         attempt = next;
         throw new SourceError(
