@@ -1,17 +1,17 @@
 // `s3://BUCKET/KEY.index.json`: the sharded publication (core's shards.ts) read as the one
 // document it describes. The index is polled with a conditional GET (If-None-Match on the
 // applied ETag: 304 = unchanged, as the s3 source). On a new index only the shards not
-// already held are fetched: a shard's key holds its sha256, so a held shard with the entry's
-// key and sha256 is the entry's bytes. Each fetched shard is checked against its entry's
-// sha256 (else sha256_mismatch) and parsed with core's parseDocument; the document is
-// the shards' bytes laid end to end (joinShardBytes; else serializeDocument(joinShards(...))),
-// the very bytes of the single document, and its sha256 must be the index's (else
-// sha256_mismatch). Nothing is handed on until every shard of that
-// one index is verified, so two generations never mix (README guarantee G10); any failure
-// is an error and the Syncer keeps its last document. A shard's 404 (the index moved on and
-// the shard was deleted) is not_found: the next poll reads the index again. Held shards: those of the last
-// assembled index, plus the verified ones of a failed index (a retry fetches only what is
-// missing); every other one is dropped.
+// already held are fetched: a shard's key holds its sha256, so a held shard with the
+// entry's key and sha256 is the entry's bytes. Each fetched shard is checked against its
+// entry's sha256 (else sha256_mismatch) and parsed with core's parseDocument. The document
+// is the shards' bytes laid end to end (joinShardBytes; else serializeDocument of
+// joinShards), the very bytes of the single document, and its sha256 must be the index's
+// (else sha256_mismatch). Nothing is handed on until every shard of that one index is
+// verified, so two generations never mix (README guarantee G10); any failure is an error
+// and the Syncer keeps its last document. A shard's 404 (the index moved on and the shard
+// was deleted) is not_found: the next poll reads the index again. Held shards: those of
+// the last assembled index, plus the verified ones of a failed index (a retry fetches only
+// what is missing); every other one is dropped.
 import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import {
   DocumentValidationError,
