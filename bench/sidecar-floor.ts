@@ -18,9 +18,7 @@ import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { findNode24 } from "../packages/emulator/src/node24";
-import { imageConfig, readText, SIDECAR_DOCKERFILE } from "../packages/sidecar/test/ecs-support";
-import { arg, mb, runNode, sleep, stats, type Child } from "./sidecar-support";
+import { arg, imageNodeBinary, imageNodeOptions, mb, runNode, sleep, stats, type Child } from "./sidecar-support";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BUDGET_MIB = 60;
@@ -83,14 +81,9 @@ export interface FloorResult {
 
 /** Runs every layer side by side, idle for `seconds` after its work, and samples its RSS. */
 export async function runFloor(seconds: number): Promise<FloorResult> {
-  let node = process.execPath;
-  try {
-    node = findNode24(root) ?? node;
-  } catch {
-    // no Node 24 here: this node
-  }
+  const node = imageNodeBinary();
   const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
-  const nodeOptions = imageConfig(readText(SIDECAR_DOCKERFILE)).env.NODE_OPTIONS ?? "";
+  const nodeOptions = imageNodeOptions();
   // Under node_modules so esbuild resolves the packages; the S3 layer's endpoint answers 304.
   const dir = join(root, "node_modules", ".cache", "sidecar-floor");
   rmSync(dir, { recursive: true, force: true });

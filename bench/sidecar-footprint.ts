@@ -19,13 +19,23 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { findNode24 } from "../packages/emulator/src/node24";
 import { makeDocument, serialize } from "../packages/sidecar/test/e2e-support";
-import { imageConfig, readText, SIDECAR_DOCKERFILE } from "../packages/sidecar/test/ecs-support";
 import { simPublisher } from "../packages/sidecar/test/publishers";
 import { freePort } from "../test/support/free-port";
 import { waitFor } from "../test/support/prometheus";
-import { arg, buildBundle, mb, runNode, sampleProc, sleep, stats, type Child, type ProcSample } from "./sidecar-support";
+import {
+  arg,
+  buildBundle,
+  imageNodeBinary,
+  imageNodeOptions as imageNodeOptionsOf,
+  mb,
+  runNode,
+  sampleProc,
+  sleep,
+  stats,
+  type Child,
+  type ProcSample,
+} from "./sidecar-support";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The last commit before the footprint work. */
@@ -62,15 +72,6 @@ export interface FootprintResult {
   bare: { rssMedian: number; cpuPercent: number };
 }
 
-/** The Node binary the image's line runs (24) if present, else this one. */
-function nodeBinary(): string {
-  try {
-    return findNode24(root) ?? process.execPath;
-  } catch {
-    return process.execPath;
-  }
-}
-
 /** The sidecar of `ref` bundled with that commit's own build.mjs (sources from `git archive`, current node_modules). */
 export function buildBaselineBundle(ref: string): string {
   // Under node_modules so esbuild finds the packages by walking up (core is today's workspace copy).
@@ -99,9 +100,9 @@ interface Running {
 }
 
 export async function runFootprint(o: FootprintOptions): Promise<FootprintResult> {
-  const node = nodeBinary();
+  const node = imageNodeBinary();
   const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
-  const imageNodeOptions = imageConfig(readText(SIDECAR_DOCKERFILE)).env.NODE_OPTIONS ?? "";
+  const imageNodeOptions = imageNodeOptionsOf();
   const dir = mkdtempSync(join(tmpdir(), "sidecar-footprint-"));
   const bundle = buildBundle();
   const before = buildBaselineBundle(o.baselineRef);

@@ -10,26 +10,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { findNode24 } from "../packages/emulator/src/node24";
-import { imageConfig, readText, SIDECAR_DOCKERFILE } from "../packages/sidecar/test/ecs-support";
 import { freePort } from "../test/support/free-port";
 import { waitFor } from "../test/support/prometheus";
 import { makeDocument, serialize } from "../packages/sidecar/test/e2e-support";
 import { simPublisher } from "../packages/sidecar/test/publishers";
-import { buildBundle, arg, mb, runNode, sampleProc, sleep, stats, type ProcSample } from "./sidecar-support";
+import { buildBundle, arg, imageNodeBinary, imageNodeOptions, mb, runNode, sampleProc, sleep, stats, type ProcSample } from "./sidecar-support";
 
 const seconds = arg("seconds", 60);
 const warmup = arg("warmup", 5);
 
-const node = (() => {
-  try {
-    return findNode24(join(import.meta.dirname, "..")) ?? process.execPath;
-  } catch {
-    return process.execPath;
-  }
-})();
+const node = imageNodeBinary();
 const nodeVersion = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
-const nodeOptions = imageConfig(readText(SIDECAR_DOCKERFILE)).env.NODE_OPTIONS ?? "";
+const nodeOptions = imageNodeOptions();
 const dir = mkdtempSync(join(tmpdir(), "sidecar-idle-"));
 const bundle = buildBundle();
 const publisher = await simPublisher("s3");

@@ -10,18 +10,15 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
 import { simClientConfig } from "@scrape-reconciler/sim";
-import { findNode24 } from "../packages/emulator/src/node24";
-import { imageConfig, readText, SIDECAR_DOCKERFILE } from "../packages/sidecar/test/ecs-support";
 import { BUCKET, fleet, INDEX_KEY, KEY, putSharded, serviceId, shardedLayout, simPublisher } from "../packages/sidecar/test/publishers";
 import { freePort } from "../test/support/free-port";
 import { waitFor } from "../test/support/prometheus";
-import { arg, buildBundle, mb, runNode, sampleProc, sleep, stats, type Child, type ProcSample } from "./sidecar-support";
+import { arg, buildBundle, imageNodeBinary, imageNodeOptions, mb, runNode, sampleProc, sleep, stats, type Child, type ProcSample } from "./sidecar-support";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const BUDGET_MIB = 90;
 
 export interface ShardsFootprintOptions {
@@ -48,14 +45,9 @@ export interface ShardsFootprintResult {
 }
 
 export async function runShardsFootprint(o: ShardsFootprintOptions): Promise<ShardsFootprintResult> {
-  let node = process.execPath;
-  try {
-    node = findNode24(root) ?? node;
-  } catch {
-    // no Node 24 here: this node
-  }
+  const node = imageNodeBinary();
   const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
-  const nodeOptions = imageConfig(readText(SIDECAR_DOCKERFILE)).env.NODE_OPTIONS ?? "";
+  const nodeOptions = imageNodeOptions();
   const dir = mkdtempSync(join(tmpdir(), "sidecar-shards-"));
   const bundle = buildBundle();
   const pub = await simPublisher("s3");

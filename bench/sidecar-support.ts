@@ -1,11 +1,13 @@
 // Shared pieces of the sidecar benchmarks: build the bundle into a temporary folder, run it
 // as a child process (what the image runs), read a process's CPU time and RSS from /proc,
-// and parse --name value arguments.
+// and parse --name value arguments; the Node binary and NODE_OPTIONS the image runs with.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findNode24 } from "../packages/emulator/src/node24";
+import { imageConfig, readText, SIDECAR_DOCKERFILE } from "../packages/sidecar/test/ecs-support";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -102,3 +104,17 @@ export function stats(values: number[]) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+/** The Node binary of the image's line (24) when one is found (EMULATOR_NODE or .cache/node24), else this one. */
+export function imageNodeBinary(): string {
+  try {
+    return findNode24(root) ?? process.execPath;
+  } catch {
+    return process.execPath;
+  }
+}
+
+/** The image's NODE_OPTIONS (the Dockerfile's ENV). */
+export function imageNodeOptions(): string {
+  return imageConfig(readText(SIDECAR_DOCKERFILE)).env.NODE_OPTIONS ?? "";
+}

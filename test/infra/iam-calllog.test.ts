@@ -10,7 +10,7 @@ import { EventBridgeEmitter, type ScenarioInput } from "@scrape-reconciler/sim";
 import { auditStatements, reconcileStatements } from "../../infra/iam";
 import { startSimEnv, type SimEnv } from "../support/sim-env";
 import { captureLogger, deliver, routed } from "../support/events";
-import { KEYS, scopeFor } from "./iam-scope";
+import { KEYS, placeholderReconcileResources, scopeFor } from "./iam-scope";
 import { RETIRE_MS } from "@scrape-reconciler/core";
 
 const scenario: ScenarioInput = {
@@ -85,23 +85,7 @@ describe("IAM policies against the simulator's call log", () => {
     }
     emitter.close();
     const called = env.sim.calls.iamActions();
-    const granted = actions(
-      reconcileStatements(
-        {
-          bucketArn: "b",
-          ...KEYS,
-          scope: scopeFor(),
-          documentObjectArn: "d",
-          stateObjectArn: "s",
-          indexObjectArn: "i",
-          shardObjectsArn: "sh",
-          manifestParameterArn: "p",
-          queueArn: "q",
-          logStreamsArn: "l",
-        },
-        "*",
-      ),
-    );
+    const granted = actions(reconcileStatements(placeholderReconcileResources(), "*"));
     expect(called).toEqual(granted);
   });
 

@@ -1,6 +1,6 @@
 // The discovery resources the IAM unit tests pass to infra/iam.ts's statement builders:
 // the patterns infra/naming.ts builds for one account and region (as the stack does).
-import type { DiscoveryScope } from "../../infra/iam";
+import type { DiscoveryScope, ReconcileResources } from "../../infra/iam";
 import { cloudMapResourcePattern, ecsResourcePatterns } from "../../infra/naming";
 
 export const AT = { partition: "aws", region: "eu-west-1", account: "111122223333" };
@@ -18,3 +18,19 @@ export function scopeFor(clusterArns: string[] = []): DiscoveryScope<string> {
 
 /** Keys and scope every reconcile/audit statement builder needs, beside the ARNs a test gives. */
 export const KEYS = { documentKey: "targets/ecs-services.json", stateKey: "targets/state.json", indexKey: "targets/ecs-services.index.json" };
+
+/** The reconcile role's resources with one-letter ARNs: for the tests that compare actions, not resources. */
+export function placeholderReconcileResources(): ReconcileResources<string> {
+  return {
+    bucketArn: "b",
+    ...KEYS,
+    scope: scopeFor(),
+    documentObjectArn: "d",
+    stateObjectArn: "s",
+    indexObjectArn: "i",
+    shardObjectsArn: "sh",
+    manifestParameterArn: "p",
+    queueArn: "q",
+    logStreamsArn: "l",
+  };
+}

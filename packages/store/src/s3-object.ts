@@ -77,8 +77,6 @@ export interface PutOptions {
   contentType?: string;
   /** The encoding `body` is already compressed with (gzip): sent as Content-Encoding. */
   contentEncoding?: "gzip";
-  /** Keeps what was written (body, new ETag, metadata): the next read is a conditional GET. */
-  cache?: ObjectCache;
 }
 
 /** Writes only if the object is still the version read. Returns the new ETag. */
@@ -96,10 +94,7 @@ export async function putConditional(s3: S3Client, bucket: string, key: string, 
         ...(options.ifMatch ? { IfMatch: options.ifMatch } : { IfNoneMatch: "*" }),
       }),
     );
-    const etag = res.ETag ?? "";
-    if (options.cache && etag && typeof body === "string" && !options.contentEncoding)
-      options.cache.set(bucket, key, { body, etag, metadata: options.metadata ?? {} });
-    return etag;
+    return res.ETag ?? "";
   } catch (err) {
     if (awsErrorKind(err) === "conflict") {
       throw new ConflictError(`s3://${bucket}/${key} changed since it was read (${(err as Error)?.name ?? httpStatusOf(err)})`);
