@@ -11,7 +11,7 @@
 // reload's run time, measured here on the same account with 20 ms per AWS call; its
 // Prometheus delay adds, per event, the file -> Prometheus delay measured for ours (same
 // Prometheus, same file_sd). Prometheus' own file_sd batching (~5 s) is in both.
-//   npx tsx bench/event-to-target.ts [--events 200] [--interval 5s]
+//   npx tsx bench/event-to-target.ts [--events 200] [--interval 1s]
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DEMO_SCENARIO, Narrator, percentiles, Printer, startStack, type DemoStack } from "@scrape-reconciler/demo";
@@ -169,7 +169,7 @@ export function report(r: EventToTargetResult): string {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   let values: { events: string; interval: string };
   try {
-    ({ values } = parseArgs({ options: { events: { type: "string", default: "200" }, interval: { type: "string", default: "5s" } } }));
+    ({ values } = parseArgs({ options: { events: { type: "string", default: "200" }, interval: { type: "string", default: "1s" } } }));
   } catch (err) {
     // --window is gone: the window is the deployed event source's, read from the synthesised stack.
     const why = /'--window'/.test((err as Error).message) ? " (the batching window is the deployed stack's: infra/reconcile.ts)" : "";

@@ -224,8 +224,11 @@ export const stageConfigSchema = z
         /** Reserved concurrency and SQS maximum concurrency (SQS allows no fewer than 2). */
         maxConcurrency: z.int().min(2).max(10).default(2),
         maxReceiveCount: z.int().min(1).max(1000).default(5),
+        /** How long the queue's event source gathers events into one batch (0: invoke at once,
+         * up to 10 events; from 1 s: up to 1,000). See infra/reconcile.ts. */
+        batchingWindowSeconds: z.int().min(0).max(300).default(0),
       })
-      .default({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5 }),
+      .default({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5, batchingWindowSeconds: 0 }),
     /** Name of the existing Prometheus ECS task role to attach the read-only policy to. */
     prometheusTaskRoleName: z
       .string()

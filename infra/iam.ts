@@ -143,6 +143,8 @@ export interface ReconcileResources<R> {
   /** The shard index beside the document, and every shard object (`<prefix>*`). */
   indexObjectArn: R;
   shardObjectsArn: R;
+  /** Every part object of the state (`<state prefix>.parts/*`). */
+  statePartsArn: R;
   manifestParameterArn: R;
   queueArn: R;
   /** `<log group ARN>:*` */
@@ -154,8 +156,9 @@ export function reconcileStatements<R>(r: ReconcileResources<R>, star: R): State
     ...discoveryStatements(r.scope, star, true),
     listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey, r.indexKey]),
     { actions: ["s3:GetObject", "s3:PutObject"], resources: [r.documentObjectArn, r.stateObjectArn, r.indexObjectArn] },
-    // Shards are written (content-addressed, never read back) and deleted once retired.
-    { actions: ["s3:PutObject", "s3:DeleteObject"], resources: [r.shardObjectsArn] },
+    // Shards and state parts are written (content-addressed), read back (a cold function's
+    // state; a shard kept for a failed part) and deleted once retired.
+    { actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [r.shardObjectsArn, r.statePartsArn] },
     // PutParameter creates the manifest on the first publish and overwrites it after.
     { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: [r.manifestParameterArn] },
     { actions: [...SQS_CONSUMER_ACTIONS], resources: [r.queueArn] },
@@ -174,6 +177,10 @@ export interface AuditResources<R> {
   documentObjectArn: R;
   /** The reconciler state: its lastFullReconcileAt tells how long ago a full reconcile succeeded. */
   stateObjectArn: R;
+  /** The shard index, the shards and the state's parts: the published targets when event batches moved the index past the document, and the state's entries. */
+  indexObjectArn?: R;
+  shardObjectsArn?: R;
+  statePartsArn?: R;
   manifestParameterArn: R;
   logStreamsArn: R;
 }
@@ -185,7 +192,10 @@ export function auditStatements<R>(r: AuditResources<R>, star: R): Statement<R>[
     r.documentKey !== undefined && r.stateKey !== undefined
       ? listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey])
       : { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
-    { actions: ["s3:GetObject"], resources: [r.documentObjectArn, r.stateObjectArn] },
+    {
+      actions: ["s3:GetObject"],
+      resources: [r.documentObjectArn, r.stateObjectArn, ...[r.indexObjectArn, r.shardObjectsArn, r.statePartsArn].filter((a): a is R => a !== undefined)],
+    },
     { actions: ["ssm:GetParameter"], resources: [r.manifestParameterArn] },
     ...logStatements(r.logStreamsArn),
   ];

@@ -2,12 +2,13 @@
 // API calls via CloudTrail, a schedule) -> one SQS queue (with a dead-letter
 // queue) -> the reconcile function.
 //
-// Coalescing: the queue turns a deployment's burst of events into a few large
-// batches. The event source takes up to 1,000 messages or 5 s of them, and at
-// most `maxConcurrency` (default 2) invocations run at once (reserved
+// Coalescing: the queue turns a burst of events into batches. By default the event
+// source invokes at once with up to 10 messages (a batch costs what it changes);
+// with a batching window (`reconcile.batchingWindowSeconds`) it gathers up to 1,000.
+// At most `maxConcurrency` (default 2) invocations run at once (reserved
 // concurrency on the function, maximum concurrency on the event source), each
-// doing one conditional S3 write per batch. So a burst costs a bounded number
-// of writes, and a later batch always re-reads the state it builds on.
+// committing one conditional state write per batch, and a later batch always
+// re-reads the state it builds on.
 //
 // First reconcile: a fresh stack publishes a complete document as soon as it is
 // deployed (ReconcileOnDeploy) instead of waiting for the first schedule.
@@ -20,12 +21,20 @@ import { reconcileStatements } from "./iam";
 import { cloudMapApiCallPattern, ecsTaskStateChangePattern } from "./patterns";
 import type { Storage } from "./storage";
 
-/** Messages taken per invocation and how long the event source waits to fill a batch.
- * 1,000 ECS events (about 3 KB each) stay well inside Lambda's 6 MB payload; with the
- * 5 s window and 2 concurrent invocations, a burst of 2,000 events in 10 s becomes about
- * four batches, so at most a handful of document writes. */
+/** Messages taken per invocation, by the batching window (stage setting
+ * `reconcile.batchingWindowSeconds`, default 0). A batch costs what its events change (the
+ * changed shards, state parts and index: issue "Cost per event"), not the fleet, so the
+ * default takes events at once: a task's targets reach the sidecar within 2 s at p99
+ * (docs/performance.md). Lambda then takes at most 10 messages per batch (AWS refuses a
+ * larger batch size without a window of at least 1 s). A window of 1 s or more gathers up
+ * to 1,000 messages (about 3 KB each, well inside Lambda's 6 MB payload): fewer, larger
+ * batches for accounts whose deployments burst, each event waiting up to the window. */
+export function batchSizeFor(batchingWindowSeconds: number): number {
+  return batchingWindowSeconds === 0 ? MAX_BATCH_WITHOUT_WINDOW : BATCH_SIZE;
+}
 export const BATCH_SIZE = 1000;
-export const BATCH_WINDOW_SECONDS = 5;
+/** Lambda's largest SQS batch without a batching window. */
+export const MAX_BATCH_WITHOUT_WINDOW = 10;
 /** AWS's advice for an SQS event source: visibility timeout at least 6x the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
@@ -74,6 +83,7 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
           indexKey: storage.indexKey,
           indexObjectArn: storage.indexObjectArn,
           shardObjectsArn: storage.shardObjectsArn,
+          statePartsArn: storage.statePartsArn,
           manifestParameterArn: storage.manifestParameterArn,
           queueArn: queue.arn,
           logStreamsArn,
@@ -85,8 +95,8 @@ export function createReconcile(cfg: StageConfig, ctx: DeployContext, storage: S
   const eventSource = new aws.lambda.EventSourceMapping("ReconcileEventSource", {
     eventSourceArn: queue.arn,
     functionName: f.fn.name,
-    batchSize: BATCH_SIZE,
-    maximumBatchingWindowInSeconds: BATCH_WINDOW_SECONDS,
+    batchSize: batchSizeFor(r.batchingWindowSeconds),
+    maximumBatchingWindowInSeconds: r.batchingWindowSeconds,
     functionResponseTypes: ["ReportBatchItemFailures"],
     scalingConfig: { maximumConcurrency: r.maxConcurrency },
   });

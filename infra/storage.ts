@@ -25,6 +25,7 @@ import type { StageConfig } from "./config";
 import type { DeployContext } from "./context";
 import { documentReaderGrants } from "./iam";
 import { indexKeyOf, shardPrefixOf } from "../packages/core/src/shards";
+import { statePartPrefixOf } from "../packages/core/src/state-shards";
 import { s3ObjectArn } from "./naming";
 
 export interface Storage {
@@ -40,6 +41,8 @@ export interface Storage {
   indexKey: string;
   indexObjectArn: $util.Output<string>;
   shardObjectsArn: $util.Output<string>;
+  /** The state's part objects (`targets/state.parts/*`). */
+  statePartsArn: $util.Output<string>;
   forwardStateObjectArn: $util.Output<string>;
   manifestParameter: string;
   manifestParameterArn: $util.Output<string>;
@@ -117,6 +120,7 @@ export function createStorage(cfg: StageConfig, ctx: DeployContext): Storage {
     indexKey: indexKeyOf(cfg.document.key),
     indexObjectArn: object(indexKeyOf(cfg.document.key)),
     shardObjectsArn: object(`${shardPrefixOf(cfg.document.key)}*`),
+    statePartsArn: object(`${statePartPrefixOf(cfg.document.stateKey)}*`),
     forwardStateObjectArn: object(cfg.document.forwardStateKey),
     manifestParameter: cfg.manifestParameter,
     manifestParameterArn: ctx.ssmParameterArn(cfg.manifestParameter),

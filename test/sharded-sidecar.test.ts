@@ -3,13 +3,16 @@
 // simulator, and a sidecar following the index (s3://BUCKET/KEY.index.json) writes the same
 // bytes as the single document, fetching after a one-service scale-out the index and that
 // one service's shard only. At 200 services x 50 tasks (10,000 targets) the change moves at
-// most 100 KB to the sidecar, where the single document is megabytes.
+// most 100 KB to the sidecar, where the single document is megabytes. The batch leaves the
+// single document alone (PUBLISH_SINGLE_DOCUMENT=full-reconcile); the next full reconcile
+// writes into it exactly the bytes the sidecar wrote.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { indexKeyOf } from "@scrape-reconciler/core";
 import { reconcile } from "@scrape-reconciler/reconcile";
+import { readPublishedTargets } from "@scrape-reconciler/store";
 import { silentLogger, startSidecar } from "@scrape-reconciler/sidecar";
 import { EventBridgeEmitter, generateScenario, simClientConfig } from "@scrape-reconciler/sim";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,6 +47,8 @@ describe("sharded publication, reconciler to sidecar", () => {
       { s3Config: { ...simClientConfig(env.sim), maxAttempts: 1 }, loop: false, log: silentLogger, defaultMetrics: false },
     );
     const single = async () => (await env!.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: env!.config.key }))).Body!.transformToString("utf8");
+    // The newest publication: the index's after an event batch (PUBLISH_SINGLE_DOCUMENT=full-reconcile).
+    const published = async () => (await readPublishedTargets({ s3: env!.clients.s3, bucket: BUCKET, key: env!.config.key }))!;
     const shardBytes = async () => sumMetric(await sidecar.metrics.registry.metrics(), "scrape_reconciler_sidecar_shard_bytes_total");
     const shardFetches = async () => sumMetric(await sidecar.metrics.registry.metrics(), "scrape_reconciler_sidecar_shard_fetches_total");
     try {
@@ -65,12 +70,17 @@ describe("sharded publication, reconciler to sidecar", () => {
       env.sim.calls.reset();
       const bytesBefore = await shardBytes();
       await sidecar.syncAll();
-      const after = await single();
-      expect(after).not.toBe(document);
-      expect(readFileSync(out, "utf8")).toBe(after);
-      expect(await shardFetches()).toBe(201);
       // What the sidecar downloaded: the index and one shard (as stored, gzip).
       const gets = env.sim.calls.log.filter((c) => c.key === "s3:GetObject" && c.status === 200 && /\.index\.json$|\.shards\//.test(c.path ?? ""));
+      const latest = await published();
+      expect(latest.source).toBe("index");
+      const after = latest.text;
+      expect(after).not.toBe(document);
+      expect(readFileSync(out, "utf8")).toBe(after);
+      // The batch left the single document alone; the next full reconcile writes exactly the
+      // sidecar's bytes into it.
+      expect(await single()).toBe(document);
+      expect(await shardFetches()).toBe(201);
       expect(gets).toHaveLength(2);
       const moved = await shardBytes();
       expect(moved - bytesBefore).toBeGreaterThan(0);
@@ -92,6 +102,9 @@ describe("sharded publication, reconciler to sidecar", () => {
         labels: Record<string, string>;
       }[];
       expect(shardFile.every((g) => g.labels.__meta_cloudmap_service_id === firstGroup.labels.__meta_cloudmap_service_id)).toBe(true);
+      const full = await reconcile(deps);
+      expect(full.written).toBe(true);
+      expect(await single()).toBe(after);
     } finally {
       capture.restore();
       await sidecar.stop();

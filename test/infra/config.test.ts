@@ -43,7 +43,7 @@ describe("stage configuration", () => {
     });
     expect(c.manifestParameter).toBe("/scrape-reconciler/prod/targets/manifest");
     expect(c.schedules).toEqual({ reconcile: "rate(5 minutes)", forward: "rate(1 minute)", audit: "rate(5 minutes)" });
-    expect(c.reconcile).toEqual({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5 });
+    expect(c.reconcile).toEqual({ timeoutSeconds: 60, maxConcurrency: 2, maxReceiveCount: 5, batchingWindowSeconds: 0 });
     expect(c.tags.metricsPort).toBe("METRICS_PORT");
     expect(c.amp).toBeUndefined();
     // The forwarder reads every RDS instance (with Aurora clusters) and cache cluster unless narrowed.

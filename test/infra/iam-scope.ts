@@ -29,6 +29,7 @@ export function placeholderReconcileResources(): ReconcileResources<string> {
     stateObjectArn: "s",
     indexObjectArn: "i",
     shardObjectsArn: "sh",
+    statePartsArn: "sp",
     manifestParameterArn: "p",
     queueArn: "q",
     logStreamsArn: "l",

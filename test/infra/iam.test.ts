@@ -27,6 +27,7 @@ const SHARDS = `${BUCKET}/targets/ecs-services.shards/*`;
 const STATE = `${BUCKET}/targets/state.json`;
 const FWD = `${BUCKET}/forwarder/state.json`;
 const PARAM = "arn:aws:ssm:eu-west-1:111122223333:parameter/scrape-reconciler/prod/targets/manifest";
+const PARTS = `${BUCKET}/targets/state.parts/*`;
 const QUEUE = "arn:aws:sqs:eu-west-1:111122223333:reconcile";
 const LOGS = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/scrape-reconciler-prod-reconcile:*";
 const WS = "arn:aws:aps:eu-west-1:111122223333:workspace/ws-1234";
@@ -41,6 +42,7 @@ const reconcile = reconcileStatements(
     stateObjectArn: STATE,
     indexObjectArn: INDEX,
     shardObjectsArn: SHARDS,
+    statePartsArn: PARTS,
     manifestParameterArn: PARAM,
     queueArn: QUEUE,
     logStreamsArn: LOGS,
@@ -48,7 +50,18 @@ const reconcile = reconcileStatements(
   "*",
 );
 const audit = auditStatements(
-  { bucketArn: BUCKET, ...KEYS, scope: SCOPE, documentObjectArn: DOC, stateObjectArn: STATE, manifestParameterArn: PARAM, logStreamsArn: LOGS },
+  {
+    bucketArn: BUCKET,
+    ...KEYS,
+    scope: SCOPE,
+    documentObjectArn: DOC,
+    stateObjectArn: STATE,
+    indexObjectArn: INDEX,
+    shardObjectsArn: SHARDS,
+    statePartsArn: PARTS,
+    manifestParameterArn: PARAM,
+    logStreamsArn: LOGS,
+  },
   "*",
 );
 const forward = forwardStatements(
@@ -155,6 +168,7 @@ describe("IAM statements", () => {
         stateObjectArn: STATE,
         indexObjectArn: INDEX,
         shardObjectsArn: SHARDS,
+        statePartsArn: PARTS,
         manifestParameterArn: PARAM,
         queueArn: QUEUE,
         logStreamsArn: LOGS,
@@ -193,11 +207,11 @@ describe("IAM statements", () => {
     expect(policyCondition(undefined)).toEqual({});
   });
 
-  it("reconcile: writes only the document, its shard index and shards, the state and the manifest parameter", () => {
-    expect(resourcesOf(reconcile, "s3:PutObject")).toEqual([DOC, INDEX, SHARDS, STATE].sort());
-    expect(resourcesOf(reconcile, "s3:GetObject")).toEqual([DOC, INDEX, STATE].sort());
-    // Deletes: retired shards only.
-    expect(resourcesOf(reconcile, "s3:DeleteObject")).toEqual([SHARDS]);
+  it("reconcile: writes only the document, its shard index and shards, the state and its parts, and the manifest parameter", () => {
+    expect(resourcesOf(reconcile, "s3:PutObject")).toEqual([DOC, INDEX, SHARDS, STATE, PARTS].sort());
+    expect(resourcesOf(reconcile, "s3:GetObject")).toEqual([DOC, INDEX, SHARDS, STATE, PARTS].sort());
+    // Deletes: retired shards and state parts only.
+    expect(resourcesOf(reconcile, "s3:DeleteObject")).toEqual([SHARDS, PARTS].sort());
     expect(resourcesOf(reconcile, "s3:ListBucket")).toEqual([BUCKET]);
     expect(resourcesOf(reconcile, "ssm:PutParameter")).toEqual([PARAM]);
     expect(resourcesOf(reconcile, "ssm:GetParameter")).toEqual([PARAM]);
@@ -216,7 +230,7 @@ describe("IAM statements", () => {
     const actions = audit.flatMap((s) => s.actions);
     expect(actions.filter((a) => /:(Put|Delete|Create|Update|Register|Deregister|Tag|Untag)/.test(a) && !a.startsWith("logs:"))).toEqual([]);
     // The document to compare, the state for the time of the last full reconcile; nothing else in the bucket.
-    expect(resourcesOf(audit, "s3:GetObject")).toEqual([DOC, STATE].sort());
+    expect(resourcesOf(audit, "s3:GetObject")).toEqual([DOC, INDEX, SHARDS, STATE, PARTS].sort());
     expect(resourcesOf(audit, "s3:GetObject")).not.toContain(FWD);
     expect(resourcesOf(audit, "ssm:GetParameter")).toEqual([PARAM]);
   });

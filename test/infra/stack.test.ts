@@ -141,9 +141,10 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     const state = `${bucketArn}/targets/state.json`;
     const index = `${bucketArn}/targets/ecs-services.index.json`;
     const shards = `${bucketArn}/targets/ecs-services.shards/*`;
-    expect(resourcesFor(st, "s3:PutObject")).toEqual([doc, index, shards, state].sort());
-    expect(resourcesFor(st, "s3:GetObject")).toEqual([doc, index, state].sort());
-    expect(resourcesFor(st, "s3:DeleteObject")).toEqual([shards]);
+    const parts = `${bucketArn}/targets/state.parts/*`;
+    expect(resourcesFor(st, "s3:PutObject")).toEqual([doc, index, shards, state, parts].sort());
+    expect(resourcesFor(st, "s3:GetObject")).toEqual([doc, index, shards, state, parts].sort());
+    expect(resourcesFor(st, "s3:DeleteObject")).toEqual([shards, parts].sort());
     expect(resourcesFor(st, "s3:ListBucket")).toEqual([bucketArn]);
     expect(resourcesFor(st, "ssm:PutParameter")).toEqual([manifestArn]);
     expect(resourcesFor(st, "sqs:DeleteMessage")).toEqual([queue.state.arn]);
@@ -190,9 +191,17 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(resourcesFor(st, "logs:PutLogEvents")).toEqual([logStreams("forward")]);
   });
 
-  it("audit role: reads the document, the state and the manifest, writes nothing", () => {
+  it("audit role: reads the published targets (document, index, shards), the state and its parts, and the manifest; writes nothing", () => {
     const st = inlineStatements(s.one(ROLE, "AuditRole"));
-    expect(resourcesFor(st, "s3:GetObject")).toEqual([`${bucketArn}/targets/ecs-services.json`, `${bucketArn}/targets/state.json`].sort());
+    expect(resourcesFor(st, "s3:GetObject")).toEqual(
+      [
+        `${bucketArn}/targets/ecs-services.json`,
+        `${bucketArn}/targets/ecs-services.index.json`,
+        `${bucketArn}/targets/ecs-services.shards/*`,
+        `${bucketArn}/targets/state.json`,
+        `${bucketArn}/targets/state.parts/*`,
+      ].sort(),
+    );
     expect(resourcesFor(st, "ssm:GetParameter")).toEqual([manifestArn]);
     expect(st.flatMap((x) => list(x.Action)).filter((a) => /:(Put|Delete)/.test(a) && !a.startsWith("logs:"))).toEqual([]);
   });
@@ -278,13 +287,13 @@ describe.skipIf(!platformAvailable())("sst.config.ts, stage ci, under Pulumi moc
     expect(s.outputs.eventDeadLetterQueueUrl).toBe(eventDlq.state.url);
   });
 
-  it("event source: batches of 100 within 5 s, partial batch failures, at most 2 concurrent", () => {
+  it("event source: no batching window (so at most 10 messages a batch), partial batch failures, at most 2 concurrent", () => {
     const esm = s.one("aws:lambda/eventSourceMapping:EventSourceMapping", "ReconcileEventSource").inputs;
     expect(esm).toMatchObject({
       eventSourceArn: queue.state.arn,
       functionName: "scrape-reconciler-ci-reconcile",
-      batchSize: 1000,
-      maximumBatchingWindowInSeconds: 5,
+      batchSize: 10,
+      maximumBatchingWindowInSeconds: 0,
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 2 },
     });

@@ -6,10 +6,11 @@
 import { fileURLToPath } from "node:url";
 import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { createReconcilerClients, documentFromScratch, parseReconcileConfig } from "@scrape-reconciler/reconcile";
 import type { Manifest } from "@scrape-reconciler/core";
+import { readPublishedTargets } from "@scrape-reconciler/store";
 import { EmulatedStack, synthesize, type EmulationOptions, type Synthesis } from "@scrape-reconciler/emulator";
 import { EventBridgeEmitter, simClientConfig, startSimulator, type Simulator, type SimulatorOptions } from "@scrape-reconciler/sim";
 
@@ -26,7 +27,7 @@ export interface ScenarioStack {
   auditFn: string;
   /** Puts what the simulated account emitted since the last call on the bus; returns the events put. */
   flush(): number;
-  /** The published document (parsed) and manifest, or undefined before the first publication. */
+  /** The published targets (parsed: the single document or the shard index's, whichever is newer) and the manifest, or undefined before the first publication. */
   published(): Promise<{ document: unknown[]; bytes: string; manifest: Manifest } | undefined>;
   /** What a full reconcile of the account as it is now would publish (dry run, same settings as the stack). */
   expectedBytes(): Promise<string>;
@@ -84,13 +85,13 @@ export async function startScenario(o: ScenarioOptions): Promise<ScenarioStack> 
       return events.length;
     },
     async published() {
-      const bytes = await s3
-        .send(new GetObjectCommand({ Bucket: config.bucket, Key: config.key }))
-        .then((r) => r.Body!.transformToString())
-        .catch((err: Error) => (err.name === "NoSuchKey" ? undefined : Promise.reject(err)));
-      if (bytes === undefined) return undefined;
+      // The newest publication, as a sidecar following the manifest reads it: the single
+      // document, or the shard index and its shards once event batches moved it past the document.
+      const targets = await readPublishedTargets({ s3, bucket: config.bucket, key: config.key });
+      if (targets === undefined) return undefined;
+      if (targets.invalid) throw new Error(`the published targets are invalid: ${targets.invalid}`);
       const p = await ssm.send(new GetParameterCommand({ Name: config.manifestParameter }));
-      return { document: JSON.parse(bytes) as unknown[], bytes, manifest: JSON.parse(p.Parameter!.Value!) };
+      return { document: JSON.parse(targets.text) as unknown[], bytes: targets.text, manifest: JSON.parse(p.Parameter!.Value!) };
     },
     async expectedBytes() {
       const clients = createReconcilerClients(env);

@@ -1,4 +1,5 @@
-// The audit's AWS side: reads the published document, the reconciler state and the
+// The audit's AWS side: reads the published targets (the single document, or the shard
+// index and its shards when event batches moved the index past it), the reconciler state and the
 // manifest, runs a full discovery with the reconciler's own settings, and hands both to
 // the pure comparison. It never writes anything. Every AWS error becomes an entry of
 // `errors` (with the operation and the service named) instead of a finding about targets:
@@ -10,8 +11,17 @@
 // and the label is compared like any other.
 import { discover, TaskDefinitionCache } from "@scrape-reconciler/discovery";
 import type { ReconcileConfig, ReconcilerClients } from "@scrape-reconciler/reconcile";
-import { type PublishedDocument, readManifest, readPublished, readState, type StoredState } from "@scrape-reconciler/store";
-import { buildDocument, countTargets, DiscoveryError, errorLine, withContainerInstances, type Discovery, type Manifest } from "@scrape-reconciler/core";
+import { type PublishedTargets, readManifest, readPublishedTargets, readState, type StoredState } from "@scrape-reconciler/store";
+import {
+  buildDocument,
+  countTargets,
+  DiscoveryError,
+  errorLine,
+  indexKeyOf,
+  withContainerInstances,
+  type Discovery,
+  type Manifest,
+} from "@scrape-reconciler/core";
 import { computeAges } from "./ages";
 import { compareTargets, type Comparison } from "./compare";
 import type { AuditError, AuditReport } from "./report";
@@ -40,7 +50,7 @@ export async function audit(deps: AuditDeps): Promise<AuditReport> {
   const errors: AuditError[] = [];
   const s3 = { s3: clients.s3, bucket: config.bucket };
   const [published, stored, manifest] = await Promise.all([
-    attempt<PublishedDocument | undefined>(errors, { scope: "document", operation: "s3:GetObject" }, () => readPublished({ ...s3, key: config.key })),
+    attempt<PublishedTargets | undefined>(errors, { scope: "document", operation: "s3:GetObject" }, () => readPublishedTargets({ ...s3, key: config.key })),
     attempt<StoredState>(errors, { scope: "state", operation: "s3:GetObject" }, () => readState({ ...s3, stateKey: config.stateKey }, now)),
     attempt<Manifest | undefined>(errors, { scope: "manifest", operation: "ssm:GetParameter" }, () => readManifest(clients.ssm, config.manifestParameter)),
   ]);
@@ -76,8 +86,13 @@ export async function audit(deps: AuditDeps): Promise<AuditReport> {
     ? buildDocument(withContainerInstances(discovery, stored?.state.containerInstances ?? {}), undefined, { tagNames: config.tagNames }).document
     : [];
   const comparison: Comparison | undefined = discovery && usable ? compareTargets(published?.document ?? [], expected, discovery.failed) : undefined;
+  if (published?.documentInvalid) {
+    // The index is compared; a reader of the single document alone gets this.
+    errors.push({ scope: "document", operation: "parse", error: `s3://${config.bucket}/${config.key} is not a valid document: ${published.documentInvalid}` });
+  }
   if (published?.invalid) {
-    errors.push({ scope: "document", operation: "parse", error: `s3://${config.bucket}/${config.key} is not a valid document: ${published.invalid}` });
+    const key = published.source === "index" ? indexKeyOf(config.key) : config.key;
+    errors.push({ scope: "document", operation: "parse", error: `s3://${config.bucket}/${key} is not a valid document: ${published.invalid}` });
   }
 
   const lastFullReconcileAt = stored?.state.lastFullReconcileAt;
@@ -96,7 +111,8 @@ export async function audit(deps: AuditDeps): Promise<AuditReport> {
       ? {
           manifest: {
             generation: manifest.generation,
-            matchesDocument: Boolean(published) && manifest.generation === published?.generation && manifest.sha256 === published?.sha256,
+            // The manifest's pointer to what is published: the index's when event batches moved it past the single document.
+            matchesDocument: Boolean(published) && matches(published?.source === "index" ? manifest.index : manifest, published),
           },
         }
       : {}),
@@ -114,4 +130,10 @@ export async function audit(deps: AuditDeps): Promise<AuditReport> {
     services: comparison?.services ?? [],
     errors,
   };
+}
+
+function matches(pointer: { generation: number; sha256: string } | undefined, published: PublishedTargets | null | undefined): boolean {
+  return (
+    pointer !== undefined && published !== null && published !== undefined && pointer.generation === published.generation && pointer.sha256 === published.sha256
+  );
 }

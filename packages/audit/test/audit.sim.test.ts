@@ -1,7 +1,8 @@
 // The audit through the real SDK clients against the local AWS simulator: a published
 // document (from a real full reconcile) against what the simulated account runs now.
 import { afterEach, describe, expect, it } from "vitest";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { indexKeyOf } from "@scrape-reconciler/core";
 import { reconcile } from "@scrape-reconciler/reconcile";
 import { readPublished } from "@scrape-reconciler/store";
 import { generateScenario } from "@scrape-reconciler/sim";
@@ -160,6 +161,12 @@ describe("audit on the simulator", () => {
   it("an invalid document is an error and is not compared", async () => {
     const e = await published();
     await e.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: e.config.key, Body: "{not json" }));
+    // With a valid shard index newer than it, the index is compared and the document still an error.
+    const withIndex = await audit({ clients: e.clients, config: e.config, now: at(60) });
+    expect(withIndex.compared).toBe(true);
+    expect(withIndex.errors).toEqual([expect.objectContaining({ scope: "document", operation: "parse" })]);
+    // The single document alone (no index): not compared.
+    await e.clients.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: indexKeyOf(e.config.key) }));
     const r = await audit({ clients: e.clients, config: e.config, now: at(60) });
     expect(r.compared).toBe(false);
     expect(r.missing).toEqual([]);

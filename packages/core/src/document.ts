@@ -8,7 +8,7 @@ import { failedParts } from "./failed";
 import { buildLabels, SERVICE_ID_LABEL } from "./labels";
 import { compareText } from "./order";
 import { DEFAULT_TAG_NAMES, parseEndpoints, type TagNames } from "./tags";
-import type { Discovery, SkippedEndpoint, TargetDocument, TargetGroup } from "./types";
+import type { DiscoveredService, Discovery, SkippedEndpoint, TargetDocument, TargetGroup } from "./types";
 
 export interface BuildOptions {
   tagNames?: TagNames;
@@ -125,6 +125,43 @@ export function sha256Hex(data: string | Uint8Array): string {
   return typeof data === "string" ? createHash("sha256").update(data, "utf8").digest("hex") : createHash("sha256").update(data).digest("hex");
 }
 
+/** What one Cloud Map service of a discovery gives: its groups (not normalized), and what it left out. */
+export interface ServiceTargets {
+  groups: TargetGroup[];
+  skipped: SkippedEndpoint[];
+  notRunning: number;
+  /** Opted in with at least one endpoint (counts as a service of the document). */
+  counted: boolean;
+}
+
+/** The target groups of one discovered service (buildDocument's unit; core's service-shards.ts builds per service). */
+export function buildServiceTargets(d: DiscoveredService, tagNames: TagNames): ServiceTargets {
+  const groups: TargetGroup[] = [];
+  const skipped: SkippedEndpoint[] = [];
+  let notRunning = 0;
+  const { endpoints, problems, optedIn } = parseEndpoints(d.service.tags, tagNames);
+  if (!optedIn) return { groups, skipped, notRunning, counted: false };
+  const base = { serviceId: d.service.id, serviceName: d.service.name, namespaceName: d.namespace.name };
+  for (const p of problems) skipped.push({ ...base, tag: p.tag, value: p.value, reason: p.reason });
+  for (const instance of d.instances) {
+    const task = d.tasks[instance.id];
+    if (isEcsInstance(instance) && !isScraped(task)) {
+      notRunning += 1;
+      continue;
+    }
+    for (const endpoint of endpoints) {
+      const address = resolveAddress(instance, task, endpoint);
+      if (!address.ok) {
+        skipped.push({ ...base, tag: endpoint.role === "app" ? tagNames.port : tagNames.infraPort, value: String(endpoint.port), reason: address.reason });
+        continue;
+      }
+      const labels = buildLabels({ namespace: d.namespace, service: d.service, instance, task, endpoint, ip: address.ip, port: address.port });
+      groups.push({ targets: [labels.instance as string], labels });
+    }
+  }
+  return { groups, skipped, notRunning, counted: endpoints.length > 0 };
+}
+
 export function buildDocument(discovery: Discovery, previous: TargetDocument | undefined, options: BuildOptions = {}): BuildResult {
   const tagNames = options.tagNames ?? DEFAULT_TAG_NAMES;
   const groups: TargetGroup[] = [];
@@ -132,27 +169,11 @@ export function buildDocument(discovery: Discovery, previous: TargetDocument | u
   let notRunning = 0;
   let services = 0;
   for (const d of discovery.services) {
-    const { endpoints, problems, optedIn } = parseEndpoints(d.service.tags, tagNames);
-    if (!optedIn) continue;
-    const base = { serviceId: d.service.id, serviceName: d.service.name, namespaceName: d.namespace.name };
-    for (const p of problems) skipped.push({ ...base, tag: p.tag, value: p.value, reason: p.reason });
-    if (endpoints.length > 0) services += 1;
-    for (const instance of d.instances) {
-      const task = d.tasks[instance.id];
-      if (isEcsInstance(instance) && !isScraped(task)) {
-        notRunning += 1;
-        continue;
-      }
-      for (const endpoint of endpoints) {
-        const address = resolveAddress(instance, task, endpoint);
-        if (!address.ok) {
-          skipped.push({ ...base, tag: endpoint.role === "app" ? tagNames.port : tagNames.infraPort, value: String(endpoint.port), reason: address.reason });
-          continue;
-        }
-        const labels = buildLabels({ namespace: d.namespace, service: d.service, instance, task, endpoint, ip: address.ip, port: address.port });
-        groups.push({ targets: [labels.instance as string], labels });
-      }
-    }
+    const built = buildServiceTargets(d, tagNames);
+    for (const g of built.groups) groups.push(g);
+    for (const k of built.skipped) skipped.push(k);
+    notRunning += built.notRunning;
+    if (built.counted) services += 1;
   }
   let carriedOver = 0;
   if (previous && discovery.failed.length > 0) {

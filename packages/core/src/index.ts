@@ -20,5 +20,7 @@ export * from "./order";
 export * from "./batch";
 export * from "./publication";
 export * from "./shards";
+export * from "./service-shards";
+export * from "./state-shards";
 export * from "./drift";
 export * from "./client-config";

@@ -14,7 +14,7 @@
 //   - groups are split by __meta_cloudmap_service_id; a group without one (none today) goes
 //     to the shard "_".
 import { groupSortKey, normalizeDocument, partitionDocument, serializeDocument, sha256Hex } from "./document";
-import { SERVICE_ID_LABEL } from "./labels";
+import { NAMESPACE_ID_LABEL, SERVICE_ID_LABEL } from "./labels";
 import { compareText } from "./order";
 import type { TargetDocument, TargetGroup } from "./types";
 
@@ -30,6 +30,8 @@ export interface ShardEntry {
   targets: number;
   groups: number;
   bytes: number;
+  /** The namespace of its groups (__meta_cloudmap_namespace_id; absent for "_"): a failed namespace's shards are kept. */
+  namespaceId?: string;
 }
 
 export interface ShardIndex {
@@ -93,6 +95,20 @@ export interface Shard {
   document: TargetDocument;
   text: string;
   sha256: string;
+}
+
+/** The index entry of a shard written (or kept) under `key`. */
+export function entryOf(s: Shard, key: string): ShardEntry {
+  const namespaceId = s.id === UNSHARDED_ID ? undefined : s.document[0]?.labels[NAMESPACE_ID_LABEL];
+  return {
+    id: s.id,
+    key,
+    sha256: s.sha256,
+    targets: s.document.reduce((n, g) => n + g.targets.length, 0),
+    groups: s.document.length,
+    bytes: Buffer.byteLength(s.text),
+    ...(namespaceId ? { namespaceId } : {}),
+  };
 }
 
 /**
@@ -165,23 +181,29 @@ export function indexOf(
   fields: { generation: number; generatedAt: string; stateGeneration: number; retired?: ShardIndex["retired"]; keys?: readonly string[] },
 ): ShardIndex {
   const keys = fields.keys ?? shardKeys(documentKey, shards, fields.generation, undefined);
-  const entries = shards.map((s, i) => ({
-    id: s.id,
-    key: keys[i]!,
-    sha256: s.sha256,
-    targets: s.document.reduce((n, g) => n + g.targets.length, 0),
-    groups: s.document.length,
-    bytes: Buffer.byteLength(s.text),
-  }));
+  return indexOfEntries(
+    shards.map((s, i) => entryOf(s, keys[i]!)),
+    combinedSha256,
+    fields,
+  );
+}
+
+/** The index listing `entries` (sorted here by id). */
+export function indexOfEntries(
+  entries: readonly ShardEntry[],
+  combinedSha256: string,
+  fields: { generation: number; generatedAt: string; stateGeneration: number; retired?: ShardIndex["retired"] },
+): ShardIndex {
+  const sorted = [...entries].sort((a, b) => compareText(a.id, b.id));
   return {
     schemaVersion: 1,
     generation: fields.generation,
     generatedAt: fields.generatedAt,
     stateGeneration: fields.stateGeneration,
     sha256: combinedSha256,
-    targets: entries.reduce((n, e) => n + e.targets, 0),
-    groups: entries.reduce((n, e) => n + e.groups, 0),
-    shards: entries,
+    targets: sorted.reduce((n, e) => n + e.targets, 0),
+    groups: sorted.reduce((n, e) => n + e.groups, 0),
+    shards: sorted,
     retired: fields.retired ?? [],
   };
 }
@@ -191,7 +213,11 @@ export function indexOf(
  * retired now, plus those already retired less than RETIRE_MS ago and not listed again.
  * Also what may be deleted now (retired RETIRE_MS ago or more).
  */
-export function retire(previous: ShardIndex | undefined, nextKeys: ReadonlySet<string>, now: Date): { retired: ShardIndex["retired"]; expired: string[] } {
+export function retire(
+  previous: { shards: readonly { key: string }[]; retired: ShardIndex["retired"] } | undefined,
+  nextKeys: ReadonlySet<string>,
+  now: Date,
+): { retired: ShardIndex["retired"]; expired: string[] } {
   const at = now.toISOString();
   const cutoff = now.getTime() - RETIRE_MS;
   const retired: ShardIndex["retired"] = [];
@@ -218,7 +244,16 @@ export function serializeIndex(index: ShardIndex): string {
   const head = (["schemaVersion", "generation", "generatedAt", "stateGeneration", "sha256", "targets", "groups"] as const)
     .map((k) => `${line(k)}:${line(index[k])}`)
     .join(",");
-  const shard = (e: ShardEntry) => line({ id: e.id, key: e.key, sha256: e.sha256, targets: e.targets, groups: e.groups, bytes: e.bytes });
+  const shard = (e: ShardEntry) =>
+    line({
+      id: e.id,
+      key: e.key,
+      sha256: e.sha256,
+      targets: e.targets,
+      groups: e.groups,
+      bytes: e.bytes,
+      ...(e.namespaceId ? { namespaceId: e.namespaceId } : {}),
+    });
   return `{${head},\n"shards":[\n${index.shards.map(shard).join(",\n")}\n],\n"retired":${line(index.retired)}}\n`;
 }
 

@@ -301,7 +301,10 @@ export function mergeDiscovery(
   const newerThanDiscovery = (id: string) => mayFollow(state.tasks[id]?.observedAt, startedAt);
 
   const namespaces: Record<string, CloudMapNamespace> = {};
-  for (const d of discovery.services) namespaces[d.namespace.id] = d.namespace;
+  for (const d of discovery.services) {
+    const known = state.namespaces[d.namespace.id];
+    namespaces[d.namespace.id] = known && jsonEqual(known, d.namespace) ? known : d.namespace;
+  }
   const services: Record<string, StateService> = {};
   /** Instances whose task facts must come from the state, not from this discovery. */
   const fromState = new Set<string>();
@@ -341,8 +344,9 @@ export function mergeDiscovery(
         fromState.add(id);
       }
     }
-    const deregistered = state.services[d.service.id]?.deregistered;
-    services[d.service.id] = {
+    const known = state.services[d.service.id];
+    const deregistered = known?.deregistered;
+    const merged: StateService = {
       id: d.service.id,
       arn: d.service.arn,
       name: d.service.name,
@@ -351,6 +355,9 @@ export function mergeDiscovery(
       instances,
       ...(deregistered ? { deregistered } : {}),
     };
+    // An unchanged service stays the very entry the state had: what is built and stored
+    // from it (its shard, its state part) is kept, not done again.
+    services[d.service.id] = known && jsonEqual(known, merged) ? known : merged;
     for (const [id, facts] of Object.entries(d.tasks)) {
       if (!facts) continue;
       const known = state.tasks[id];
@@ -374,7 +381,11 @@ export function mergeDiscovery(
   }
   for (const [key, ids] of Object.entries(state.registries)) if (!(key in registries)) registries[key] = ids;
   // Sorted copies: the arrays kept from the state are shared (and frozen).
-  for (const [key, ids] of Object.entries(registries)) registries[key] = [...ids].sort();
+  for (const [key, ids] of Object.entries(registries)) {
+    const sorted = [...ids].sort();
+    const known = state.registries[key];
+    registries[key] = known && jsonEqual(known, sorted) ? known : sorted;
+  }
   return {
     ...state,
     namespaces,

@@ -177,4 +177,21 @@ export interface Manifest {
   /** Up to 20 names of services whose last targets were kept after an error. */
   failedServices: string[];
   skippedEndpoints: number;
+  /**
+   * The shard index (core's shards.ts) of the newest publication, when there is one. The
+   * fields above describe the single document, which an event batch no longer rewrites when
+   * the single document is published by the full reconcile only (PUBLISH_SINGLE_DOCUMENT):
+   * a sidecar following the manifest follows this index, whose generation goes up with
+   * every change.
+   */
+  index?: ManifestIndex;
+}
+
+/** The manifest's pointer to the shard index: what a sidecar needs to decide to fetch it. */
+export interface ManifestIndex {
+  key: string;
+  generation: number;
+  /** Of the combined document the index describes (the index's own `sha256`). */
+  sha256: string;
+  etag: string;
 }

@@ -4,7 +4,7 @@
 // published, the functions' warnings and errors, the sidecar's file catching up, and
 // Prometheus' active targets changing. It also feeds the delay tracker with each stage's
 // current targets and keeps the list of published generations (the document never shrinks).
-import { type PublishedDocument, readPublished } from "@scrape-reconciler/store";
+import { type PublishedTargets, readPublishedTargets } from "@scrape-reconciler/store";
 import { parseDocument } from "@scrape-reconciler/core";
 import type { SyncOutcome } from "@scrape-reconciler/sidecar";
 import type { TaskChange } from "@scrape-reconciler/sim";
@@ -90,11 +90,14 @@ export class Narrator {
     }
   }
 
-  /** Reads the published document and records it as the "document" stage. */
-  async refreshDocument(by: string, publishedAt = Date.now()): Promise<{ doc?: PublishedDocument; diff?: StageDiff; before: Map<string, TargetInfo> }> {
+  /**
+   * Reads the published targets (the single document, or the shard index's once event
+   * batches moved it past the document) and records them as the "document" stage.
+   */
+  async refreshDocument(by: string, publishedAt = Date.now()): Promise<{ doc?: PublishedTargets; diff?: StageDiff; before: Map<string, TargetInfo> }> {
     const s = this.stack!;
     const before = s.tracker.targets("document");
-    const doc = await readPublished({ s3: s.s3, bucket: s.config.bucket, key: s.config.key });
+    const doc = await readPublishedTargets({ s3: s.s3, bucket: s.config.bucket, key: s.config.key });
     if (!doc) return { before };
     const last = this.generations[this.generations.length - 1];
     if (!last || doc.generation > last.generation) {

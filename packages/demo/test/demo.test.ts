@@ -109,7 +109,7 @@ describe("scrape-reconciler demo", () => {
     expect(out).not.toMatch(/\x1b\[/); // no TTY: plain lines
     expect(out).toMatch(/\/metrics servers\s+[1-9]\d* real endpoints on the task IPs/);
     // The deployed settings, read from the synthesised stack (infra/reconcile.ts).
-    expect(out).toMatch(/event path\s+rules \S+, \S+ → queue ReconcileEvents: batch window 5 s, ≤1000 events, 2 at once → scrape-reconciler-demo-reconcile/);
+    expect(out).toMatch(/event path\s+rules \S+, \S+ → queue ReconcileEvents: batch window 0 s, ≤10 events, 2 at once → scrape-reconciler-demo-reconcile/);
     expect(out).toMatch(/stack\s+deployed: 2 functions/);
     // The deploy's own invocation is the first reconcile; the manual invoke after it writes nothing.
     expect(out).toMatch(/reconcile\s+ReconcileOnDeploy: full discovery: 3 namespaces/);

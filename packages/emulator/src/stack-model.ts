@@ -224,11 +224,16 @@ export function stackModel(s: Synthesis): StackModel {
     if (!fnNames.has(functionName)) throw new StackModelError(`event source ${r.name}: function ${functionName} is not in the stack`);
     if (!queueArns.has(String(r.inputs.eventSourceArn)))
       throw new StackModelError(`event source ${r.name}: ${r.inputs.eventSourceArn} is not a queue of the stack`);
+    const batchSize = Number(r.inputs.batchSize ?? 10);
+    // As CreateEventSourceMapping refuses it for a standard queue.
+    if (batchSize > 10 && Number(r.inputs.maximumBatchingWindowInSeconds ?? 0) < 1) {
+      throw new StackModelError(`event source ${r.name}: a batch size of ${batchSize} (over 10) needs a batching window of at least 1 s`);
+    }
     return {
       logicalName: r.name,
       queueArn: String(r.inputs.eventSourceArn),
       functionName,
-      batchSize: Number(r.inputs.batchSize ?? 10),
+      batchSize,
       batchingWindowSeconds: Number(r.inputs.maximumBatchingWindowInSeconds ?? 0),
       ...(r.inputs.scalingConfig?.maximumConcurrency ? { maximumConcurrency: Number(r.inputs.scalingConfig.maximumConcurrency) } : {}),
       reportBatchItemFailures: (r.inputs.functionResponseTypes ?? []).includes("ReportBatchItemFailures"),

@@ -1,8 +1,10 @@
 // Applies a batch of change events: the state is read once, the reads the events need are
 // made (a failed read fails only its own event, which SQS delivers again), then all events
-// are applied to the state in one conditional write and the document built from the new
-// state is published: one state write and at most one document write per batch, whatever
-// the batch size. That is how a deployment's burst of events coalesces, and since the
+// are applied to the state in one conditional write and what is built from the new state is
+// published: one state write and at most one publication per batch, whatever the batch
+// size. The publication is the changed shards and their index (the single document is the
+// full reconcile's: PUBLISH_SINGLE_DOCUMENT=full-reconcile, the default), or the single
+// document and its shards (every-change). That is how a deployment's burst of events coalesces, and since the
 // document is built from the state by the same code as a full reconcile's, the final
 // document equals a full reconcile of the final state (README guarantee G5). (settle.ts
 // decides when a batch goes through a full reconcile instead; the reads are
@@ -15,13 +17,14 @@ import {
   EventError,
   sameFacts,
   type ChangeEvent,
+  type DocumentDiff,
   type LookupResults,
   missingLookups,
   type Outcome,
   type ReconcilerState,
 } from "@scrape-reconciler/core";
 import { resolveLookups } from "@scrape-reconciler/discovery";
-import { readState, updateStateAndPublish, type StoredState } from "@scrape-reconciler/store";
+import { readState, updateStateAndPublish, updateStateAndPublishShards, type PublishDiff, type StoredState } from "@scrape-reconciler/store";
 import type { ReconcilerClients } from "./clients";
 import { stateTargetOf, type ReconcileConfig } from "./config";
 
@@ -85,6 +88,7 @@ export interface BatchSummary {
   outcomes: Partial<Record<Outcome, number>>;
   awsReads: number;
   stateWritten: boolean;
+  /** The single document, or with PUBLISH_SINGLE_DOCUMENT=full-reconcile the shard index, was written. */
   documentWritten: boolean;
   generation: number;
   stateGeneration: number;
@@ -111,16 +115,19 @@ export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options:
   const { config, clients } = deps;
   const byType = countByType(batch);
   let outcomes: Partial<Record<Outcome, number>> = {};
-  const out = await updateStateAndPublish(
-    stateTargetOf(config, clients),
-    (state, before) => {
-      // Runs again after a lost race: recount from scratch each time.
-      outcomes = applyPrepared(state, batch, deps.now());
-      return { state: sameFacts(state, before) ? undefined : state, result: undefined };
-    },
-    { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, initial: batch.stored },
-  );
-  const diff = diffDocuments(out.publish.previous, out.publish.document);
+  const change = (state: ReconcilerState, before: Readonly<ReconcilerState>) => {
+    // Runs again after a lost race: recount from scratch each time.
+    outcomes = applyPrepared(state, batch, deps.now());
+    return { state: sameFacts(state, before) ? undefined : state, result: undefined };
+  };
+  const publishOptions = { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, initial: batch.stored };
+  const target = stateTargetOf(config, clients);
+  // The single document is the full reconcile's: the batch publishes the changed shards and the index.
+  const out =
+    config.singleDocument === "full-reconcile"
+      ? await updateStateAndPublishShards(target, change, publishOptions)
+      : await updateStateAndPublish(target, change, publishOptions);
+  const diff = "diff" in out.publish ? out.publish.diff : diffCounts(diffDocuments(out.publish.previous, out.publish.document));
   return {
     events: batch.events.length,
     byType,
@@ -131,9 +138,13 @@ export async function applyBatch(deps: EventDeps, batch: PreparedBatch, options:
     generation: out.publish.generation,
     stateGeneration: out.stateGeneration,
     targets: diff.after,
-    added: diff.added.length,
-    removed: diff.removed.length,
-    changed: diff.changed.length,
+    added: diff.added,
+    removed: diff.removed,
+    changed: diff.changed,
     withheld: out.publish.withheld,
   };
+}
+
+function diffCounts(d: DocumentDiff): PublishDiff {
+  return { after: d.after, added: d.added.length, removed: d.removed.length, changed: d.changed.length };
 }

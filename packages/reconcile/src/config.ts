@@ -39,6 +39,23 @@ export interface ReconcileConfig {
   tagNames: TagNames;
   /** Parallel Cloud Map / ECS calls. */
   concurrency: number;
+  /**
+   * When the single document (`key`) is written: by every publication ("every-change"), or
+   * by the full reconcile only ("full-reconcile", the default), an event batch then
+   * publishing only the changed shards and the index, which the manifest points at.
+   */
+  singleDocument: SingleDocumentMode;
+}
+
+export type SingleDocumentMode = "every-change" | "full-reconcile";
+const SINGLE_DOCUMENT_MODES: readonly SingleDocumentMode[] = ["every-change", "full-reconcile"];
+
+function singleDocumentMode(env: Env): SingleDocumentMode {
+  const v = env[ENV.PUBLISH_SINGLE_DOCUMENT]?.trim() || DEFAULTS.singleDocument;
+  if (!(SINGLE_DOCUMENT_MODES as readonly string[]).includes(v)) {
+    throw new ConfigError(ENV.PUBLISH_SINGLE_DOCUMENT, `${ENV.PUBLISH_SINGLE_DOCUMENT}=${JSON.stringify(v)} is not one of ${SINGLE_DOCUMENT_MODES.join(", ")}`);
+  }
+  return v as SingleDocumentMode;
 }
 
 export const DEFAULTS = {
@@ -46,6 +63,7 @@ export const DEFAULTS = {
   manifestParameter: "/scrape-reconciler/targets/manifest",
   stateKey: "targets/state.json",
   concurrency: 8,
+  singleDocument: "full-reconcile",
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -90,7 +108,8 @@ export function parseReconcileConfig(env: Env): ReconcileConfig {
     infraPath: problems.check(() => tagName(env, ENV.TAG_ECS_METRICS_PATH, DEFAULT_TAG_NAMES.infraPath)),
     scheme: problems.check(() => tagName(env, ENV.TAG_METRICS_SCHEME, DEFAULT_TAG_NAMES.scheme)),
   };
-  const valid = problems.finish({ bucket, key, manifestParameter, stateKey, concurrency, ...tagNames });
+  const singleDocument = problems.check(() => singleDocumentMode(env));
+  const valid = problems.finish({ bucket, key, manifestParameter, stateKey, concurrency, singleDocument, ...tagNames });
   return {
     bucket: valid.bucket,
     key: valid.key,
@@ -99,6 +118,7 @@ export function parseReconcileConfig(env: Env): ReconcileConfig {
     clusters,
     stateKey: valid.stateKey,
     concurrency: valid.concurrency,
+    singleDocument: valid.singleDocument,
     tagNames: { port: valid.port, path: valid.path, infraPort: valid.infraPort, infraPath: valid.infraPath, scheme: valid.scheme },
   };
 }

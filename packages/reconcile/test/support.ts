@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { vi } from "vitest";
 import type { ReconcilerState } from "@scrape-reconciler/core";
-import { readPublished, readState } from "@scrape-reconciler/store";
+import { readPublishedTargets, readState } from "@scrape-reconciler/store";
 import type { SimEnv } from "../../../test/support/sim-env";
 import { documentFromScratch, type HandleDeps } from "../src";
 
@@ -78,7 +78,7 @@ export function depsWith(e: SimEnv, logger: HandleDeps["logger"], clients = e.cl
 }
 
 export async function published(e: SimEnv) {
-  return readPublished({ ...e.clients, bucket: e.config.bucket, key: e.config.key });
+  return readPublishedTargets({ ...e.clients, bucket: e.config.bucket, key: e.config.key });
 }
 
 export async function storedState(e: SimEnv): Promise<ReconcilerState> {

@@ -4,7 +4,8 @@
 // naming each flag or variable; the entry point prints one line per problem and exits 2.
 // `--source` may be repeated (SIDECAR_SOURCE: one source per line); the text of one source
 // (location, name, role, region) is source-config.ts's. --shard-dir needs one index source
-// (s3://BUCKET/KEY.index.json) and a folder of its own.
+// (s3://BUCKET/KEY.index.json) or one ssm: source (filled while its manifest names an index),
+// and a folder of its own.
 import { join, resolve } from "node:path";
 import { ConfigError, ConfigProblems } from "@scrape-reconciler/core";
 import {
@@ -41,7 +42,7 @@ export interface SidecarConfig {
   output?: string;
   /** A folder for one file per source, `NAME.json`. */
   outputDir?: string;
-  /** A folder for one file per shard of the (one) index source, `ID.json`. */
+  /** A folder for one file per shard of the (one) index or ssm: source, `ID.json`. */
   shardDir?: string;
   listen?: ListenAddress;
   intervalMs: number;
@@ -53,7 +54,7 @@ export interface SidecarConfig {
 export type ParsedArgs = { help: true } | { help: false; config: SidecarConfig };
 
 export const MIN_INTERVAL_MS = 1000;
-export const DEFAULT_INTERVAL_MS = 5000;
+export const DEFAULT_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
 
 export const USAGE = `Usage: scrape-reconciler-sidecar --source SOURCE [--source SOURCE ...] (--output PATH | --output-dir DIR | --shard-dir DIR | --listen ADDR) [options]
@@ -69,10 +70,11 @@ Keeps Prometheus file_sd files and/or an http_sd endpoint in step with the publi
                          sources: the union of their documents)
   --output-dir DIR       one file_sd file per source, DIR/NAME.json            (SIDECAR_OUTPUT_DIR)
   --shard-dir DIR        one file_sd file per shard, DIR/ID.json, with one     (SIDECAR_SHARD_DIR)
-                         index source; the folder is the sidecar's: shard
+                         index or ssm: source (ssm: while its manifest names
+                         an index); the folder is the sidecar's: shard
                          files no longer listed are removed
   --listen ADDR          serve /targets, /metrics, /healthz on ADDR (:9099)    (SIDECAR_LISTEN)
-  --interval DURATION    poll interval, e.g. 1s, 30s, 2m; default 5s, min 1s   (SIDECAR_INTERVAL)
+  --interval DURATION    poll interval, e.g. 1s, 30s, 2m; default 1s, min 1s   (SIDECAR_INTERVAL)
   --max-backoff DURATION cap of the error backoff; default 60s                 (SIDECAR_MAX_BACKOFF)
   --log-level LEVEL      debug | info | warn | error; default info             (SIDECAR_LOG_LEVEL)
   -h, --help             print this help
@@ -181,9 +183,10 @@ function parseSources(
 }
 
 /**
- * --shard-dir is for one index source, and the folder is the sidecar's (it removes shard files
- * no longer listed, and a name like `ecs-services` is a valid shard id): --output and
- * --output-dir are kept out of it (a DIR/*.json glob would also read every target twice).
+ * --shard-dir is for one index source, or one ssm: source (filled while its manifest names an
+ * index), and the folder is the sidecar's (it removes shard files no longer listed, and a name
+ * like `ecs-services` is a valid shard id): --output and --output-dir are kept out of it (a
+ * DIR/*.json glob would also read every target twice).
  */
 function checkShardDir(
   dir: string,
@@ -193,8 +196,8 @@ function checkShardDir(
 ): void {
   const { sources, output, outputDir } = given;
   if (sources && sources.length !== 1) problems.add(origin, `${origin} "${dir}" works with one source, not ${sources.length}`);
-  else if (sources && !isIndexSource(sources[0]!.spec)) {
-    problems.add(origin, `${origin} "${dir}" needs an index source, s3://BUCKET/KEY.index.json (not ${describeSource(sources[0]!.spec)})`);
+  else if (sources && !isIndexSource(sources[0]!.spec) && sources[0]!.spec.kind !== "ssm") {
+    problems.add(origin, `${origin} "${dir}" needs an index source, s3://BUCKET/KEY.index.json, or an ssm: source (not ${describeSource(sources[0]!.spec)})`);
   }
   if (output !== undefined && resolve(output, "..") === resolve(dir)) {
     problems.add(

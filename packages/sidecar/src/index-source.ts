@@ -11,7 +11,10 @@
 // and the Syncer keeps its last document. A shard's 404 (the index moved on and the shard
 // was deleted) is not_found: the next poll reads the index again. Held shards: those of
 // the last assembled index, plus the verified ones of a failed index (a retry fetches only
-// what is missing); every other one is dropped.
+// what is missing); every other one is dropped. One instance keeps them across polls: the
+// ssm: source (ssm-source.ts) holds one for the index its manifest names, and passes
+// IndexFetchOptions (an unconditional GET, and a check of the index read against the
+// manifest before any shard is fetched).
 import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import {
   DocumentValidationError,
@@ -27,7 +30,17 @@ import {
   type TargetDocument,
 } from "@scrape-reconciler/core";
 import { loadS3 } from "./sdk";
-import { SourceError, bodyBytes, classifyAwsError, conditionalGet, type S3Like, type Source, type VerifiedShard } from "./source-base";
+import {
+  SourceError,
+  bodyBytes,
+  classifyAwsError,
+  conditionalGet,
+  type FetchResult,
+  type S3Like,
+  type Source,
+  type SourceState,
+  type VerifiedShard,
+} from "./source-base";
 
 export interface IndexSourceOptions {
   /** Called with the size of every shard body fetched (whether it then verifies or not). */
@@ -59,7 +72,20 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
   if (failure) throw failure.error;
 }
 
-export function indexSource(client: S3Like, bucket: string, key: string, opts: IndexSourceOptions = {}): Source {
+/** What a caller other than the Syncer (the ssm: source) asks of one fetch. */
+export interface IndexFetchOptions {
+  /** Send If-None-Match with `previous.etag` (default true). */
+  conditional?: boolean;
+  /** Called with the index read, before any shard is fetched; throws (a SourceError) to refuse it. */
+  check?: (index: ShardIndex) => void;
+}
+
+/** An index source; its fetch also takes IndexFetchOptions. */
+export interface IndexSource extends Source {
+  fetch(previous: SourceState, signal?: AbortSignal, options?: IndexFetchOptions): Promise<FetchResult>;
+}
+
+export function indexSource(client: S3Like, bucket: string, key: string, opts: IndexSourceOptions = {}): IndexSource {
   const description = `s3://${bucket}/${key}`;
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   /** The shards of the last assembled index, by key. */
@@ -100,8 +126,9 @@ export function indexSource(client: S3Like, bucket: string, key: string, opts: I
 
   return {
     description,
-    async fetch(previous, signal) {
-      const out = await conditionalGet(client, bucket, key, previous.etag, description, signal);
+    async fetch(previous, signal, options = {}) {
+      const ifNoneMatch = options.conditional === false ? undefined : previous.etag;
+      const out = await conditionalGet(client, bucket, key, ifNoneMatch, description, signal);
       if (out === "not_modified") return { status: "unchanged", note: "not_modified" };
       const etag = out.ETag;
       let index: ShardIndex;
@@ -111,6 +138,7 @@ export function indexSource(client: S3Like, bucket: string, key: string, opts: I
         if (err instanceof IndexValidationError) throw new SourceError(err.reason, `${description}: ${err.message}`, { cause: err });
         throw err;
       }
+      options.check?.(index);
       // The same document rewritten (e.g. only its retired list changed): nothing to fetch.
       if (previous.generation === index.generation && previous.sha256 === index.sha256) {
         return { status: "unchanged", note: "same_generation", ...(etag ? { etag } : {}) };

@@ -17,7 +17,7 @@ export {
   type ListenAddress,
 } from "./config";
 export { parseSourceEntry, defaultSourceName, describeSourceConfig, roleAccount, isIndexSource, INDEX_KEY_SUFFIX, SOURCE_OPTIONS } from "./source-config";
-export { indexSource, type IndexSourceOptions } from "./index-source";
+export { indexSource, type IndexFetchOptions, type IndexSource, type IndexSourceOptions } from "./index-source";
 export { ShardDir, ShardDirError, type ShardDirOptions } from "./shard-dir";
 export { roleCredentials, sessionNameFor, AssumeRoleError, type RoleCredentials, type RoleCredentialsOptions } from "./credentials";
 export { Union, labelWithSource, unionHealth, SOURCE_LABEL, type UnionMember, type CombinedDocument } from "./union";
@@ -31,6 +31,7 @@ export {
   createSsmClient,
   createStsClient,
   parseManifest,
+  followedIndex,
   sha256Hex,
   SourceError,
   type Source,
@@ -40,6 +41,7 @@ export {
   type SsmLike,
   type SourceAccess,
   type VerifiedShard,
+  type CheckedManifest,
 } from "./sources";
 export { Syncer, backoffDelay, errorReason, type SyncOutcome, type AppliedDocument } from "./sync";
 export { createMetrics, type SidecarMetrics, type SourceLabels } from "./metrics";

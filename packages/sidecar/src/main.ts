@@ -4,8 +4,8 @@
 // same thing without signals or process exit, for embedding and tests. One source is one
 // Syncer writing --output (today's sidecar, byte for byte); several sources are one Syncer
 // each (own polling and backoff, own file in --output-dir) and their union (union.ts) for
-// --output and /targets. An index source (index-source.ts) may also fill --shard-dir
-// (shard-dir.ts), one file per shard.
+// --output and /targets. An index source (index-source.ts), or an ssm: source while its
+// manifest names an index, may also fill --shard-dir (shard-dir.ts), one file per shard.
 import { join } from "node:path";
 import { ConfigError, USAGE, describeSource, parseConfig, sourcesOf, type SidecarConfig } from "./config";
 import type { AtomicFs } from "./atomic-write";
@@ -94,7 +94,7 @@ export async function startSidecar(config: SidecarConfig, opts: StartOptions = {
             metrics.shardBytes.inc(labels, bytes);
           },
         });
-    // config.ts allows --shard-dir with one (index) source only.
+    // config.ts allows --shard-dir with one source only (an index source, or ssm: while it follows an index).
     const shardDir =
       i === 0 && config.shardDir !== undefined ? new ShardDir({ dir: config.shardDir, metrics, labels, log, ...(opts.fs ? { fs: opts.fs } : {}) }) : undefined;
     const output = config.outputDir !== undefined ? join(config.outputDir, `${sc.name}.json`) : unionOwnsOutput ? undefined : config.output;

@@ -19,6 +19,7 @@ export const KNOWN_ERROR_REASONS = [
   "bad_label",
   "bad_manifest",
   "bad_index",
+  "stale_index",
   "sha256_mismatch",
   "not_found",
   "access_denied",
@@ -45,7 +46,7 @@ export interface SidecarMetrics {
   fileWrites: Counter<"source">;
   staleManifests: Counter<"source">;
   consecutiveErrors: Gauge<"source">;
-  /** Index sources: shard objects fetched, and their bytes. */
+  /** Index sources (and ssm: sources following an index): shard objects fetched, and their bytes. */
   shardFetches: Counter<"source">;
   shardBytes: Counter<"source">;
 }
@@ -93,8 +94,11 @@ export function createMetrics(opts: MetricsOptions = {}): SidecarMetrics {
     fileWrites: counter("file_writes_total", "Atomic replacements of the output file."),
     staleManifests: counter("stale_manifests_total", "Manifests ignored because their generation was lower than the applied one."),
     consecutiveErrors: gauge("consecutive_errors", "Failed syncs since the last success."),
-    shardFetches: counter("shard_fetches_total", "Shard objects fetched by an index source (only those its last index did not already hold)."),
-    shardBytes: counter("shard_bytes_total", "Bytes of the shard objects fetched by an index source."),
+    shardFetches: counter(
+      "shard_fetches_total",
+      "Shard objects fetched by an index source or an ssm: source following an index (only those its last index did not already hold).",
+    ),
+    shardBytes: counter("shard_bytes_total", "Bytes of the shard objects fetched by an index source or an ssm: source following an index."),
   };
   const each: SourceLabels[] = bySource ? (opts.sources ?? []).map((source) => ({ source })) : [{}];
   for (const l of each) {

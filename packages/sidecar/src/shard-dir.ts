@@ -1,6 +1,8 @@
-// --shard-dir DIR: one file_sd file per shard of an index source, `DIR/<id>.json`, for a
-// Prometheus `file_sd_configs` glob `DIR/*.json`. Applied by the Syncer after a whole index
-// has been verified (every shard's sha256 and the joined document's): each shard whose bytes
+// --shard-dir DIR: one file_sd file per shard of an index source (or of an ssm: source while
+// its manifest names an index; while it reads the single document the files stay as they
+// are), `DIR/<id>.json`, for a Prometheus `file_sd_configs` glob `DIR/*.json`. Applied by
+// the Syncer after a whole index has been verified (every shard's sha256 and the joined
+// document's): each shard whose bytes
 // changed is written atomically (atomic-write.ts; the same bytes are not rewritten), then the
 // files of shards no longer listed are removed. Every sync also restores a listed file that
 // something removed. Only `*.json` files whose name is a shard id (core's isShardId) are ever

@@ -1,7 +1,7 @@
-// What every source shares (sources.ts, index-source.ts): the Source interface and what a
-// fetch returns, the SourceError vocabulary and the mapping of AWS SDK errors onto it, the one
-// method of an SDK client the sources call, and an S3 body as bytes. No SDK module is loaded
-// here (types only).
+// What every source shares (sources.ts, ssm-source.ts, index-source.ts): the Source interface
+// and what a fetch returns, the SourceError vocabulary and the mapping of AWS SDK errors onto
+// it, the one method of an SDK client the sources call, and an S3 body as bytes. No SDK module
+// is loaded here (types only).
 import { gunzipSync } from "node:zlib";
 import type { GetObjectCommand, GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import type { GetParameterCommand, GetParameterCommandOutput } from "@aws-sdk/client-ssm";
@@ -51,7 +51,7 @@ export interface Source {
 export class SourceError extends Error {
   override name = "SourceError";
   constructor(
-    /** Bounded vocabulary: not_found, access_denied, throttled, unreachable, timeout, bad_manifest, bad_index, sha256_mismatch, fetch_error. */
+    /** Bounded vocabulary: not_found, access_denied, throttled, unreachable, timeout, bad_manifest, bad_index, stale_index, sha256_mismatch, fetch_error. */
     readonly reason: string,
     message: string,
     options?: { cause?: unknown },

@@ -2,8 +2,11 @@
 //   fetch(previous) -> { status: "unchanged" } | { status: "changed", body, generation?, etag?, sha256? }
 // `previous` is what was last applied (verified and published), so a source can answer
 // "unchanged" cheaply: S3 with a conditional GET (If-None-Match; 304 and no body in the
-// steady state), SSM by the manifest's generation (the S3 document is fetched only when
-// it changes, and its sha256 is checked against the manifest), a local file by its stat.
+// steady state), a local file by its sha256, SSM by the manifest (ssm-source.ts): one
+// GetParameter per poll, and S3 only when the manifest names a new generation. A manifest
+// with an `index` at least as new as its single document is followed through that index
+// (index-source.ts: only the shards not already held are fetched); otherwise the single
+// document is fetched and its sha256 checked against the manifest.
 // Failures are SourceErrors with a short machine-readable reason for the metrics. A source
 // may have its own region and an IAM role to assume (credentials.ts) for its AWS calls.
 // The SDK clients are loaded on first use (dynamic import; in the bundle a module evaluated
@@ -15,16 +18,18 @@ import { readFile } from "node:fs/promises";
 import type { GetObjectCommand, GetObjectCommandOutput, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import type { GetParameterCommand, GetParameterCommandOutput, SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
 import type { AssumeRoleCommand, AssumeRoleCommandOutput, STSClient, STSClientConfig } from "@aws-sdk/client-sts";
-import { sha256Hex, type Manifest } from "@scrape-reconciler/core";
+import { sha256Hex } from "@scrape-reconciler/core";
 import { roleCredentials, sessionNameFor, type RoleCredentials } from "./credentials";
 import { indexSource } from "./index-source";
 import type { Logger } from "./log";
 import { loadS3, loadSsm, loadSts } from "./sdk";
 import { isIndexSource, type SourceSpec } from "./source-config";
-import { SourceError, bodyBytes, classifyAwsError, conditionalGet, type S3Like, type SendClient, type Source, type SsmLike } from "./source-base";
+import { SourceError, bodyBytes, classifyAwsError, conditionalGet, type S3Like, type SendClient, type Source } from "./source-base";
+import { ssmSource } from "./ssm-source";
 
 export type { FetchResult, S3Like, SendClient, Source, SourceState, SsmLike, VerifiedShard } from "./source-base";
 export { SourceError, classifyAwsError, sha256Hex };
+export { followedIndex, parseManifest, ssmSource, type CheckedManifest } from "./ssm-source";
 
 function metadataGeneration(out: GetObjectCommandOutput): number | undefined {
   const raw = out.Metadata?.generation;
@@ -49,73 +54,6 @@ export function s3Source(client: S3Like, bucket: string, key: string): Source {
         ...(out.ETag ? { etag: out.ETag } : {}),
         ...(generation !== undefined ? { generation } : {}),
       };
-    },
-  };
-}
-
-/** Checks the fields of the manifest the sidecar relies on. */
-export function parseManifest(text: string | undefined): Pick<Manifest, "generation" | "sha256" | "bucket" | "key"> & Partial<Manifest> {
-  if (!text) throw new SourceError("bad_manifest", "manifest parameter is empty");
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new SourceError("bad_manifest", `manifest is not JSON: ${(err as Error).message}`);
-  }
-  const m = v as Partial<Manifest> | null;
-  if (typeof m !== "object" || m === null || Array.isArray(m)) throw new SourceError("bad_manifest", "manifest is not a JSON object");
-  if (typeof m.generation !== "number" || !Number.isSafeInteger(m.generation) || m.generation < 0) {
-    throw new SourceError("bad_manifest", "manifest has no integer generation");
-  }
-  if (typeof m.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(m.sha256)) throw new SourceError("bad_manifest", "manifest has no sha256 (64 hex digits)");
-  if (typeof m.bucket !== "string" || !m.bucket || typeof m.key !== "string" || !m.key) {
-    throw new SourceError("bad_manifest", "manifest does not name the document's bucket and key");
-  }
-  return m as Pick<Manifest, "generation" | "sha256" | "bucket" | "key"> & Partial<Manifest>;
-}
-
-/**
- * `ssm:/parameter`: reads the manifest; fetches the S3 document it names only when the
- * generation is new; verifies the document's sha256 against the manifest. A manifest
- * whose generation is lower than the applied one (a brief race between two publishers)
- * is ignored.
- */
-export function ssmSource(ssm: SsmLike, s3: S3Like, name: string): Source {
-  const description = `ssm:${name}`;
-  return {
-    description,
-    async fetch(previous, signal) {
-      const opts = signal ? { abortSignal: signal } : undefined;
-      const [{ GetParameterCommand }, { GetObjectCommand }] = await Promise.all([loadSsm(), loadS3()]);
-      let param: GetParameterCommandOutput;
-      try {
-        param = await ssm.send(new GetParameterCommand({ Name: name }), opts);
-      } catch (err) {
-        throw classifyAwsError(err, `GetParameter ${name}`);
-      }
-      const manifest = parseManifest(param.Parameter?.Value);
-      if (previous.generation !== undefined) {
-        if (manifest.generation < previous.generation) return { status: "unchanged", note: "stale_manifest" };
-        if (manifest.generation === previous.generation && (previous.sha256 === undefined || previous.sha256 === manifest.sha256)) {
-          return { status: "unchanged", note: "same_generation" };
-        }
-      }
-      const where = `s3://${manifest.bucket}/${manifest.key}`;
-      let out: GetObjectCommandOutput;
-      try {
-        out = await s3.send(new GetObjectCommand({ Bucket: manifest.bucket, Key: manifest.key }), opts);
-      } catch (err) {
-        throw classifyAwsError(err, `GetObject ${where}`);
-      }
-      const body = await bodyBytes(out);
-      const sha256 = sha256Hex(body);
-      if (sha256 !== manifest.sha256) {
-        throw new SourceError(
-          "sha256_mismatch",
-          `${where} has sha256 ${sha256.slice(0, 12)}…, manifest generation ${manifest.generation} says ${manifest.sha256.slice(0, 12)}…`,
-        );
-      }
-      return { status: "changed", body, generation: manifest.generation, sha256, ...(out.ETag ? { etag: out.ETag } : {}) };
     },
   };
 }
@@ -299,12 +237,13 @@ export function createSource(spec: SourceSpec, opts: AwsClientOptions = {}, acce
   const s3 = lazyClient(() => createS3Client({ ...opts, s3Config: { ...opts.s3Config, ...own } }));
   const s3Like = sendVia<GetObjectCommand, GetObjectCommandOutput>(s3);
   const ssm = spec.kind === "ssm" ? lazyClient(() => createSsmClient({ ...opts, ssmConfig: { ...opts.ssmConfig, ...own } })) : undefined;
+  const shardOpts = access.onShardFetched ? { onShardFetched: access.onShardFetched } : {};
   const source =
     spec.kind === "s3" && isIndexSource(spec)
-      ? indexSource(s3Like, spec.bucket, spec.key, access.onShardFetched ? { onShardFetched: access.onShardFetched } : {})
+      ? indexSource(s3Like, spec.bucket, spec.key, shardOpts)
       : spec.kind === "s3"
         ? s3Source(s3Like, spec.bucket, spec.key)
-        : ssmSource(sendVia<GetParameterCommand, GetParameterCommandOutput>(ssm!), s3Like, spec.name);
+        : ssmSource(sendVia<GetParameterCommand, GetParameterCommandOutput>(ssm!), s3Like, spec.name, shardOpts);
   return {
     source: credentials ? renewingOnDenial(source, credentials) : source,
     ...(credentials ? { credentials } : {}),

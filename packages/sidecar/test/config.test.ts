@@ -74,7 +74,7 @@ describe("parseConfig", () => {
     expect(c).toEqual({
       source: { kind: "s3", bucket: "b1", key: "k" },
       output: "/data/ecs-services.json",
-      intervalMs: 5000,
+      intervalMs: 1000,
       maxBackoffMs: 60_000,
       logLevel: "info",
     });

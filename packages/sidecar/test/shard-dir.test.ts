@@ -2,7 +2,8 @@
 // exact bytes, only a changed shard rewritten, the files of shards that left the index removed
 // (and no other file), a failed index changing no file, a failed write finished by the next
 // sync without fetching again, a removed file restored, a restart healthy on the files it
-// finds; and the flag's configuration (one index source, a folder of its own).
+// finds; and the flag's configuration (one index source or one ssm: source, a folder of its
+// own). An ssm: source's shard files: ssm-index.test.ts.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -160,7 +161,7 @@ describe("--shard-dir configuration", () => {
     throw new Error("expected a ConfigError");
   };
 
-  it("takes a folder with one index source, from the flag or SIDECAR_SHARD_DIR, alone or beside the other outputs", () => {
+  it("takes a folder with one index source or one ssm: source, from the flag or SIDECAR_SHARD_DIR, alone or beside the other outputs", () => {
     expect(ok(["--source", INDEX, "--shard-dir", "/sd"])).toMatchObject({ shardDir: "/sd", source: { kind: "s3", key: "targets/ecs-services.index.json" } });
     expect(ok([], { SIDECAR_SOURCE: `${INDEX}?name=prod`, SIDECAR_SHARD_DIR: "/sd" }).shardDir).toBe("/sd");
     expect(ok(["--source", INDEX, "--shard-dir", "/sd/shards", "--output", "/sd/all.json", "--listen", ":9099"])).toMatchObject({
@@ -168,14 +169,17 @@ describe("--shard-dir configuration", () => {
       output: "/sd/all.json",
     });
     expect(ok(["--source", INDEX, "--output", "/o.json"]).shardDir).toBeUndefined();
+    // An ssm: source fills it while its manifest names an index (ssm-index.test.ts).
+    expect(ok(["--source", "ssm:/p", "--shard-dir", "/sd"])).toMatchObject({ shardDir: "/sd", source: { kind: "ssm", name: "/p" } });
+    expect(ok([], { SIDECAR_SOURCE: "ssm:/p?name=prod", SIDECAR_SHARD_DIR: "/sd" }).shardDir).toBe("/sd");
   });
 
   it("refuses another source, several sources, and a folder shared with --output or --output-dir", () => {
     expect(problems(["--source", "s3://b/targets/ecs-services.json", "--shard-dir", "/sd"])).toEqual([
-      '--shard-dir "/sd" needs an index source, s3://BUCKET/KEY.index.json (not s3://b/targets/ecs-services.json)',
+      '--shard-dir "/sd" needs an index source, s3://BUCKET/KEY.index.json, or an ssm: source (not s3://b/targets/ecs-services.json)',
     ]);
-    expect(problems([], { SIDECAR_SOURCE: "ssm:/p", SIDECAR_SHARD_DIR: "/sd" })).toEqual([
-      'SIDECAR_SHARD_DIR "/sd" needs an index source, s3://BUCKET/KEY.index.json (not ssm:/p)',
+    expect(problems([], { SIDECAR_SOURCE: "file:/x.json", SIDECAR_SHARD_DIR: "/sd" })).toEqual([
+      'SIDECAR_SHARD_DIR "/sd" needs an index source, s3://BUCKET/KEY.index.json, or an ssm: source (not file:/x.json)',
     ]);
     expect(problems(["--source", `${INDEX}?name=a`, "--source", `${INDEX}?name=b`, "--shard-dir", "/sd", "--output-dir", "/o"])).toEqual([
       '--shard-dir "/sd" works with one source, not 2',

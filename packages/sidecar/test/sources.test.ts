@@ -1,10 +1,11 @@
 // The three sources against fakes: S3 conditional GETs, the SSM manifest rules
-// (generation, sha256, stale manifests) and the local file.
+// (generation, sha256, stale manifests, the `index` field and when it is followed) and the
+// local file. Following the index on the simulator: ssm-index.test.ts.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SourceError, classifyAwsError, fileSource, parseManifest, s3Source, ssmSource } from "../src/sources";
+import { SourceError, classifyAwsError, fileSource, followedIndex, parseManifest, s3Source, ssmSource } from "../src/sources";
 import { fakeS3, fakeSsm, manifest, sha256 } from "./fakes";
 
 const DOC1 = '[{"labels":{"job":"a"},"targets":["10.0.0.1:9100"]}]';
@@ -91,6 +92,70 @@ describe("ssm source", () => {
     ssm.set("/app/targets/manifest", manifest(1, DOC1, { key: "" }));
     await expect(src.fetch({})).rejects.toMatchObject({ reason: "bad_manifest" });
     expect(() => parseManifest("[]")).toThrow(SourceError);
+  });
+
+  it("checks the manifest's index field, naming the field in one line", () => {
+    const index = { key: "targets/ecs-services.index.json", generation: 4, sha256: sha256(DOC2), etag: '"e"' };
+    expect(parseManifest(manifest(3, DOC1, { index })).index).toEqual(index);
+    expect(parseManifest(manifest(3, DOC1)).index).toBeUndefined();
+    const bad = (over: unknown) => {
+      try {
+        parseManifest(manifest(3, DOC1, { index: over }));
+      } catch (err) {
+        expect(err).toMatchObject({ name: "SourceError", reason: "bad_manifest" });
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    expect([
+      bad([]),
+      bad(null),
+      bad({ ...index, key: "" }),
+      bad({ ...index, generation: 1.5 }),
+      bad({ ...index, generation: undefined }),
+      bad({ ...index, sha256: "abc" }),
+      bad({ ...index, etag: 7 }),
+      bad({ key: index.key, generation: 4, sha256: index.sha256 }),
+    ]).toEqual([
+      "manifest field index is not a JSON object",
+      "manifest field index is not a JSON object",
+      "manifest field index.key is not a non-empty string",
+      "manifest field index.generation is not a non-negative integer",
+      "manifest field index.generation is not a non-negative integer",
+      "manifest field index.sha256 is not 64 hex digits",
+      "manifest field index.etag is not a string",
+      "accepted",
+    ]);
+  });
+
+  it("follows the index only when it is at least the single document's generation", () => {
+    const at = (generation: number) => ({ key: "i.index.json", generation, sha256: sha256(DOC2), etag: "" });
+    expect(followedIndex(parseManifest(manifest(3, DOC1, { index: at(3) })))).toEqual(at(3));
+    expect(followedIndex(parseManifest(manifest(3, DOC1, { index: at(9) })))).toEqual(at(9));
+    expect(followedIndex(parseManifest(manifest(3, DOC1, { index: at(2) })))).toBeUndefined();
+    expect(followedIndex(parseManifest(manifest(3, DOC1)))).toBeUndefined();
+  });
+
+  it("with an index: unchanged at the applied generation and stale below it, with no S3 request", async () => {
+    const { s3, ssm, src } = setup();
+    const index = { key: "targets/ecs-services.index.json", generation: 6, sha256: sha256(DOC2), etag: "" };
+    ssm.set("/app/targets/manifest", manifest(5, DOC1, { index }));
+    expect(await src.fetch({ generation: 6, sha256: sha256(DOC2) })).toEqual({ status: "unchanged", note: "same_generation" });
+    expect(await src.fetch({ generation: 6 })).toEqual({ status: "unchanged", note: "same_generation" });
+    expect(await src.fetch({ generation: 7, sha256: sha256(DOC1) })).toEqual({ status: "unchanged", note: "stale_manifest" });
+    expect(s3.calls).toEqual([]);
+    // The same generation with another sha256 is read again (here: no index object, not_found).
+    await expect(src.fetch({ generation: 6, sha256: sha256(DOC1) })).rejects.toMatchObject({ reason: "not_found" });
+    expect(s3.calls.map((c) => c.key)).toEqual(["targets/ecs-services.index.json"]);
+    expect(s3.calls[0]!.ifNoneMatch).toBeUndefined();
+  });
+
+  it("with an index older than the single document, reads the single document", async () => {
+    const { s3, ssm, src } = setup();
+    s3.put("bkt", KEY, DOC2);
+    ssm.set("/app/targets/manifest", manifest(5, DOC2, { index: { key: "targets/ecs-services.index.json", generation: 4, sha256: sha256(DOC1), etag: "" } }));
+    expect(await src.fetch({ generation: 4, sha256: sha256(DOC1) })).toMatchObject({ status: "changed", generation: 5, sha256: sha256(DOC2) });
+    expect(s3.calls.map((c) => c.key)).toEqual([KEY]);
   });
 });
 

@@ -4,7 +4,16 @@
 // describing an older document (verifyManifest), and the repair of a manifest missing or
 // stale after a crash between the two writes (repairManifest). README guarantee G9.
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { countTargets, errorLine, isNotFound, PublishError, type BuiltDocument, type Manifest, type TargetDocument } from "@scrape-reconciler/core";
+import {
+  countTargets,
+  errorLine,
+  isNotFound,
+  PublishError,
+  type BuiltDocument,
+  type Manifest,
+  type ManifestIndex,
+  type TargetDocument,
+} from "@scrape-reconciler/core";
 import { headObject } from "./s3-object";
 import { META, type PublishTarget } from "./target";
 
@@ -71,8 +80,10 @@ export interface ManifestDocument {
 export function manifestOf(
   t: PublishTarget,
   doc: ManifestDocument,
-  discovery: Partial<Pick<Manifest, "services" | "sources" | "failedServices" | "skippedEndpoints">> | undefined,
+  discovery: Partial<Pick<Manifest, "services" | "sources" | "failedServices" | "skippedEndpoints" | "index">> | undefined,
+  index?: ManifestIndex,
 ): Manifest {
+  const pointer = index ?? discovery?.index;
   // The field order of the JSON in SSM stays as it always was.
   return {
     schemaVersion: 1,
@@ -88,7 +99,38 @@ export function manifestOf(
     sources: discovery?.sources ?? {},
     failedServices: discovery?.failedServices ?? [],
     skippedEndpoints: discovery?.skippedEndpoints ?? 0,
+    ...(pointer ? { index: pointer } : {}),
   };
+}
+
+/**
+ * Points the manifest at the shard index `index` (an event batch wrote the index and not the
+ * single document): the manifest read, or one made from the single document's metadata,
+ * with its `index` replaced; nothing when it already points at this index or a newer one.
+ * Then, as verifyManifest for the document: when a newer index was written meanwhile and
+ * the manifest does not point at it (our slower write overwrote the newer writer's),
+ * points it at that one. Returns whether the manifest was written.
+ */
+export async function pointManifestAtIndex(t: PublishTarget, index: ManifestIndex): Promise<boolean> {
+  const current = await readManifest(t.ssm, t.manifestParameter);
+  if (current?.index && current.index.generation >= index.generation) return false;
+  const base = current ?? (await manifestOfDocumentHead(t));
+  await putManifest(t, { ...base, index });
+  const head = await headObject(t.s3, t.bucket, index.key);
+  const newest = Number(head?.metadata[META.generation] ?? 0);
+  if (!head || newest <= index.generation) return true;
+  const now = await readManifest(t.ssm, t.manifestParameter);
+  if (now?.index && now.index.generation >= newest) return true;
+  const pointer = { key: index.key, generation: newest, sha256: head.metadata[META.sha256] ?? "", etag: head.etag };
+  await putManifest(t, { ...(now ?? base), index: pointer });
+  return true;
+}
+
+/** A manifest describing the single document from its metadata (none yet: an empty one of generation 0). */
+async function manifestOfDocumentHead(t: PublishTarget): Promise<Manifest> {
+  const head = await headObject(t.s3, t.bucket, t.key);
+  if (head) return manifestFromHead(t, head, undefined);
+  return manifestOf(t, { generation: 0, sha256: "", etag: "", targets: 0, groups: 0, generatedAt: "" }, undefined);
 }
 
 function manifestFromHead(t: PublishTarget, head: { etag: string; metadata: Record<string, string> }, base: Manifest | undefined): Manifest {
@@ -106,9 +148,16 @@ function manifestFromHead(t: PublishTarget, head: { etag: string; metadata: Reco
 }
 
 /** An unchanged document whose manifest is missing or stale (a crash between the two writes). */
-export async function repairManifest(t: PublishTarget, previous: PublishedManifestFacts, built: BuiltDocument, now: () => Date): Promise<boolean> {
+export async function repairManifest(
+  t: PublishTarget,
+  previous: PublishedManifestFacts,
+  built: BuiltDocument,
+  now: () => Date,
+  /** The index published now (the manifest must point at it too), when there is one. */
+  index?: ManifestIndex,
+): Promise<boolean> {
   const current = await readManifest(t.ssm, t.manifestParameter);
-  if (current && current.generation >= previous.generation && current.sha256 === previous.sha256) return false;
+  if (current && current.generation >= previous.generation && current.sha256 === previous.sha256 && sameIndex(current.index, index)) return false;
   const doc = {
     generation: previous.generation,
     sha256: previous.sha256,
@@ -117,6 +166,10 @@ export async function repairManifest(t: PublishTarget, previous: PublishedManife
     groups: previous.document.length,
     generatedAt: previous.generatedAt ?? now().toISOString(),
   };
-  await putManifest(t, manifestOf(t, doc, built));
+  await putManifest(t, manifestOf(t, doc, built, index ?? current?.index));
   return true;
+}
+
+function sameIndex(a: ManifestIndex | undefined, b: ManifestIndex | undefined): boolean {
+  return b === undefined || (a !== undefined && a.generation >= b.generation);
 }

@@ -18,7 +18,7 @@ import {
 import { retryOnConflict } from "./conflict-retry";
 import { manifestOf, putManifest, repairManifest, verifyManifest } from "./manifest";
 import { putConditional, readObject } from "./s3-object";
-import { publishShards, type ShardPublishOutcome } from "./shard-publish";
+import { publishShards, readIndex, type ShardPublishOutcome } from "./shard-publish";
 import { META, type PublishTarget } from "./target";
 
 export interface PublishedDocument {
@@ -118,15 +118,16 @@ function kept(base: OutcomeBase, previous: PublishedDocument | undefined, withhe
  *  5. Same sha256 as a valid published document: write no document (README guarantee G8);
  *     only repair the manifest when it is missing or describes another version (a crash
  *     or a failed SSM write between the two writes of an earlier run). Not in a dry run.
- *  6. The new generation is the published one + 1, so generations strictly increase. A
- *     dry run stops here and reports what would be written.
+ *  6. The new generation is one above the published document's and the index's (event
+ *     batches move the index alone when the single document is the full reconcile's), so
+ *     generations strictly increase. A dry run stops here and reports what would be written.
  *  7. Put the document conditionally: `If-Match` the ETag of step 1, `If-None-Match: *`
  *     when there was none (README guarantee G9), with generation, sha256, target count,
  *     time and state generation as metadata (what step 1, step 9 and the manifest repair
  *     read back).
- *  8. Write the manifest after the document, so a sidecar following the manifest is never
- *     sent to a document that is not there yet. A failed manifest write throws; step 5 of
- *     the next run repairs it.
+ *  8. Write the manifest after the document and the index (step 11, run before it), so a
+ *     sidecar following the manifest is never sent to an object that is not there yet; it
+ *     points at both. A failed manifest write throws; step 5 of the next run repairs it.
  *  9. HEAD the document: if a newer generation was written meanwhile and the manifest does
  *     not describe it (our slower manifest write overwrote the newer writer's), rewrite
  *     the manifest from the document's metadata (README guarantee G9).
@@ -134,10 +135,12 @@ function kept(base: OutcomeBase, previous: PublishedDocument | undefined, withhe
  *     and starts again at step 1 with the newer document, at most `maxAttempts` (default 5)
  *     times; any other error, or the last conflict, is thrown.
  * 11. Bring the sharded copy up to date (publishShards: the changed shards, then the
- *     index of this generation), also when the document was unchanged, so an index that is
- *     missing (the first run after an upgrade from the single object: no empty window, the
- *     single document stays) or behind (a crash after step 7) is written. Its own lost
- *     races are retried there: the document written in step 7 is not written again.
+ *     index of this generation), right after step 7, and also when the document was
+ *     unchanged, so an index that is missing (the first run after an upgrade from the
+ *     single object: no empty window, the single document stays), behind (a crash after
+ *     step 7) or describing other targets (event batches since) is written. Its own lost
+ *     races are retried there: the document written in step 7 is not written again. An
+ *     index built from a newer state stops the publication (step 3).
  */
 export async function publishDocument(
   t: PublishTarget,
@@ -148,6 +151,9 @@ export async function publishDocument(
   return retryOnConflict(
     async (attempt) => {
       const previous = await readPublished(t); // (1)
+      // The index's generation goes up with every event batch that publishes only shards
+      // (PUBLISH_SINGLE_DOCUMENT=full-reconcile); the document's next one is above both.
+      const { index } = await readIndex(t);
       const built = build(previous); // (2)
       const prevGeneration = previous?.generation ?? 0;
       const base = { previousGeneration: prevGeneration, previous: previous?.document ?? [], attempts: attempt, manifestRepaired: false };
@@ -156,6 +162,9 @@ export async function publishDocument(
       // (3)
       if (previous && built.stateGeneration !== undefined && previous.stateGeneration > built.stateGeneration) {
         return kept(base, previous, `the published document is built from a newer state (${previous.stateGeneration} > ${built.stateGeneration})`);
+      }
+      if (index && built.stateGeneration !== undefined && index.stateGeneration > built.stateGeneration) {
+        return kept(base, previous, `the published index is built from a newer state (${index.stateGeneration} > ${built.stateGeneration})`);
       }
       const text = serializeDocument(built.document); // (4)
       const sha256 = sha256Hex(text);
@@ -166,15 +175,16 @@ export async function publishDocument(
       const document = validateDocument(built.document);
       // (5)
       if (previous && !previous.invalid && previous.sha256 === sha256) {
-        const repaired = options.dryRun ? false : await repairManifest(t, previous, built, options.now);
-        // (11) an index missing or behind (the first run after an upgrade, a crash) is written.
+        // (11) an index missing or behind (the first run after an upgrade, a crash, event
+        // batches that changed it since) is written, then the manifest points at it.
         const shards = options.dryRun
           ? undefined
           : await publishShards(
               t,
-              { document, sha256, generation: prevGeneration, stateGeneration: previous.stateGeneration, now: options.now() },
+              { document, sha256, generation: prevGeneration, stateGeneration: built.stateGeneration ?? previous.stateGeneration, now: options.now() },
               { sleep: options.sleep },
             );
+        const repaired = options.dryRun ? false : await repairManifest(t, previous, built, options.now, shards?.index);
         return {
           ...base,
           written: false,
@@ -187,7 +197,7 @@ export async function publishDocument(
           ...(shards ? { shards } : {}),
         };
       }
-      const generation = prevGeneration + 1; // (6)
+      const generation = Math.max(prevGeneration, index?.generation ?? 0) + 1; // (6)
       if (options.dryRun) return { ...base, written: false, generation, sha256, etag: "", text, document };
       const generatedAt = options.now().toISOString();
       const targets = countTargets(document);
@@ -205,15 +215,15 @@ export async function publishDocument(
       // A warm process' next read of the document is a 304 and this very document.
       const metadata = { [META.generation]: String(generation), [META.sha256]: sha256, [META.targets]: String(targets), [META.generatedAt]: generatedAt };
       t.cache?.wrote(t.bucket, t.key, { body: text, etag, metadata }, "published-body", { sha256, document });
-      // (8)
-      await putManifest(t, manifestOf(t, { generation, sha256, etag, targets, groups: document.length, generatedAt }, built));
-      const repaired = await verifyManifest(t, generation); // (9)
       // (11)
       const shards = await publishShards(
         t,
         { document, sha256, generation, stateGeneration: built.stateGeneration ?? 0, now: options.now() },
         { sleep: options.sleep },
       );
+      // (8)
+      await putManifest(t, manifestOf(t, { generation, sha256, etag, targets, groups: document.length, generatedAt }, built, shards.index));
+      const repaired = await verifyManifest(t, generation); // (9)
       return { ...base, written: true, generation, sha256, etag, text, document, manifestRepaired: repaired, shards };
     },
     { maxAttempts: options.maxAttempts ?? 5, sleep: options.sleep },

@@ -28,14 +28,18 @@ import { gzipSync } from "node:zlib";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import {
   ConflictError,
+  entryOf,
   indexKeyOf,
-  indexOf,
+  indexOfEntries,
   parseIndex,
   retire,
   serializeIndex,
   sha256Hex,
   shardKeys,
   splitDocument,
+  type ManifestIndex,
+  type Shard,
+  type ShardEntry,
   type ShardIndex,
   type TargetDocument,
 } from "@scrape-reconciler/core";
@@ -52,6 +56,8 @@ export interface ShardPublishOutcome {
   bytesWritten: number;
   deleted: number;
   deleteErrors: number;
+  /** The published index after this call (written or found): what the manifest points at. */
+  index: ManifestIndex;
 }
 
 export interface ShardPublishInput {
@@ -107,13 +113,43 @@ export async function publishShards(
 }
 
 async function publishShardsOnce(t: PublishTarget, input: ShardPublishInput): Promise<ShardPublishOutcome> {
-  const none = { written: false, shardsWritten: 0, bytesWritten: 0, deleted: 0, deleteErrors: 0 };
   const { index: previous, etag } = await readIndex(t); // (1)
-  if (previous && previous.generation >= input.generation && (previous.generation > input.generation || previous.sha256 === input.sha256)) {
-    return { ...none, shards: previous.shards.length };
-  }
+  if (previous && previous.sha256 === input.sha256 && previous.generation >= input.generation) return unchanged(t, previous, etag);
+  // The index of a newer state stands (README guarantee G9): it is the newer publication.
+  if (previous && previous.stateGeneration > input.stateGeneration) return unchanged(t, previous, etag);
   const shards = splitDocument(input.document, sha256Of(t)); // (2)
-  const keys = shardKeys(t.key, shards, input.generation, previous);
+  // Above the published index too: generations only go up.
+  const generation = Math.max(input.generation, (previous?.generation ?? 0) + 1);
+  return commitIndex(t, previous, etag, shards, [], { sha256: input.sha256, generation, stateGeneration: input.stateGeneration, now: input.now });
+}
+
+/** The outcome when the published index stays as it is. */
+export function unchanged(t: Pick<PublishTarget, "key">, index: ShardIndex, etag: string | undefined): ShardPublishOutcome {
+  return {
+    written: false,
+    shardsWritten: 0,
+    shards: index.shards.length,
+    bytesWritten: 0,
+    deleted: 0,
+    deleteErrors: 0,
+    index: { key: indexKeyOf(t.key), generation: index.generation, sha256: index.sha256, etag: etag ?? "" },
+  };
+}
+
+/**
+ * Steps 3 to 5: puts the shards whose keys `previous` does not list, then the index listing
+ * them and the `kept` entries (shards of `previous` left as they are), conditionally, then
+ * deletes what retired long enough ago. A lost race for the index throws ConflictError.
+ */
+export async function commitIndex(
+  t: PublishTarget,
+  previous: ShardIndex | undefined,
+  etag: string | undefined,
+  shards: readonly Shard[],
+  kept: readonly ShardEntry[],
+  fields: { sha256: string; generation: number; stateGeneration: number; now: Date },
+): Promise<ShardPublishOutcome> {
+  const keys = shardKeys(t.key, shards, fields.generation, previous);
   const listed = new Set(previous?.shards.map((s) => s.key));
   let shardsWritten = 0;
   let bytesWritten = 0;
@@ -135,13 +171,13 @@ async function publishShardsOnce(t: PublishTarget, input: ShardPublishInput): Pr
       }),
     );
   }
-  const { retired, expired } = retire(previous, new Set(keys), input.now);
-  const index = indexOf(t.key, shards, input.sha256, {
-    generation: input.generation,
-    generatedAt: input.now.toISOString(),
-    stateGeneration: input.stateGeneration,
+  const entries = [...shards.map((s, i) => entryOf(s, keys[i]!)), ...kept];
+  const { retired, expired } = retire(previous, new Set(entries.map((e) => e.key)), fields.now);
+  const index = indexOfEntries(entries, fields.sha256, {
+    generation: fields.generation,
+    generatedAt: fields.now.toISOString(),
+    stateGeneration: fields.stateGeneration,
     retired,
-    keys,
   });
   const text = serializeIndex(index);
   const indexKey = indexKeyOf(t.key);
@@ -162,5 +198,13 @@ async function publishShardsOnce(t: PublishTarget, input: ShardPublishInput): Pr
       deleteErrors += 1;
     }
   }
-  return { written: true, shardsWritten, shards: shards.length, bytesWritten, deleted, deleteErrors };
+  return {
+    written: true,
+    shardsWritten,
+    shards: entries.length,
+    bytesWritten,
+    deleted,
+    deleteErrors,
+    index: { key: indexKey, generation: index.generation, sha256: index.sha256, etag: written },
+  };
 }

@@ -11,16 +11,18 @@ import {
   deepFreeze,
   workingCopy,
   emptyState,
-  errorLine,
-  ReconcilerStateError,
   type BuildResult,
   type FailedScope,
   type ReconcilerState,
+  type StateHead,
   type TagNames,
 } from "@scrape-reconciler/core";
 import { retryOnConflict } from "./conflict-retry";
 import { publishDocument, type PublishOutcome } from "./publish";
-import { headObject, putConditional, readObject } from "./s3-object";
+import { publishFromState, type IndexPublishOutcome } from "./index-publish";
+import { headObject, readObject } from "./s3-object";
+import { readIndex } from "./shard-publish";
+import { parseStateBody, readStateParts, writeStateParts } from "./state-parts";
 import { META, type PublishTarget } from "./target";
 
 export interface StateTarget extends PublishTarget {
@@ -30,31 +32,24 @@ export interface StateTarget extends PublishTarget {
 export interface StoredState {
   state: ReconcilerState;
   etag: string | undefined;
+  /** The head the state was read from (absent: no object, or a whole state of schemaVersion 1). */
+  head?: StateHead;
 }
 
 /**
- * Reads the state object. With the target's cache, a conditional GET, and the parsed state
- * is shared (frozen) while the ETag is the same: callers never change a state read, they
- * change a copy (updateStateAndPublish's step 2).
+ * Reads the state: the head, then its parts (state-parts.ts); a whole state written by an
+ * earlier version as it is. With the target's cache, a conditional GET of the head, and the
+ * state is shared (frozen) while its ETag is the same: callers never change a state read,
+ * they change a copy (updateStateAndPublish's step 2).
  */
 export async function readState(t: Pick<StateTarget, "s3" | "bucket" | "stateKey" | "cache">, now: Date): Promise<StoredState> {
   const obj = await readObject(t.s3, t.bucket, t.stateKey, t.cache);
   if (!obj) return { state: emptyState(now), etag: undefined };
   const where = `s3://${t.bucket}/${t.stateKey}`;
-  const parse = (body: string) => {
-    let state: ReconcilerState;
-    try {
-      state = JSON.parse(body) as ReconcilerState;
-    } catch (err) {
-      throw new ReconcilerStateError(where, `not JSON (${errorLine(err)})`, err);
-    }
-    if (state.schemaVersion !== 1) {
-      throw new ReconcilerStateError(where, `unknown schemaVersion ${String(state.schemaVersion)}; this version reads 1`);
-    }
-    return state;
-  };
-  const state = t.cache ? t.cache.parsed(t.bucket, t.stateKey, obj, "state", parse) : parse(obj.body);
-  return { state, etag: obj.etag };
+  const parse = (body: string) => parseStateBody(where, body);
+  const parsed = t.cache ? t.cache.parsed(t.bucket, t.stateKey, obj, "state", parse) : parse(obj.body);
+  if (parsed.kind === "whole") return { state: parsed.state, etag: obj.etag };
+  return { state: await readStateParts(t, parsed.head, obj.etag), etag: obj.etag, head: parsed.head };
 }
 
 export interface StateChange<R> {
@@ -86,14 +81,25 @@ export interface StatePublishOptions {
   initial?: StoredState;
 }
 
+/** Steps 1 to 4 of updateStateAndPublish: the state changed and written. */
+export interface StateUpdate<R> {
+  result: R;
+  stateWritten: boolean;
+  before: ReconcilerState;
+  after: ReconcilerState;
+  attempt: number;
+}
+
 /**
  * The generation a state object created now must start above: the one the published
- * document was built from, so that a state lost and created again is not refused as older.
+ * document or shard index was built from, so that a state lost and created again is not
+ * refused as older.
  */
 async function generationFloor(t: StateTarget, etag: string | undefined): Promise<number> {
   if (etag) return 0;
-  const head = await headObject(t.s3, t.bucket, t.key);
-  return Number(head?.metadata[META.stateGeneration] ?? 0) || 0;
+  // The shard index may be built from a newer state than the single document (event batches).
+  const [head, { index }] = await Promise.all([headObject(t.s3, t.bucket, t.key), readIndex(t)]);
+  return Math.max(Number(head?.metadata[META.stateGeneration] ?? 0) || 0, index?.stateGeneration ?? 0);
 }
 
 /**
@@ -134,24 +140,7 @@ export async function updateStateAndPublish<R>(
   change: (state: ReconcilerState, read: Readonly<ReconcilerState>) => StateChange<R>,
   options: StatePublishOptions,
 ): Promise<StatePublishOutcome<R>> {
-  const written = await retryOnConflict(
-    async (attempt) => {
-      const { state: before, etag } = attempt === 1 && options.initial ? options.initial : await readState(t, options.now()); // (1)
-      // (2) The copy shares every entry the change leaves alone (core's workingCopy); `before`
-      // is frozen first, so a change made in place instead of by replacement throws.
-      const { state: changed, result } = change(workingCopy(deepFreeze(before)), before);
-      if (!changed) return { before, after: before, result, stateWritten: false, attempt };
-      if (options.dryRun) return { before, after: changed, result, stateWritten: false, attempt }; // (4) dry run: nothing written
-      const floor = await generationFloor(t, etag); // (3)
-      const after = { ...changed, generation: Math.max(before.generation, floor) + 1, updatedAt: options.now().toISOString() };
-      const body = JSON.stringify(after);
-      const written = await putConditional(t.s3, t.bucket, t.stateKey, body, { ifMatch: etag }); // (4)
-      // The next read of a warm process is a 304 and this very state (frozen from now on).
-      t.cache?.wrote(t.bucket, t.stateKey, { body, etag: written, metadata: {} }, "state", after);
-      return { before, after, result, stateWritten: true, attempt };
-    },
-    { maxAttempts: options.maxAttempts ?? 8, sleep: options.sleep },
-  );
+  const written = await updateState(t, change, options);
   // (5)
   let build: BuildResult | undefined;
   const publish = await publishDocument(
@@ -165,4 +154,51 @@ export async function updateStateAndPublish<R>(
   );
   const { result, stateWritten, before, after, attempt } = written;
   return { result, stateWritten, stateGeneration: after.generation, before, after, publish, stateAttempts: attempt, build };
+}
+
+/**
+ * updateStateAndPublish for an event batch when the single document is the full
+ * reconcile's (PUBLISH_SINGLE_DOCUMENT=full-reconcile): steps 1 to 4, then step 5 publishes
+ * the changed shards and the index (index-publish.ts) instead of the single document.
+ */
+export async function updateStateAndPublishShards<R>(
+  t: StateTarget,
+  change: (state: ReconcilerState, read: Readonly<ReconcilerState>) => StateChange<R>,
+  options: StatePublishOptions,
+): Promise<Omit<StatePublishOutcome<R>, "publish" | "build"> & { publish: IndexPublishOutcome }> {
+  const written = await updateState(t, change, options);
+  const publish = await publishFromState(t, written.after, {
+    tagNames: options.tagNames,
+    ...(options.failed ? { failed: options.failed } : {}),
+    now: options.now,
+    ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+  const { result, stateWritten, before, after, attempt } = written;
+  return { result, stateWritten, stateGeneration: after.generation, before, after, publish, stateAttempts: attempt };
+}
+
+/** Steps 1 to 4: the change applied to the state read and written conditionally, retried after a lost race. */
+export async function updateState<R>(
+  t: StateTarget,
+  change: (state: ReconcilerState, read: Readonly<ReconcilerState>) => StateChange<R>,
+  options: Pick<StatePublishOptions, "now" | "dryRun" | "maxAttempts" | "sleep" | "initial">,
+): Promise<StateUpdate<R>> {
+  return retryOnConflict(
+    async (attempt) => {
+      const read = attempt === 1 && options.initial ? options.initial : await readState(t, options.now()); // (1)
+      const { state: before, etag } = read;
+      // (2) The copy shares every entry the change leaves alone (core's workingCopy); `before`
+      // is frozen first, so a change made in place instead of by replacement throws.
+      const { state: changed, result } = change(workingCopy(deepFreeze(before)), before);
+      if (!changed) return { before, after: before, result, stateWritten: false, attempt };
+      if (options.dryRun) return { before, after: changed, result, stateWritten: false, attempt }; // (4) dry run: nothing written
+      const floor = await generationFloor(t, etag); // (3)
+      const after = { ...changed, generation: Math.max(before.generation, floor) + 1, updatedAt: options.now().toISOString() };
+      // (4) The parts the change touched, then the head, conditionally (state-parts.ts).
+      await writeStateParts(t, read, after, options.now());
+      return { before, after, result, stateWritten: true, attempt };
+    },
+    { maxAttempts: options.maxAttempts ?? 8, sleep: options.sleep },
+  );
 }

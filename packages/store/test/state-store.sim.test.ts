@@ -24,10 +24,10 @@ describe("readState", () => {
   });
 
   it("refuses a state of an unknown schemaVersion with a ReconcilerStateError naming the object", async () => {
-    await put(JSON.stringify({ schemaVersion: 2 }));
+    await put(JSON.stringify({ schemaVersion: 3 }));
     const err = await readState(target(), new Date()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReconcilerStateError);
-    expect((err as Error).message).toBe(`s3://${BUCKET}/targets/state.json: unknown schemaVersion 2; this version reads 1`);
+    expect((err as Error).message).toBe(`s3://${BUCKET}/targets/state.json: unknown schemaVersion 3; this version reads 1 and 2`);
   });
 
   it("refuses a body that is not JSON", async () => {
