@@ -86,7 +86,12 @@ export function archive(ref: string): string {
 }
 
 async function runSide(name: string, bundle: string, env: Record<string, string>, runs: number): Promise<SideResult> {
-  const r = await promisify(execFile)(process.execPath, [bundle], { env: { ...process.env, ...env, RUNS: String(runs) }, maxBuffer: 16 * 1024 * 1024 });
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") profiles the reconciler processes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const r = await promisify(execFile)(process.execPath, [...nodeArgs, bundle], {
+    env: { ...process.env, ...env, RUNS: String(runs) },
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const lines = r.stdout
     .trim()
     .split("\n")

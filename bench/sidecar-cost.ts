@@ -5,7 +5,7 @@
 // GET, a 304 when nothing changed) or SSM (GetParameter, then a GET only when the manifest
 // changed) while the document changes every few seconds: requests per poll and per change.
 // Measured: one old-sidecar reload and one full reconcile of ours on a generated account
-// (their AWS calls). Computed: per hour at the sidecar's default 5 s interval, with an
+// (their AWS calls). Computed: per hour at the sidecar's default 1 s interval, with an
 // assumed number of document changes per hour; S3 GET at $0.0004 per 1,000 (us-east-1, a
 // 304 is a GET); SSM GetParameter on the standard tier is not charged.
 //   npx tsx bench/sidecar-cost.ts [--seconds 30] [--change-every 5] [--services 200] [--tasks 50] [--changes-per-hour 60]
@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { reconcile } from "@scrape-reconciler/reconcile";
-import { silentLogger, startSidecar } from "@scrape-reconciler/sidecar";
+import { DEFAULT_INTERVAL_MS, silentLogger, startSidecar } from "@scrape-reconciler/sidecar";
 import { simClientConfig } from "@scrape-reconciler/sim";
 import { makeDocument, serialize } from "../packages/sidecar/test/e2e-support";
 import { simPublisher } from "../packages/sidecar/test/publishers";
@@ -24,7 +24,8 @@ import { buildScenario } from "./full-reconcile";
 import { oldClients, oldReload, OLD_INTERVAL_SECONDS } from "./old-sidecar";
 
 export const S3_GET_PER_1000_USD = 0.0004;
-export const DEFAULT_INTERVAL_SECONDS = 5;
+/** The sidecar's default --interval. */
+export const DEFAULT_INTERVAL_SECONDS = DEFAULT_INTERVAL_MS / 1000;
 const HOURS_PER_MONTH = 730;
 
 export interface CostOptions {

@@ -24,6 +24,8 @@ export interface BuildResult {
   services: number;
   /** Instances left out because their ECS task is not RUNNING (or no longer exists). */
   notRunning: number;
+  /** Built from a ShardBuilder's shards (buildShardedPublication): `document` is joined on first use. */
+  fromShards?: boolean;
 }
 
 /** The task state in which a target is published; every other state means "not scraped". */

@@ -5,6 +5,7 @@
 import { isComplete } from "./completeness";
 import { diffDocuments } from "./diff";
 import { buildDocument } from "./document";
+import type { ShardBuilder } from "./service-shards";
 import { toDiscovery, type ReconcilerState } from "./state";
 import type { TagNames } from "./tags";
 import type { TargetDocument } from "./types";
@@ -27,4 +28,30 @@ export function driftOf(base: ReconcilerState, before: ReconcilerState, after: T
   if (!changed || !isComplete(before)) return 0;
   const d = diffDocuments(buildDocument(toDiscovery(base), undefined, { tagNames }).document, after ?? []);
   return d.added.length + d.removed.length + d.changed.length;
+}
+
+/**
+ * driftOf for a document built from shards (buildShardedPublication): the shards `base`
+ * gives against those of `after`, compared where their sha256 differ, with the builder
+ * that built `after` (its unchanged services are not built again).
+ */
+export function shardDriftOf(
+  base: ReconcilerState,
+  before: ReconcilerState,
+  after: ReconcilerState,
+  changed: boolean,
+  builder: ShardBuilder,
+  tagNames: TagNames,
+): number {
+  if (!changed || !isComplete(before)) return 0;
+  const was = new Map(builder.build(base, tagNames).shards.map((s) => [s.id, s]));
+  let drift = 0;
+  const count = (d: ReturnType<typeof diffDocuments>) => d.added.length + d.removed.length + d.changed.length;
+  for (const s of builder.build(after, tagNames).shards) {
+    const old = was.get(s.id);
+    was.delete(s.id);
+    if (old?.sha256 !== s.sha256) drift += count(diffDocuments(old?.document ?? [], s.document));
+  }
+  for (const old of was.values()) drift += count(diffDocuments(old.document, []));
+  return drift;
 }

@@ -7,6 +7,8 @@
 import { decidePublication, isComplete } from "./completeness";
 import { buildDocument, type BuildResult } from "./document";
 import { failedScopeName, sourceHealth } from "./failed";
+import { combinedDocument, type ShardBuilder } from "./service-shards";
+import type { Shard } from "./shards";
 import { toDiscovery, type ReconcilerState } from "./state";
 import type { TagNames } from "./tags";
 import type { FailedScope, TargetDocument, WrittenSourceHealth } from "./types";
@@ -22,6 +24,12 @@ export interface BuiltDocument {
   withheld?: string;
   /** Generation of the state this document is built from; an older one never replaces a newer. */
   stateGeneration?: number;
+  /**
+   * Built from shards (buildShardedPublication): the document's sha256, its text on demand,
+   * and the shards themselves, all checked already; the publisher neither serializes, hashes
+   * nor validates the document again, and writes these shards.
+   */
+  sharded?: { sha256: string; join: () => { document: TargetDocument; text: string }; shards: readonly Shard[] };
 }
 
 /**
@@ -51,4 +59,57 @@ export function buildPublication(
   const decision = decidePublication({ complete: isComplete(state), groups: result.document.length, failed: allFailed });
   const built = decision.publish ? { ...common, document: result.document } : { ...common, document: undefined, withheld: decision.reason };
   return { built, result };
+}
+
+/**
+ * buildPublication from the shards a ShardBuilder keeps (only the services whose facts
+ * changed are built again), when every failed part is one the state knows (no targets to
+ * carry over from the previous document); else undefined and the caller builds the whole
+ * document (buildPublication). The document, when published, is the shards joined.
+ */
+export function buildShardedPublication(
+  state: ReconcilerState,
+  builder: ShardBuilder,
+  tagNames: TagNames,
+  failed: readonly FailedScope[] = [],
+): { built: BuiltDocument; result: BuildResult } | undefined {
+  const allFailed = [...state.failed, ...failed.filter((f) => !state.failed.some((g) => g.id === f.id))];
+  if (allFailed.some((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]))) return undefined;
+  const shards = builder.build(state, tagNames);
+  const combined = combinedDocument(shards.shards);
+  let joined: { document: TargetDocument; text: string } | undefined;
+  const join = () => {
+    joined ??= combined.join();
+    return joined;
+  };
+  const common = {
+    services: shards.services,
+    sources: sourceHealth(allFailed),
+    failedServices: allFailed.map(failedScopeName),
+    skippedEndpoints: shards.skipped.length,
+    stateGeneration: state.generation,
+  };
+  const decision = decidePublication({ complete: isComplete(state), groups: combined.groups, failed: allFailed });
+  const result: BuildResult = {
+    get document() {
+      return join().document;
+    },
+    skipped: shards.skipped,
+    carriedOver: 0,
+    services: shards.services,
+    notRunning: shards.notRunning,
+    fromShards: true,
+  };
+  if (!decision.publish) return { built: { ...common, document: undefined, withheld: decision.reason }, result };
+  const sharded = { sha256: combined.sha256, join, shards: shards.shards };
+  return {
+    built: {
+      ...common,
+      get document() {
+        return join().document;
+      },
+      sharded,
+    },
+    result,
+  };
 }

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { buildServiceTargets, groupSortKey, normalizeDocument, serializeDocument, sha256Hex } from "./document";
 import { compareText } from "./order";
+import { validateDocument } from "./validate";
 import { isShardId, UNSHARDED_ID, type Shard } from "./shards";
 import { withContainerInstance, type ReconcilerState, type StateService, type StateTask } from "./state";
 import type { TagNames } from "./tags";
@@ -19,6 +20,8 @@ import type { CloudMapNamespace, ContainerInstanceFacts, EcsTaskFacts, SkippedEn
 
 /** A shard built from the state, with what its services left out. */
 export interface BuiltShard extends Shard {
+  /** `text` as UTF-8. */
+  bytes: Buffer;
   /** Services of the shard that count (opted in with an endpoint). */
   services: number;
   skipped: readonly SkippedEndpoint[];
@@ -49,6 +52,8 @@ interface ServiceMemo {
   counted: boolean;
   text?: string;
   sha256?: string;
+  /** The text as UTF-8, kept so the combined digest hashes bytes without encoding 10 MB again per batch. */
+  bytes?: Buffer;
 }
 
 function sameTagNames(a: TagNames, b: TagNames): boolean {
@@ -143,7 +148,8 @@ export class ShardBuilder {
       tagNames,
       tasks,
       instances: instancesFacts,
-      document: normalizeDocument(built.groups),
+      // Checked once, as the publish self-check would: a shard kept from the memo is valid.
+      document: validateDocument(normalizeDocument(built.groups)),
       skipped: built.skipped,
       notRunning: built.notRunning,
       counted: built.counted,
@@ -161,12 +167,14 @@ function shardOf(id: string, members: ServiceMemo[]): BuiltShard {
   if (members.length === 1) {
     const m = members[0]!;
     m.text ??= serializeDocument(m.document);
-    m.sha256 ??= sha256Hex(m.text);
-    return { id, document: m.document, text: m.text, sha256: m.sha256, ...counts };
+    m.bytes ??= Buffer.from(m.text, "utf8");
+    m.sha256 ??= sha256Hex(m.bytes);
+    return { id, document: m.document, text: m.text, sha256: m.sha256, bytes: m.bytes, ...counts };
   }
   const document = normalizeDocument(members.flatMap((m) => m.document));
   const text = serializeDocument(document);
-  return { id, document, text, sha256: sha256Hex(text), ...counts };
+  const bytes = Buffer.from(text, "utf8");
+  return { id, document, text, sha256: sha256Hex(bytes), bytes, ...counts };
 }
 
 /** The order normalizeDocument sorts groups in: the sort key, then the group's JSON. */
@@ -179,6 +187,8 @@ export interface CombinedDocument {
   sha256: string;
   targets: number;
   groups: number;
+  /** The document (its groups in the single document's order) and its text, made on demand. */
+  join(): { document: TargetDocument; text: string };
 }
 
 const OPEN = "[\n";
@@ -194,15 +204,29 @@ export function combinedDocument(shards: readonly Shard[]): CombinedDocument {
   const runs = shards.filter((s) => s.document.length > 0);
   const targets = runs.reduce((n, s) => n + s.document.reduce((k, g) => k + g.targets.length, 0), 0);
   const groups = runs.reduce((n, s) => n + s.document.length, 0);
-  if (runs.length === 0) return { sha256: sha256Hex("[]\n"), targets, groups };
+  if (runs.length === 0) return { sha256: sha256Hex("[]\n"), targets, groups, join: () => ({ document: normalizeDocument([]), text: "[]\n" }) };
   const ordered = [...runs].sort((a, b) => compareGroups(a.document[0]!, b.document[0]!));
   const overlap = ordered.some((r, i) => i > 0 && compareGroups(ordered[i - 1]!.document.at(-1)!, r.document[0]!) >= 0);
   const framed = ordered.every((r) => r.text.startsWith(OPEN) && r.text.endsWith(CLOSE));
-  if (overlap || !framed) return { sha256: sha256Hex(serializeDocument(normalizeDocument(runs.flatMap((r) => r.document)))), targets, groups };
+  if (overlap || !framed) {
+    const document = normalizeDocument(runs.flatMap((r) => r.document));
+    const text = serializeDocument(document);
+    return { sha256: sha256Hex(text), targets, groups, join: () => ({ document, text }) };
+  }
+  const inner = (r: Shard) => r.text.slice(OPEN.length, r.text.length - CLOSE.length);
   const hash = createHash("sha256").update(OPEN);
   ordered.forEach((r, i) => {
     if (i > 0) hash.update(",\n");
-    hash.update(r.text.slice(OPEN.length, r.text.length - CLOSE.length), "utf8");
+    // The UTF-8 bytes when the shard keeps them (the frame is ASCII: same offsets), else the text.
+    const bytes = (r as Partial<BuiltShard>).bytes;
+    if (bytes) hash.update(bytes.subarray(OPEN.length, bytes.length - CLOSE.length));
+    else hash.update(inner(r), "utf8");
   });
-  return { sha256: hash.update(CLOSE).digest("hex"), targets, groups };
+  const join = () => {
+    // Laid end to end: the runs are in order and do not overlap, so this is the normalized document.
+    const document = ordered.flatMap((r) => r.document);
+    Object.freeze(document);
+    return { document, text: `${OPEN}${ordered.map(inner).join(",\n")}${CLOSE}` };
+  };
+  return { sha256: hash.update(CLOSE).digest("hex"), targets, groups, join };
 }

@@ -17,8 +17,10 @@
 import {
   buildPublication,
   containerInstancesToResolve,
+  countTargets,
   diffDocuments,
   driftOf,
+  shardDriftOf,
   emptyState,
   heartbeatDue,
   isComplete,
@@ -33,7 +35,7 @@ import {
   type SkippedEndpoint,
 } from "@scrape-reconciler/core";
 import { discover, readContainerInstances, TaskDefinitionCache, type ContainerInstanceRead, type DiscoveryStats } from "@scrape-reconciler/discovery";
-import { readPublished, readState, updateStateAndPublish, type StoredState } from "@scrape-reconciler/store";
+import { readPublished, readState, shardBuilderOf, updateStateAndPublish, type StoredState } from "@scrape-reconciler/store";
 import type { ReconcilerClients } from "./clients";
 import { stateTargetOf, type ReconcileConfig } from "./config";
 
@@ -206,7 +208,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed, initial: known },
   );
   const { publish, build } = out;
-  const diff = diffDocuments(publish.previous, publish.document);
+  // The published copy stands for an unchanged document: nothing to compare.
+  const unchanged = publish.previous === publish.document;
+  const targets = countTargets(publish.document);
+  const diff = unchanged ? { added: [], removed: [], changed: [], before: targets, after: targets } : diffDocuments(publish.previous, publish.document);
   return {
     dryRun: Boolean(options.dryRun),
     written: publish.written,
@@ -225,7 +230,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     removed: diff.removed.length,
     changed: diff.changed.length,
     // What the merge changed in the document the state gave before (core's driftOf).
-    drift: driftOf(base ?? out.before, out.before, build?.document, out.after !== out.before, config.tagNames),
+    drift: build?.fromShards
+      ? shardDriftOf(base ?? out.before, out.before, out.after, out.after !== out.before, shardBuilderOf(stateTargetOf(config, clients)), config.tagNames)
+      : driftOf(base ?? out.before, out.before, build?.document, out.after !== out.before, config.tagNames),
     carriedOver: build?.carriedOver ?? 0,
     notRunning: build?.notRunning ?? 0,
     skippedEndpoints: build?.skipped ?? [],

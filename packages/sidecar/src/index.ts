@@ -6,6 +6,7 @@ export {
   ConfigError,
   USAGE,
   parseConfig,
+  DEFAULT_INTERVAL_MS,
   parseDuration,
   parseListen,
   parseSource,

@@ -80,9 +80,14 @@ export interface IndexPublishOptions {
 
 const BUILDER_MEMO = "shard-builder";
 
+/** The process' ShardBuilder (kept by the target's cache), or a fresh one without a cache. */
+export function shardBuilderOf(t: Pick<PublishTarget, "cache">): ShardBuilder {
+  return t.cache?.memo(BUILDER_MEMO, () => new ShardBuilder()) ?? new ShardBuilder();
+}
+
 /** Publishes the shards of `state` and their index (steps above). */
 export async function publishFromState(t: PublishTarget, state: ReconcilerState, options: IndexPublishOptions): Promise<IndexPublishOutcome> {
-  const builder = t.cache?.memo(BUILDER_MEMO, () => new ShardBuilder()) ?? new ShardBuilder();
+  const builder = shardBuilderOf(t);
   // What each service had before this publication (the diff's base), also for a retry after a lost race.
   const before = builder.snapshot();
   return retryOnConflict(

@@ -8,6 +8,7 @@
 import {
   countTargets,
   errorLine,
+  PublishError,
   parseDocument,
   serializeDocument,
   sha256Hex,
@@ -158,7 +159,9 @@ export async function publishDocument(
       const prevGeneration = previous?.generation ?? 0;
       const base = { previousGeneration: prevGeneration, previous: previous?.document ?? [], attempts: attempt, manifestRepaired: false };
       // (2) nothing to publish: the published document stays
-      if (!built.document) return kept(base, previous, built.withheld ?? "nothing to publish");
+      // (A sharded build joins its document only when it is written: `sharded` says it has one.)
+      const whole = built.sharded ? undefined : built.document;
+      if (!built.sharded && !whole) return kept(base, previous, built.withheld ?? "nothing to publish");
       // (3)
       if (previous && built.stateGeneration !== undefined && previous.stateGeneration > built.stateGeneration) {
         return kept(base, previous, `the published document is built from a newer state (${previous.stateGeneration} > ${built.stateGeneration})`);
@@ -166,22 +169,35 @@ export async function publishDocument(
       if (index && built.stateGeneration !== undefined && index.stateGeneration > built.stateGeneration) {
         return kept(base, previous, `the published index is built from a newer state (${index.stateGeneration} > ${built.stateGeneration})`);
       }
-      const text = serializeDocument(built.document); // (4)
-      const sha256 = sha256Hex(text);
+      // (4) Built from shards (buildShardedPublication): hashed from the shards' texts and
+      // each shard checked when it was built; the text is joined only to be written.
+      const sharded = built.sharded;
+      let text = whole ? serializeDocument(whole) : undefined;
+      const sha256 = sharded ? sharded.sha256 : sha256Hex(text ?? "");
       // Self-check: never publish what a sidecar would reject. The sidecar's check on the
       // document object, not on its text parsed back: the text is JSON.stringify of these
       // strings, arrays and objects, which parses back to the same values, so parsing the
       // whole document again (10,000 targets: 11 MB) would only repeat the same checks.
-      const document = validateDocument(built.document);
+      let document = whole ? validateDocument(whole) : undefined;
       // (5)
       if (previous && !previous.invalid && previous.sha256 === sha256) {
+        // The same bytes as published: the published copy stands for them.
+        document ??= previous.document;
+        text ??= previous.text;
         // (11) an index missing or behind (the first run after an upgrade, a crash, event
         // batches that changed it since) is written, then the manifest points at it.
         const shards = options.dryRun
           ? undefined
           : await publishShards(
               t,
-              { document, sha256, generation: prevGeneration, stateGeneration: built.stateGeneration ?? previous.stateGeneration, now: options.now() },
+              {
+                document,
+                ...(sharded ? { shards: sharded.shards } : {}),
+                sha256,
+                generation: prevGeneration,
+                stateGeneration: built.stateGeneration ?? previous.stateGeneration,
+                now: options.now(),
+              },
               { sleep: options.sleep },
             );
         const repaired = options.dryRun ? false : await repairManifest(t, previous, built, options.now, shards?.index);
@@ -198,6 +214,8 @@ export async function publishDocument(
         };
       }
       const generation = Math.max(prevGeneration, index?.generation ?? 0) + 1; // (6)
+      if (sharded) ({ document, text } = sharded.join());
+      if (text === undefined || document === undefined) throw new PublishError("s3:PutObject", "no document text to publish");
       if (options.dryRun) return { ...base, written: false, generation, sha256, etag: "", text, document };
       const generatedAt = options.now().toISOString();
       const targets = countTargets(document);
@@ -218,7 +236,7 @@ export async function publishDocument(
       // (11)
       const shards = await publishShards(
         t,
-        { document, sha256, generation, stateGeneration: built.stateGeneration ?? 0, now: options.now() },
+        { document, ...(sharded ? { shards: sharded.shards } : {}), sha256, generation, stateGeneration: built.stateGeneration ?? 0, now: options.now() },
         { sleep: options.sleep },
       );
       // (8)

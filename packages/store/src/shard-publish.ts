@@ -62,6 +62,8 @@ export interface ShardPublishOutcome {
 
 export interface ShardPublishInput {
   document: TargetDocument;
+  /** The document's shards when the caller built them (core's ShardBuilder): not split again. */
+  shards?: readonly Shard[];
   /** Of the combined text (the single document). */
   sha256: string;
   generation: number;
@@ -117,7 +119,7 @@ async function publishShardsOnce(t: PublishTarget, input: ShardPublishInput): Pr
   if (previous && previous.sha256 === input.sha256 && previous.generation >= input.generation) return unchanged(t, previous, etag);
   // The index of a newer state stands (README guarantee G9): it is the newer publication.
   if (previous && previous.stateGeneration > input.stateGeneration) return unchanged(t, previous, etag);
-  const shards = splitDocument(input.document, sha256Of(t)); // (2)
+  const shards = input.shards ?? splitDocument(input.document, sha256Of(t)); // (2)
   // Above the published index too: generations only go up.
   const generation = Math.max(input.generation, (previous?.generation ?? 0) + 1);
   return commitIndex(t, previous, etag, shards, [], { sha256: input.sha256, generation, stateGeneration: input.stateGeneration, now: input.now });

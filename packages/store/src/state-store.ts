@@ -8,6 +8,7 @@
 // created again after it was lost goes on from the published document's state generation.
 import {
   buildPublication,
+  buildShardedPublication,
   deepFreeze,
   workingCopy,
   emptyState,
@@ -19,7 +20,7 @@ import {
 } from "@scrape-reconciler/core";
 import { retryOnConflict } from "./conflict-retry";
 import { publishDocument, type PublishOutcome } from "./publish";
-import { publishFromState, type IndexPublishOutcome } from "./index-publish";
+import { publishFromState, shardBuilderOf, type IndexPublishOutcome } from "./index-publish";
 import { headObject, readObject } from "./s3-object";
 import { readIndex } from "./shard-publish";
 import { parseStateBody, readStateParts, writeStateParts } from "./state-parts";
@@ -143,10 +144,15 @@ export async function updateStateAndPublish<R>(
   const written = await updateState(t, change, options);
   // (5)
   let build: BuildResult | undefined;
+  const builder = shardBuilderOf(t);
   const publish = await publishDocument(
     t,
     (previous) => {
-      const p = buildPublication(written.after, previous?.document, options.tagNames, options.failed);
+      // From the shards the process keeps (only changed services built again), unless failed
+      // parts the state lacks carry targets over from the published document.
+      const p =
+        buildShardedPublication(written.after, builder, options.tagNames, options.failed) ??
+        buildPublication(written.after, previous?.document, options.tagNames, options.failed);
       build = p.result;
       return p.built;
     },
