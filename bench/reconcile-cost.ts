@@ -1,8 +1,9 @@
 // The full reconcile's cost (issue "Cost per event"): CPU time of the reconciler's own
 // process (the simulator runs in this one, so its CPU is not counted) and wall time, for
 // the first reconcile of an account (publishes every target) and the steady runs after it
-// (nothing changed: the every-5-minutes case), today's code and a baseline commit's side by
-// side in the same run, against the same simulator (each in its own bucket). Both are
+// (nothing changed: the every-5-minutes case, each run 5 minutes after the one before on the
+// reconciler's clock, so it describes again the running tasks whose turn came: core's
+// verification.ts), today's code and a baseline commit's side by side in the same run, against the same simulator (each in its own bucket). Both are
 // bundled the same way from their sources (bench/support/reconcile-runner.ts). With
 // --latency-ms > 0 the old sidecar's reload (bench/old-sidecar.ts) runs too, for the wall
 // time ratio. Budgets: 1.0 s of CPU at 0 ms latency for 10,000 tasks; 1.5 s wall at 20 ms.
@@ -37,12 +38,14 @@ export interface RunLine {
   wallMs: number;
   targets: number;
   written: boolean;
+  /** Tasks described (DescribeTasks); absent on a baseline that does not report it. */
+  described?: number;
 }
 
 export interface SideResult {
   name: string;
   first: RunLine;
-  steady: { cpuMs: number; wallMs: number };
+  steady: { cpuMs: number; wallMs: number; described?: number };
   targets: number;
 }
 
@@ -101,7 +104,11 @@ async function runSide(name: string, bundle: string, env: Record<string, string>
   return {
     name,
     first,
-    steady: { cpuMs: stats(rest.map((l) => l.cpuMs)).median, wallMs: stats(rest.map((l) => l.wallMs)).median },
+    steady: {
+      cpuMs: stats(rest.map((l) => l.cpuMs)).median,
+      wallMs: stats(rest.map((l) => l.wallMs)).median,
+      ...(rest.every((l) => l.described !== undefined) ? { described: stats(rest.map((l) => l.described!)).median } : {}),
+    },
     targets: lines[lines.length - 1]!.targets,
   };
 }
@@ -146,7 +153,7 @@ export function report(r: CostResult): string {
   ];
   for (const s of [r.ours, r.baseline]) {
     lines.push(
-      `  ${s.name}: first ${f(s.first.cpuMs)} CPU, ${f(s.first.wallMs)} wall (${s.first.targets} targets, written ${s.first.written}); steady ${f(s.steady.cpuMs)} CPU, ${f(s.steady.wallMs)} wall`,
+      `  ${s.name}: first ${f(s.first.cpuMs)} CPU, ${f(s.first.wallMs)} wall (${s.first.targets} targets, written ${s.first.written}); steady ${f(s.steady.cpuMs)} CPU, ${f(s.steady.wallMs)} wall${s.steady.described !== undefined ? `, ${s.steady.described} tasks described` : ""}`,
     );
   }
   const within = (v: number, budget: number) => (v <= budget ? "within" : "OVER");

@@ -22,5 +22,6 @@ export * from "./publication";
 export * from "./shards";
 export * from "./service-shards";
 export * from "./state-shards";
+export * from "./verification";
 export * from "./drift";
 export * from "./client-config";

@@ -30,6 +30,12 @@ export interface DiscoveryOptions {
   clusters?: string[];
   concurrency?: number;
   taskDefinitions?: TaskDefinitionCache;
+  /**
+   * Facts the caller vouches for, by task id (core's knownTaskFacts: a running task the
+   * state knows, not due to be described again): such a task is not described, and the
+   * discovery carries these facts for it. Undefined for a task: it is described.
+   */
+  known?: (taskId: string) => EcsTaskFacts | undefined;
 }
 
 export interface DiscoveryClients {
@@ -40,6 +46,8 @@ export interface DiscoveryClients {
 export interface DiscoveryStats {
   taskBatches: number;
   tasksDescribed: number;
+  /** Tasks taken from the caller's known facts, not described. */
+  tasksKnown: number;
 }
 
 /** Runs a full discovery. Throws DiscoveryError only when nothing at all can be listed. */
@@ -100,7 +108,7 @@ export async function discover(clients: DiscoveryClients, options: DiscoveryOpti
 
 /**
  * Describes the ECS tasks behind ECS-registered instances (instance id = task id), per
- * cluster in batches of 100. Instances of clusters outside the CLUSTERS filter are dropped
+ * cluster in batches of 100, but for the tasks whose facts the caller knows (`known`). Instances of clusters outside the CLUSTERS filter are dropped
  * (and, with a filter set, so are registrations that did not come from ECS). A failed
  * batch marks every service with an instance in it as failed.
  */
@@ -114,6 +122,7 @@ async function enrichWithEcs(
   const cache = options.taskDefinitions ?? new TaskDefinitionCache();
   const bucket = new TokenBucket(ECS_BUCKETS.describeTasks);
   const byCluster = new Map<string, { ids: string[]; owners: Map<string, DiscoveredService> }>();
+  let tasksKnown = 0;
   const clusters = options.clusters ? new Set(options.clusters.map(clusterNameOf)) : undefined;
   for (const d of services) {
     d.instances = d.instances.filter((i) => {
@@ -123,6 +132,12 @@ async function enrichWithEcs(
     for (const i of d.instances) {
       const cluster = i.attributes.ECS_CLUSTER_NAME;
       if (cluster === undefined) continue;
+      const known = options.known?.(i.id);
+      if (known) {
+        d.tasks[i.id] = known;
+        tasksKnown += 1;
+        continue;
+      }
       let entry = byCluster.get(cluster);
       if (!entry) {
         entry = { ids: [], owners: new Map() };
@@ -132,7 +147,7 @@ async function enrichWithEcs(
       entry.owners.set(i.id, d);
     }
   }
-  const stats: DiscoveryStats = { taskBatches: 0, tasksDescribed: 0 };
+  const stats: DiscoveryStats = { taskBatches: 0, tasksDescribed: 0, tasksKnown };
   const jobs: Promise<void>[] = [];
   for (const [cluster, { ids, owners }] of byCluster) {
     const unique = [...new Set(ids)];

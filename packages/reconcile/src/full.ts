@@ -25,8 +25,11 @@ import {
   heartbeatDue,
   isComplete,
   mergeDiscovery,
+  knownTaskFacts,
   recordContainerInstances,
   sameFacts,
+  slotsDue,
+  VERIFY_SLOT_MS,
   serializeDocument,
   type Discovery,
   type DocumentDiff,
@@ -40,7 +43,7 @@ import type { ReconcilerClients } from "./clients";
 import { stateTargetOf, type ReconcileConfig } from "./config";
 
 export interface ReconcileDeps {
-  clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "ec2" | "s3" | "ssm">;
+  clients: Pick<ReconcilerClients, "servicediscovery" | "ecs" | "ec2" | "s3" | "ssm" | "objects">;
   config: ReconcileConfig;
   now: () => Date;
   /** Shared across reconciles of one process (task definitions are immutable). */
@@ -130,6 +133,8 @@ export async function readAccount(
   deps: Pick<ReconcileDeps, "clients" | "config">,
   known: ReconcilerState,
   taskDefinitions: TaskDefinitionCache,
+  /** The slots of known running tasks to describe again (core's slotsDue); undefined: every task is described. */
+  due?: ReadonlySet<number>,
 ): Promise<AccountRead> {
   const { clients, config } = deps;
   // Task definitions are immutable: the ones the state already knows need no call.
@@ -140,6 +145,7 @@ export async function readAccount(
     clusters: config.clusters,
     concurrency: config.concurrency,
     taskDefinitions,
+    ...(due ? { known: knownTaskFacts(known, due) } : {}),
   });
   const containerInstances = await readContainerInstances(clients, containerInstancesToResolve(known, discovery), { concurrency: config.concurrency });
   return { discovery, containerInstances };
@@ -176,6 +182,24 @@ async function publishedBefore(deps: ReconcileDeps): Promise<boolean> {
   return doc !== undefined && doc.invalid === undefined;
 }
 
+/** Where a warm process keeps when its last full reconcile started (the slots it described then). */
+const VERIFIED_MEMO = "full-reconcile-started";
+
+/**
+ * Since when the known tasks' slots have been described: the start of this process' last
+ * full reconcile, or the state's last full reconcile time (when it ended, and written at
+ * most every HEARTBEAT_MS when nothing changed) less one slot, whichever is later. Earlier
+ * is always safe: more tasks are described.
+ */
+function verifiedSince(deps: ReconcileDeps, state: ReconcilerState): Date | undefined {
+  const memo = deps.clients.objects?.memo<{ at?: Date }>(VERIFIED_MEMO, () => ({}));
+  const last = Date.parse(state.lastFullReconcileAt ?? "");
+  const stored = Number.isNaN(last) ? undefined : new Date(last - VERIFY_SLOT_MS);
+  const mine = memo?.at;
+  if (!stored || !mine) return stored ?? mine;
+  return new Date(Math.max(mine.getTime(), stored.getTime()));
+}
+
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const started = Date.now();
   const { clients, config } = deps;
@@ -188,7 +212,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     seen = structuredClone(known.state);
     options.before(seen);
   }
-  const read = await readAccount(deps, seen, deps.taskDefinitions ?? new TaskDefinitionCache());
+  // A complete state's running tasks are described again in their turn (core's verification.ts).
+  const due = isComplete(seen) ? slotsDue(verifiedSince(deps, seen), startedAt) : undefined;
+  const read = await readAccount(deps, seen, deps.taskDefinitions ?? new TaskDefinitionCache(), due);
   const { discovery } = read;
   // Read only when it can matter: failed parts, and a state that was not complete.
   const covered = discovery.failed.length > 0 && !isComplete(known.state) ? await publishedBefore(deps) : false;
@@ -208,6 +234,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed, initial: known },
   );
   const { publish, build } = out;
+  // Published: the slots due this time (every slot without `due`) were described.
+  const memo = deps.clients.objects?.memo<{ at?: Date }>(VERIFIED_MEMO, () => ({}));
+  if (memo) memo.at = startedAt;
   // The published copy stands for an unchanged document: nothing to compare.
   const unchanged = publish.previous === publish.document;
   const targets = countTargets(publish.document);
