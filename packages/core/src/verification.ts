@@ -11,6 +11,8 @@
 // once every VERIFY_SLOTS x VERIFY_SLOT_MS (30 minutes), whatever the schedule, and a task
 // the state does not know, does not scrape, or holds as gone is always described. The
 // audit describes every task each time, so a missed stop shows there within its period.
+// A Cloud Map service's tags (its opt-in), which change by CloudTrail-delivered events too,
+// are read again in the same turns (knownServiceTags).
 // Pure.
 import { isScraped } from "./document";
 import type { ReconcilerState } from "./state";
@@ -52,5 +54,22 @@ export function knownTaskFacts(state: Pick<ReconcilerState, "tasks">, due: Reado
     const t = state.tasks[taskId];
     if (!t || t.goneAt !== undefined || !isScraped(t.facts) || due.has(slotOf(taskId))) return undefined;
     return t.facts;
+  };
+}
+
+/**
+ * The tags a full reconcile may take from the state instead of reading them (Cloud Map
+ * tag changes come as CloudTrail events too): a service the state holds whose slot is not
+ * due; undefined otherwise (ListTagsForResource is called). Each known service's tags are
+ * read again within a round, as each known task is described.
+ */
+export function knownServiceTags(
+  state: Pick<ReconcilerState, "services">,
+  due: ReadonlySet<number>,
+): (serviceId: string) => Record<string, string> | undefined {
+  return (serviceId) => {
+    const s = state.services[serviceId];
+    if (!s || due.has(slotOf(serviceId))) return undefined;
+    return s.tags;
   };
 }

@@ -90,14 +90,18 @@ export async function readServiceContents(
   svc: { id: string; arn: string; name?: string },
   tagNames: TagNames,
   count: CallCounter = uncounted,
+  /** The service's tags as the caller knows them (a full reconcile's, not due to be read again): no ListTagsForResource. */
+  knownTags?: Record<string, string>,
 ): Promise<ServiceContents> {
-  const tags = await step("servicediscovery:ListTagsForResource", svc, async () => {
-    count();
-    const res = await sd.send(new ListTagsForResourceCommand({ ResourceARN: svc.arn }));
-    const out: Record<string, string> = {};
-    for (const t of res.Tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
-    return out;
-  });
+  const tags =
+    knownTags ??
+    (await step("servicediscovery:ListTagsForResource", svc, async () => {
+      count();
+      const res = await sd.send(new ListTagsForResourceCommand({ ResourceARN: svc.arn }));
+      const out: Record<string, string> = {};
+      for (const t of res.Tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+      return out;
+    }));
   if (tags[tagNames.port] === undefined) return { tags, instances: undefined };
   const instances = await step("servicediscovery:ListInstances", svc, async () => {
     const out: CloudMapInstance[] = [];

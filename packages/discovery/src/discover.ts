@@ -36,6 +36,8 @@ export interface DiscoveryOptions {
    * discovery carries these facts for it. Undefined for a task: it is described.
    */
   known?: (taskId: string) => EcsTaskFacts | undefined;
+  /** Tags the caller vouches for, by Cloud Map service id (core's knownServiceTags): not read again. */
+  knownTags?: (serviceId: string) => Record<string, string> | undefined;
 }
 
 export interface DiscoveryClients {
@@ -48,6 +50,8 @@ export interface DiscoveryStats {
   tasksDescribed: number;
   /** Tasks taken from the caller's known facts, not described. */
   tasksKnown: number;
+  /** Services whose tags came from the caller (no ListTagsForResource). */
+  tagsKnown: number;
 }
 
 /** Runs a full discovery. Throws DiscoveryError only when nothing at all can be listed. */
@@ -82,11 +86,14 @@ export async function discover(clients: DiscoveryClients, options: DiscoveryOpti
   );
 
   const optedIn: DiscoveredService[] = [];
+  let tagsKnown = 0;
   await Promise.all(
     services.map(({ ns, svc }) =>
       limit(async () => {
         try {
-          const contents = await readServiceContents(sd, svc, options.tagNames);
+          const knownTags = options.knownTags?.(svc.id);
+          if (knownTags) tagsKnown += 1;
+          const contents = await readServiceContents(sd, svc, options.tagNames, undefined, knownTags);
           svc.tags = contents.tags;
           if (contents.instances) optedIn.push({ namespace: ns, service: svc, instances: contents.instances, tasks: {} });
         } catch (err) {
@@ -98,7 +105,7 @@ export async function discover(clients: DiscoveryClients, options: DiscoveryOpti
     ),
   );
 
-  const stats = await enrichWithEcs(clients.ecs, optedIn, failed, options, limit);
+  const stats = { ...(await enrichWithEcs(clients.ecs, optedIn, failed, options, limit)), tagsKnown };
   const failedIds = failedParts(failed).services;
   const kept = optedIn.filter((d) => !failedIds.has(d.service.id));
   kept.sort(byText((d) => d.service.id));
@@ -118,7 +125,7 @@ async function enrichWithEcs(
   failed: FailedScope[],
   options: DiscoveryOptions,
   limit: ReturnType<typeof pLimit>,
-): Promise<DiscoveryStats> {
+): Promise<Omit<DiscoveryStats, "tagsKnown">> {
   const cache = options.taskDefinitions ?? new TaskDefinitionCache();
   const bucket = new TokenBucket(ECS_BUCKETS.describeTasks);
   const byCluster = new Map<string, { ids: string[]; owners: Map<string, DiscoveredService> }>();
@@ -147,7 +154,7 @@ async function enrichWithEcs(
       entry.owners.set(i.id, d);
     }
   }
-  const stats: DiscoveryStats = { taskBatches: 0, tasksDescribed: 0, tasksKnown };
+  const stats = { taskBatches: 0, tasksDescribed: 0, tasksKnown };
   const jobs: Promise<void>[] = [];
   for (const [cluster, { ids, owners }] of byCluster) {
     const unique = [...new Set(ids)];

@@ -25,6 +25,7 @@ import {
   heartbeatDue,
   isComplete,
   mergeDiscovery,
+  knownServiceTags,
   knownTaskFacts,
   recordContainerInstances,
   sameFacts,
@@ -145,7 +146,7 @@ export async function readAccount(
     clusters: config.clusters,
     concurrency: config.concurrency,
     taskDefinitions,
-    ...(due ? { known: knownTaskFacts(known, due) } : {}),
+    ...(due ? { known: knownTaskFacts(known, due), knownTags: knownServiceTags(known, due) } : {}),
   });
   const containerInstances = await readContainerInstances(clients, containerInstancesToResolve(known, discovery), { concurrency: config.concurrency });
   return { discovery, containerInstances };
