@@ -4,8 +4,10 @@
 // a sidecar following the index moves only those. Steps, each with the failure it prevents:
 //
 //  1. Read the index (a conditional GET with the target's cache). If it already describes
-//     this generation and sha256, stop: nothing to write (an unchanged document, a retry).
-//     An index of a newer generation is left alone: generations only go up.
+//     this sha256 at this generation or a later one, stop: nothing to write (an unchanged
+//     document, a retry). An index built from a newer state is left alone (README guarantee
+//     G9). Otherwise the index written is numbered above both the document's generation and
+//     the index's (event batches move the index alone): generations only go up.
 //  2. Split the document into shards (core's splitDocument); the sha256 of a shard whose
 //     text the cache saw before is not computed again.
 //  3. Put every shard whose key the index does not list (core's shardKeys: an unchanged

@@ -1,6 +1,8 @@
-// The reconciler state object in S3 (STATE_KEY, beside the document) with the same
-// conditional-write discipline as the document, and the one path every writer takes:
-// read state -> change it -> write it (If-Match) -> publish the document built from it.
+// The reconciler state in S3 (STATE_KEY, beside the document: a head and parts, see
+// state-parts.ts) with the same conditional-write discipline as the document, and the one
+// path every writer takes: read state -> change it -> write it (the touched parts, then the
+// head with If-Match) -> publish what is built from it (the document and its shards, or an
+// event batch's changed shards and index: updateStateAndPublishShards).
 // Two writers racing: the loser re-reads and re-applies its change, so no update is lost;
 // the document records the state generation it was built from and is never replaced by a
 // document built from an older state (README guarantee G9). A state never completed by a
@@ -121,8 +123,9 @@ async function generationFloor(t: StateTarget, etag: string | undefined): Promis
  *     exist (first run, or a lost state), one above the state generation recorded on the
  *     published document. A state created again is then not refused as older than the
  *     document it once produced (step 3 of publishDocument).
- *  4. Write the state conditionally: `If-Match` the ETag of step 1, `If-None-Match: *` for
- *     a new object (README guarantee G9). A lost race waits the store's one backoff
+ *  4. Write the state conditionally: the parts the change touched (state-parts.ts), then
+ *     the head, `If-Match` the ETag of step 1, `If-None-Match: *` for a new object (README
+ *     guarantee G9). A lost race waits the store's one backoff
  *     (retryOnConflict) and starts again at step 1, so the change is re-applied to the
  *     winner's state and no update is lost; at most `maxAttempts` (default 8) times, then
  *     the conflict is thrown, as is any other error. A dry run writes nothing and goes on
