@@ -25,6 +25,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUCKET, startSimEnv, type SimEnv } from "../../../test/support/sim-env";
 import { ObjectCache, readState, updateState, writeStateParts, type StateTarget } from "../src";
+import { task } from "../../core/test/fixtures";
 
 let env: SimEnv;
 beforeAll(async () => {
@@ -53,21 +54,7 @@ const now = at(0);
 const taskIdOf = (i: number, j: number) => `${(i * 7919 + j * 104729).toString(16).padStart(8, "0")}c0ffee${j}`;
 
 function facts(id: string, ip: string) {
-  return {
-    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/prod/${id}`,
-    taskId: id,
-    clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/prod",
-    clusterName: "prod",
-    serviceName: "web",
-    taskDefinitionArn: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7",
-    family: "web",
-    revision: 7,
-    launchType: "FARGATE",
-    lastStatus: "RUNNING",
-    networkMode: "awsvpc",
-    taskIp: ip,
-    bindings: [],
-  };
+  return task(id, { taskIp: ip });
 }
 
 /** A change that fills the state with `services` services of `perService` tasks each. */
