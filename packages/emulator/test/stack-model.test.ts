@@ -5,12 +5,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EventBus, stackModel, synthesize, type StackModel } from "../src";
+import { EventBus, StackModelError, stackModel, synthesize, type StackModel, type Synthesis } from "../src";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const AT = { account: "123456789012", region: "us-east-1" };
 
 let model: StackModel;
+let synthesis: Synthesis;
 beforeAll(async () => {
   const s = await synthesize({
     root: ROOT,
@@ -18,9 +19,10 @@ beforeAll(async () => {
     ...AT,
     config: {
       schedules: { reconcile: "rate(2 minutes)", audit: "rate(10 minutes)" },
-      reconcile: { timeoutSeconds: 45, maxConcurrency: 3, maxReceiveCount: 4 },
+      reconcile: { timeoutSeconds: 45, maxConcurrency: 3, maxReceiveCount: 4, batchingWindowSeconds: 2 },
     },
   });
+  synthesis = s;
   model = stackModel(s);
 }, 120_000);
 
@@ -44,6 +46,16 @@ describe("the stack model of a synthesised stage", () => {
     expect(model.eventSourceMappings).toEqual([
       expect.objectContaining({ queueArn: events.arn, functionName: reconcile.name, maximumConcurrency: 3, reportBatchItemFailures: true }),
     ]);
+    // A batching window of 2 s: up to 1,000 messages a batch (0 s, the default, takes at most 10).
+    expect(model.eventSourceMappings[0]).toMatchObject({ batchingWindowSeconds: 2, batchSize: 1000 });
+  });
+
+  it("refuses an event source AWS would refuse: a batch of more than 10 messages without a batching window", () => {
+    const bad = structuredClone(synthesis);
+    const esm = bad.resources.find((r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping")!;
+    esm.inputs.maximumBatchingWindowInSeconds = 0;
+    expect(() => stackModel(bad)).toThrow(StackModelError);
+    expect(() => stackModel(bad)).toThrow(/a batch size of 1000 \(over 10\) needs a batching window of at least 1 s/);
   });
 
   it("routes every rule to a queue or function of the stack, and runs the first reconcile at deploy", () => {

@@ -44,6 +44,19 @@ describe("parseReconcileConfig", () => {
       scheme: ENV_DEFAULTS.TAG_METRICS_SCHEME,
     });
   });
+  it("reads when the single document is written: full-reconcile by default, every-change on request, anything else refused by name", () => {
+    expect(parseReconcileConfig({ TARGETS_BUCKET: "b-1" }).singleDocument).toBe("full-reconcile");
+    expect(parseReconcileConfig({ TARGETS_BUCKET: "b-1", PUBLISH_SINGLE_DOCUMENT: " every-change " }).singleDocument).toBe("every-change");
+    const err = (() => {
+      try {
+        parseReconcileConfig({ TARGETS_BUCKET: "b-1", PUBLISH_SINGLE_DOCUMENT: "always" });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.message).toContain('PUBLISH_SINGLE_DOCUMENT="always" is not one of every-change, full-reconcile');
+  });
   it("parses the comma-separated filters", () => {
     const c = parseReconcileConfig({ TARGETS_BUCKET: "b-1", NAMESPACES: "a.local, ns-123 ", CLUSTERS: "prod,arn:aws:ecs:eu-west-1:1:cluster/x" });
     expect(c.namespaces).toEqual(["a.local", "ns-123"]);
