@@ -29,6 +29,7 @@ export function createAudit(cfg: StageConfig, ctx: DeployContext, storage: Stora
           bucketArn: storage.bucketArn,
           documentKey: storage.documentKey,
           stateKey: storage.stateKey,
+          indexKey: storage.indexKey,
           scope: discoveryScope(cfg, ctx),
           documentObjectArn: storage.documentObjectArn,
           stateObjectArn: storage.stateObjectArn,

@@ -173,6 +173,8 @@ export interface AuditResources<R> {
    * test) the statements carry the same actions on `star` and the bucket. */
   documentKey?: string;
   stateKey?: string;
+  /** The shard index's key: a missing index is a 404 (nothing published by the index yet), not a 403. */
+  indexKey?: string;
   scope?: DiscoveryScope<R>;
   documentObjectArn: R;
   /** The reconciler state: its lastFullReconcileAt tells how long ago a full reconcile succeeded. */
@@ -190,7 +192,7 @@ export function auditStatements<R>(r: AuditResources<R>, star: R): Statement<R>[
   return [
     ...discoveryStatements(r.scope ?? everywhere(star), star, false),
     r.documentKey !== undefined && r.stateKey !== undefined
-      ? listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey])
+      ? listKeysStatement(r.bucketArn, [r.documentKey, r.stateKey, ...(r.indexKey !== undefined ? [r.indexKey] : [])])
       : { actions: ["s3:ListBucket"], resources: [r.bucketArn] },
     {
       actions: ["s3:GetObject"],

@@ -193,7 +193,7 @@ describe("IAM statements", () => {
     const listing = (statements: Statement<string>[]) => statements.filter((s) => s.actions.includes("s3:ListBucket"));
     for (const [statements, keys] of [
       [reconcile, ["targets/ecs-services.json", "targets/state.json", "targets/ecs-services.index.json"]],
-      [audit, ["targets/ecs-services.json", "targets/state.json"]],
+      [audit, ["targets/ecs-services.json", "targets/state.json", "targets/ecs-services.index.json"]],
       [forward, ["forwarder/state.json"]],
       [prometheus, ["targets/ecs-services.json", "targets/ecs-services.index.json"]],
     ] as const) {

@@ -188,11 +188,14 @@ const VERIFIED_MEMO = "full-reconcile-started";
 
 /**
  * Since when the known tasks' slots have been described: the start of this process' last
- * full reconcile, or the state's last full reconcile time (when it ended, and written at
- * most every HEARTBEAT_MS when nothing changed) less one slot, whichever is later. Earlier
- * is always safe: more tasks are described.
+ * full reconcile that failed nowhere and was not a dry run, or the state's last full
+ * reconcile time (when it ended, and written at most every HEARTBEAT_MS when nothing
+ * changed) less one slot, whichever is later; nothing (every task) after a discovery that
+ * failed in parts. Earlier is always safe: more tasks are described.
  */
 function verifiedSince(deps: ReconcileDeps, state: ReconcilerState): Date | undefined {
+  // The last full discovery failed in parts: what it did not read is read now, everything.
+  if (state.failed.length > 0) return undefined;
   const memo = deps.clients.objects?.memo<{ at?: Date }>(VERIFIED_MEMO, () => ({}));
   const last = Date.parse(state.lastFullReconcileAt ?? "");
   const stored = Number.isNaN(last) ? undefined : new Date(last - VERIFY_SLOT_MS);
@@ -235,9 +238,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     { now: deps.now, tagNames: config.tagNames, dryRun: options.dryRun, failed: discovery.failed, initial: known },
   );
   const { publish, build } = out;
-  // Published: the slots due this time (every slot without `due`) were described.
+  // The slots due this time (every slot without `due`) were described, unless a part of the
+  // discovery failed (its tasks and tags were not read) or nothing was written (a dry run).
   const memo = deps.clients.objects?.memo<{ at?: Date }>(VERIFIED_MEMO, () => ({}));
-  if (memo) memo.at = startedAt;
+  if (memo && !options.dryRun && discovery.failed.length === 0) memo.at = startedAt;
   // The published copy stands for an unchanged document: nothing to compare.
   const unchanged = publish.previous === publish.document;
   const targets = countTargets(publish.document);

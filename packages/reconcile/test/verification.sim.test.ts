@@ -44,6 +44,12 @@ describe("known running tasks described in their turn", () => {
     expect(same.stats.tagsKnown).toBe(services);
     expect(same.stats.tasksDescribed).toBe(n - known);
     expect((await published(e))!.text).toBe(await fullReconcileBytes(e));
+    // A dry run describes the slot due but writes nothing: the next run describes it again.
+    clock += VERIFY_SLOT_MS;
+    const dry = await reconcile(deps, { dryRun: true });
+    expect(dry.stats.tasksDescribed).toBeGreaterThan(n - known);
+    clock += 1000;
+    expect((await reconcile(deps)).stats.tasksDescribed).toBe(dry.stats.tasksDescribed);
 
     // Changes whose events were missed: a task started (unknown: described at once) and one
     // stopped (deregistered from Cloud Map: its target goes with the listing).

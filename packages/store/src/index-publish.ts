@@ -16,8 +16,9 @@
 //     stopped before its index.
 //  4. Same combined sha256 as the index: nothing to write; the manifest is pointed at the
 //     index if it is not.
-//  5. The generation is one above the index's and the single document's, so generations
-//     only go up; the changed shards are validated (what a sidecar would reject is never
+//  5. A state newer than ours written since (a HEAD of the state head): its writer
+//     publishes, nothing is written here. The generation is one above the index's and the
+//     single document's, so generations only go up; the changed shards are validated (what a sidecar would reject is never
 //     published), then written before the index, which is written conditionally
 //     (shard-publish.ts commitIndex). A lost race reads the index again (retryOnConflict).
 //  6. Point the manifest at the new index (pointManifestAtIndex), after the index exists.
@@ -41,6 +42,7 @@ import { retryOnConflict } from "./conflict-retry";
 import { pointManifestAtIndex } from "./manifest";
 import { publishDocument } from "./publish";
 import { readShard } from "./published-targets";
+import { latestStateGeneration } from "./state-parts";
 import { headObject } from "./s3-object";
 import { commitIndex, readIndex, unchanged, type ShardPublishOutcome } from "./shard-publish";
 import { META, type PublishTarget } from "./target";
@@ -86,7 +88,11 @@ export function shardBuilderOf(t: Pick<PublishTarget, "cache">): ShardBuilder {
 }
 
 /** Publishes the shards of `state` and their index (steps above). */
-export async function publishFromState(t: PublishTarget, state: ReconcilerState, options: IndexPublishOptions): Promise<IndexPublishOutcome> {
+export async function publishFromState(
+  t: PublishTarget & { stateKey?: string },
+  state: ReconcilerState,
+  options: IndexPublishOptions,
+): Promise<IndexPublishOutcome> {
   const builder = shardBuilderOf(t);
   // What each service had before this publication (the diff's base), also for a retry after a lost race.
   const before = builder.snapshot();
@@ -124,6 +130,12 @@ export async function publishFromState(t: PublishTarget, state: ReconcilerState,
         return { ...none, manifestRepaired: repaired, diff, rebuilt: built.rebuilt };
       }
       // (5)
+      // A newer state was written since ours: its writer publishes it (or found its targets
+      // published already, and then ours, older, must not replace them).
+      const latest = t.stateKey ? await latestStateGeneration({ s3: t.s3, bucket: t.bucket, stateKey: t.stateKey }) : undefined;
+      if (latest !== undefined && latest > state.generation) {
+        return keep(`a newer state (${latest} > ${state.generation}) is published by its own writer`, diff);
+      }
       const generation = Math.max(previous.generation, Number(docHead?.metadata[META.generation] ?? 0) || 0) + 1;
       for (const s of changedShards) validateDocument(s.document);
       if (options.dryRun) return { ...none, generation, sha256: combined.sha256, manifestRepaired: false, diff, rebuilt: built.rebuilt };
@@ -176,7 +188,16 @@ async function diffOf(
   const listed = new Map(listedShards.map((e) => [e.id, e]));
   for (const s of changed) {
     const e = listed.get(s.id);
-    const previous = before.get(s.id) ?? (e ? (await readShard(t, e)).document : []);
+    // Only for the summary's counts: a shard that cannot be read back counts as unknown (not added).
+    const previous =
+      before.get(s.id) ??
+      (e
+        ? await readShard(t, e).then(
+            (r) => r.document,
+            () => undefined,
+          )
+        : []);
+    if (previous === undefined) continue;
     const d = diffDocuments(previous, s.document);
     out.added += d.added.length;
     out.removed += d.removed.length;

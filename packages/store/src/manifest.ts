@@ -7,6 +7,7 @@ import { GetParameterCommand, PutParameterCommand, type SSMClient } from "@aws-s
 import {
   countTargets,
   errorLine,
+  indexKeyOf,
   isNotFound,
   PublishError,
   type BuiltDocument,
@@ -55,14 +56,26 @@ export async function putManifest(t: PublishTarget, m: Manifest): Promise<void> 
   }
 }
 
-/** After our manifest write: if the document moved on meanwhile, describe the newer one. */
+/**
+ * After our manifest write: if the document or the shard index moved on meanwhile (a slower
+ * writer's manifest, ours, overwrote a newer writer's), describe the newer ones: the
+ * document's fields from its metadata, the `index` pointer from the index's. Both are read
+ * with a HEAD (no body). Returns whether the manifest was written again.
+ */
 export async function verifyManifest(t: PublishTarget, ours: number): Promise<boolean> {
-  const head = await headObject(t.s3, t.bucket, t.key);
-  const generation = Number(head?.metadata[META.generation] ?? 0);
-  if (!head || generation <= ours) return false;
+  const [doc, index] = await Promise.all([headObject(t.s3, t.bucket, t.key), headObject(t.s3, t.bucket, indexKeyOf(t.key))]);
+  const docGeneration = Number(doc?.metadata[META.generation] ?? 0) || 0;
+  const indexGeneration = Number(index?.metadata[META.generation] ?? 0) || 0;
+  if (docGeneration <= ours && !index) return false;
   const current = await readManifest(t.ssm, t.manifestParameter);
-  if (current && current.generation >= generation) return false;
-  await putManifest(t, manifestFromHead(t, head, current));
+  const docBehind = doc !== undefined && docGeneration > ours && (!current || current.generation < docGeneration);
+  const indexBehind = index !== undefined && indexGeneration > (current?.index?.generation ?? 0);
+  if (!docBehind && !indexBehind) return false;
+  const base = docBehind && doc ? manifestFromHead(t, doc, current) : (current ?? (doc ? manifestFromHead(t, doc, undefined) : undefined));
+  if (!base) return false;
+  const pointer =
+    indexBehind && index ? { key: indexKeyOf(t.key), generation: indexGeneration, sha256: index.metadata[META.sha256] ?? "", etag: index.etag } : base.index;
+  await putManifest(t, { ...base, ...(pointer ? { index: pointer } : {}) });
   return true;
 }
 
@@ -116,13 +129,9 @@ export async function pointManifestAtIndex(t: PublishTarget, index: ManifestInde
   if (current?.index && current.index.generation >= index.generation) return false;
   const base = current ?? (await manifestOfDocumentHead(t));
   await putManifest(t, { ...base, index });
-  const head = await headObject(t.s3, t.bucket, index.key);
-  const newest = Number(head?.metadata[META.generation] ?? 0);
-  if (!head || newest <= index.generation) return true;
-  const now = await readManifest(t.ssm, t.manifestParameter);
-  if (now?.index && now.index.generation >= newest) return true;
-  const pointer = { key: index.key, generation: newest, sha256: head.metadata[META.sha256] ?? "", etag: head.etag };
-  await putManifest(t, { ...(now ?? base), index: pointer });
+  // Another writer may have written a newer index, or a newer document whose fields our
+  // copy of the manifest put back: describe the newest of both.
+  await verifyManifest(t, base.generation);
   return true;
 }
 

@@ -88,6 +88,8 @@ export interface PublishOptions {
   maxAttempts?: number;
   /** Waits between attempts after a lost race (injected so tests need not sleep). */
   sleep?: (ms: number) => Promise<void>;
+  /** The generation of the state written last (state-parts.ts latestStateGeneration): an older build writes nothing. */
+  latestStateGeneration?: () => Promise<number | undefined>;
 }
 
 type OutcomeBase = Pick<PublishOutcome, "previousGeneration" | "previous" | "attempts" | "manifestRepaired">;
@@ -217,6 +219,11 @@ export async function publishDocument(
       if (sharded) ({ document, text } = sharded.join());
       if (text === undefined || document === undefined) throw new PublishError("s3:PutObject", "no document text to publish");
       if (options.dryRun) return { ...base, written: false, generation, sha256, etag: "", text, document };
+      // A newer state was written since the one built here: its writer publishes it.
+      const latest = built.stateGeneration !== undefined ? await options.latestStateGeneration?.() : undefined;
+      if (previous && latest !== undefined && built.stateGeneration !== undefined && latest > built.stateGeneration) {
+        return kept(base, previous, `a newer state (${latest} > ${built.stateGeneration}) is published by its own writer`);
+      }
       const generatedAt = options.now().toISOString();
       const targets = countTargets(document);
       // (7)

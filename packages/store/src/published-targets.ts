@@ -49,7 +49,10 @@ export async function readShard(t: Pick<PublishTarget, "s3" | "bucket">, e: Shar
 /** The newest publication's targets; undefined when nothing is published. */
 export async function readPublishedTargets(t: Pick<PublishTarget, "s3" | "bucket" | "key" | "cache">): Promise<PublishedTargets | undefined> {
   const [doc, { index, etag }] = await Promise.all([readPublished(t), readIndex(t)]);
-  if (!index || (doc && doc.generation >= index.generation)) return doc && { ...doc, source: "document" };
+  // The newer publication: by generation, and on a tie by the state it was built from (what a sidecar following the manifest shows).
+  const documentNewer =
+    doc && index && (doc.generation > index.generation || (doc.generation === index.generation && doc.stateGeneration >= index.stateGeneration));
+  if (!index || documentNewer) return doc && { ...doc, source: "document" };
   const shards: Shard[] = [];
   for (let i = 0; i < index.shards.length; i += 16) shards.push(...(await Promise.all(index.shards.slice(i, i + 16).map((e) => readShard(t, e)))));
   const joined = joinShardBytes(shards.map((s) => ({ bytes: Buffer.from(s.text), document: s.document })));

@@ -44,10 +44,24 @@ import {
   type StatePartEntry,
 } from "@scrape-reconciler/core";
 import type { ObjectCache } from "./object-cache";
-import { putConditional, readObject } from "./s3-object";
+import { headObject, putConditional, readObject } from "./s3-object";
 import type { PublishTarget } from "./target";
 
 export type StatePartsTarget = Pick<PublishTarget, "s3" | "bucket" | "cache"> & { stateKey: string };
+
+/** The state head's metadata name for its generation. */
+export const STATE_GENERATION_META = "generation";
+
+/**
+ * The generation of the state written last, from a HEAD of its head (no body); undefined
+ * when there is none or it was written by a version that did not record it. A publisher
+ * whose state is older leaves the publication to the newer state's writer (README G9).
+ */
+export async function latestStateGeneration(t: Pick<StatePartsTarget, "s3" | "bucket" | "stateKey">): Promise<number | undefined> {
+  const head = await headObject(t.s3, t.bucket, t.stateKey);
+  const n = Number(head?.metadata[STATE_GENERATION_META]);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
 
 /** What the state object's body parses to: a whole state (version 1) or a head. */
 export type StateBody = { kind: "whole"; state: ReconcilerState } | { kind: "head"; head: StateHead };
@@ -190,7 +204,12 @@ export async function writeStateParts(
   const head = headOf(after, parts, entries, retired);
   const text = JSON.stringify(head);
   const body = gzipSync(text);
-  const etag = await putConditional(t.s3, t.bucket, t.stateKey, body, { ifMatch: read.etag, contentEncoding: "gzip" });
+  // Its generation as metadata too: a publisher checks with a HEAD that no newer state was written since its own.
+  const etag = await putConditional(t.s3, t.bucket, t.stateKey, body, {
+    ifMatch: read.etag,
+    contentEncoding: "gzip",
+    metadata: { [STATE_GENERATION_META]: String(after.generation) },
+  });
   bytesWritten += body.byteLength;
   // A warm process' next read is a 304, this head and this very state (frozen from now on).
   const memo = partsMemo(t.cache);

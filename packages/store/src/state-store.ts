@@ -25,7 +25,7 @@ import { publishDocument, type PublishOutcome } from "./publish";
 import { publishFromState, shardBuilderOf, type IndexPublishOutcome } from "./index-publish";
 import { headObject, readObject } from "./s3-object";
 import { readIndex } from "./shard-publish";
-import { parseStateBody, readStateParts, writeStateParts } from "./state-parts";
+import { latestStateGeneration, parseStateBody, readStateParts, writeStateParts } from "./state-parts";
 import { META, type PublishTarget } from "./target";
 
 export interface StateTarget extends PublishTarget {
@@ -159,7 +159,7 @@ export async function updateStateAndPublish<R>(
       build = p.result;
       return p.built;
     },
-    { now: options.now, dryRun: options.dryRun, sleep: options.sleep },
+    { now: options.now, dryRun: options.dryRun, sleep: options.sleep, latestStateGeneration: () => latestStateGeneration(t) },
   );
   const { result, stateWritten, before, after, attempt } = written;
   return { result, stateWritten, stateGeneration: after.generation, before, after, publish, stateAttempts: attempt, build };

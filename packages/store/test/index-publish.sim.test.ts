@@ -29,6 +29,7 @@ import { BUCKET, startSimEnv, type SimEnv } from "../../../test/support/sim-env"
 import {
   ObjectCache,
   publishFromState,
+  putManifest,
   readIndex,
   readManifest,
   readPublished,
@@ -36,6 +37,7 @@ import {
   updateState,
   updateStateAndPublish,
   updateStateAndPublishShards,
+  verifyManifest,
   type StateTarget,
 } from "../src";
 
@@ -227,6 +229,48 @@ describe("publishFromState after a full publication", () => {
     expect(puts()).toEqual([]);
     expect(ssmPuts()).toBe(0);
     expect((await readIndex(t)).index).toEqual(index);
+  });
+
+  it("leaves the publication to a newer state that found its targets published already (an older batch publishing late writes nothing)", async () => {
+    const { t, index: before } = await published();
+    // Batch A writes its state (a task moves) but is slow to publish.
+    const a = await updateState(t, moveTask("bravotask0", "10.2.8.8"), options);
+    expect(a.stateWritten).toBe(true);
+    // Batch B moves the task back: its targets are the published ones, so it writes no index.
+    const b = await updateStateAndPublishShards(
+      t,
+      (s) => {
+        const task = s.tasks.bravotask0!;
+        s.tasks.bravotask0 = { ...task, version: task.version + 1, facts: { ...task.facts, taskIp: "10.2.0.1", version: task.version + 1 } };
+        return { state: s, result: undefined };
+      },
+      options,
+    );
+    expect(b.after.generation).toBeGreaterThan(a.after.generation);
+    expect(b.publish.written).toBe(false);
+    // A publishes now: the newer state's targets stand.
+    env.sim.calls.reset();
+    const late = await publishFromState(t, a.after, options);
+    expect(late.written).toBe(false);
+    expect(late.withheld).toMatch(/newer state/);
+    expect(puts()).toEqual([]);
+    expect((await readIndex(t)).index!.sha256).toBe(before.sha256);
+    expect((await readPublishedTargets(t))!.text).toBe(expectedText(b.after));
+  });
+
+  it("points a manifest a slower writer put back at an older index at the newest index again", async () => {
+    const { t, out } = await published();
+    const next = await updateStateAndPublishShards(t, moveTask("charlietask0", "10.3.7.7"), options);
+    const m = (await readManifest(t.ssm, t.manifestParameter))!;
+    expect(m.index!.generation).toBe(next.publish.generation);
+    // The full reconcile's manifest write landing after the batch's: its own, older index.
+    await putManifest(t, { ...m, index: { ...m.index!, generation: out.publish.generation } });
+    expect(await verifyManifest(t, m.generation)).toBe(true);
+    const repaired = (await readManifest(t.ssm, t.manifestParameter))!;
+    expect(repaired.index).toMatchObject({ key: indexKeyOf(t.key), generation: next.publish.generation, sha256: next.publish.sha256 });
+    expect(repaired.generation).toBe(m.generation);
+    // Up to date: nothing written.
+    expect(await verifyManifest(t, m.generation)).toBe(false);
   });
 
   it("does not move an index left behind the single document (a crash before the index) past it with an older state", async () => {

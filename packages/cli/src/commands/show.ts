@@ -1,7 +1,8 @@
-// `scrape-reconciler show [--json]`: the published document and its manifest.
+// `scrape-reconciler show [--json]`: the published targets (the single document, or the
+// shard index's once event batches moved it past the document) and the manifest.
 import { createReconcilerClients, parseReconcileConfig, stateTargetOf } from "@scrape-reconciler/reconcile";
-import { readManifest, readPublished } from "@scrape-reconciler/store";
-import { countTargets } from "@scrape-reconciler/core";
+import { readManifest, readPublishedTargets } from "@scrape-reconciler/store";
+import { countTargets, indexKeyOf } from "@scrape-reconciler/core";
 import { parseFlags } from "../flags";
 import type { Command } from "../io";
 
@@ -9,7 +10,7 @@ export const showCommand: Command = async (args, env, io) => {
   const { values } = parseFlags(args, { json: { type: "boolean" } }, "show [--json]");
   const config = parseReconcileConfig(env);
   const clients = createReconcilerClients(env);
-  const [doc, manifest] = await Promise.all([readPublished(stateTargetOf(config, clients)), readManifest(clients.ssm, config.manifestParameter)]);
+  const [doc, manifest] = await Promise.all([readPublishedTargets(stateTargetOf(config, clients)), readManifest(clients.ssm, config.manifestParameter)]);
   if (values.json) {
     io.out(
       JSON.stringify({ manifest: manifest ?? null, generation: doc?.generation ?? null, etag: doc?.etag ?? null, document: doc?.document ?? null }, null, 2),
@@ -21,8 +22,9 @@ export const showCommand: Command = async (args, env, io) => {
     return 1;
   }
   io.out(doc.text.trimEnd());
+  const key = doc.source === "index" ? indexKeyOf(config.key) : config.key;
   io.out(
-    `# s3://${config.bucket}/${config.key} generation ${doc.generation}, ${countTargets(doc.document)} targets, etag ${doc.etag}${doc.invalid ? `, INVALID: ${doc.invalid}` : ""}`,
+    `# s3://${config.bucket}/${key} generation ${doc.generation}, ${countTargets(doc.document)} targets, etag ${doc.etag}${doc.invalid ? `, INVALID: ${doc.invalid}` : ""}`,
   );
   if (manifest) io.out(`# manifest ${config.manifestParameter}: ${JSON.stringify(manifest)}`);
   else io.out(`# manifest ${config.manifestParameter}: missing`);
