@@ -33,6 +33,18 @@ export interface BuiltDocument {
 }
 
 /**
+ * The failed parts a publication of `state` counts: the state's own (so event batches after
+ * a partly failed discovery still carry them) and the caller's discovery's; and of those,
+ * the parts the state knows nothing of (first run, lost state), whose targets come from
+ * what was published before.
+ */
+export function failedScopesOf(state: ReconcilerState, failed: readonly FailedScope[] = []): { all: FailedScope[]; unknown: FailedScope[] } {
+  const all = [...state.failed, ...failed.filter((f) => !state.failed.some((g) => g.id === f.id))];
+  const unknown = all.filter((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]));
+  return { all, unknown };
+}
+
+/**
  * The publication of `state`, given the published document (`previous`, whose targets of
  * failed parts the state knows nothing of are kept) and the failures of the caller's
  * discovery (none for an event batch: the state's own `failed` still counts).
@@ -43,11 +55,8 @@ export function buildPublication(
   tagNames: TagNames,
   failed: readonly FailedScope[] = [],
 ): { built: BuiltDocument; result: BuildResult } {
-  // Every part whose last discovery failed, from the state (so event batches after that
-  // discovery still carry them) and from the caller's discovery.
-  const allFailed = [...state.failed, ...failed.filter((f) => !state.failed.some((g) => g.id === f.id))];
-  // Failed parts the state knows nothing of (first run, lost state): keep their targets from the previous document.
-  const unknown = allFailed.filter((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]));
+  // Failed parts the state knows nothing of: keep their targets from the previous document.
+  const { all: allFailed, unknown } = failedScopesOf(state, failed);
   const result = buildDocument({ ...toDiscovery(state), failed: unknown }, previous, { tagNames });
   const common = {
     services: result.services,
@@ -73,8 +82,8 @@ export function buildShardedPublication(
   tagNames: TagNames,
   failed: readonly FailedScope[] = [],
 ): { built: BuiltDocument; result: BuildResult } | undefined {
-  const allFailed = [...state.failed, ...failed.filter((f) => !state.failed.some((g) => g.id === f.id))];
-  if (allFailed.some((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id]))) return undefined;
+  const { all: allFailed, unknown } = failedScopesOf(state, failed);
+  if (unknown.length > 0) return undefined;
   const shards = builder.build(state, tagNames);
   const combined = combinedDocument(shards.shards);
   let joined: { document: TargetDocument; text: string } | undefined;

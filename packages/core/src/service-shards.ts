@@ -10,13 +10,13 @@
 // The result is exactly splitDocument(buildPublication's document) for a state whose
 // failed parts it knows (golden-tested in test/service-shards.test.ts).
 import { createHash } from "node:crypto";
-import { buildServiceTargets, groupSortKey, normalizeDocument, serializeDocument, sha256Hex } from "./document";
+import { buildServiceTargets, normalizeDocument, serializeDocument, sha256Hex } from "./document";
 import { compareText } from "./order";
 import { validateDocument } from "./validate";
-import { isShardId, UNSHARDED_ID, type Shard } from "./shards";
+import { isShardId, orderedRuns, UNSHARDED_ID, type Shard } from "./shards";
 import { withContainerInstance, type ReconcilerState, type StateService, type StateTask } from "./state";
 import type { TagNames } from "./tags";
-import type { CloudMapNamespace, ContainerInstanceFacts, EcsTaskFacts, SkippedEndpoint, TargetDocument, TargetGroup } from "./types";
+import type { CloudMapNamespace, ContainerInstanceFacts, EcsTaskFacts, SkippedEndpoint, TargetDocument } from "./types";
 
 /** A shard built from the state, with what its services left out. */
 export interface BuiltShard extends Shard {
@@ -177,11 +177,6 @@ function shardOf(id: string, members: ServiceMemo[]): BuiltShard {
   return { id, document, text, sha256: sha256Hex(bytes), bytes, ...counts };
 }
 
-/** The order normalizeDocument sorts groups in: the sort key, then the group's JSON. */
-function compareGroups(a: TargetGroup, b: TargetGroup): number {
-  return compareText(groupSortKey(a), groupSortKey(b)) || compareText(JSON.stringify(a), JSON.stringify(b));
-}
-
 export interface CombinedDocument {
   /** sha256 of serializeDocument(the union of the shards): the single document's bytes. */
   sha256: string;
@@ -205,10 +200,9 @@ export function combinedDocument(shards: readonly Shard[]): CombinedDocument {
   const targets = runs.reduce((n, s) => n + s.document.reduce((k, g) => k + g.targets.length, 0), 0);
   const groups = runs.reduce((n, s) => n + s.document.length, 0);
   if (runs.length === 0) return { sha256: sha256Hex("[]\n"), targets, groups, join: () => ({ document: normalizeDocument([]), text: "[]\n" }) };
-  const ordered = [...runs].sort((a, b) => compareGroups(a.document[0]!, b.document[0]!));
-  const overlap = ordered.some((r, i) => i > 0 && compareGroups(ordered[i - 1]!.document.at(-1)!, r.document[0]!) >= 0);
-  const framed = ordered.every((r) => r.text.startsWith(OPEN) && r.text.endsWith(CLOSE));
-  if (overlap || !framed) {
+  // In the single document's order, as core's joinShardBytes lays the bytes.
+  const ordered = orderedRuns(runs);
+  if (!ordered?.every((r) => r.text.startsWith(OPEN) && r.text.endsWith(CLOSE))) {
     const document = normalizeDocument(runs.flatMap((r) => r.document));
     const text = serializeDocument(document);
     return { sha256: sha256Hex(text), targets, groups, join: () => ({ document, text }) };

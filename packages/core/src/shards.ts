@@ -143,6 +143,20 @@ function compareGroups(a: TargetGroup, b: TargetGroup): number {
 }
 
 /**
+ * Non-empty sorted runs of a document's groups (shards) in the order the single document
+ * lists them: by their first groups; undefined when two runs overlap in that order (then
+ * the document is not the runs laid end to end and must be normalized whole).
+ */
+export function orderedRuns<T extends { document: TargetDocument }>(runs: readonly T[]): T[] | undefined {
+  const ordered = runs.filter((r) => r.document.length > 0).sort((a, b) => compareGroups(a.document[0]!, b.document[0]!));
+  for (let i = 1; i < ordered.length; i++) {
+    const last = ordered[i - 1]!.document;
+    if (compareGroups(last[last.length - 1]!, ordered[i]!.document[0]!) >= 0) return undefined;
+  }
+  return ordered;
+}
+
+/**
  * The single document's bytes from the shards' own bytes, without parsing, sorting or
  * serializing the groups again: each shard is a sorted run of the document's lines, and the
  * runs are laid end to end in the order of their first groups. Only when no two runs
@@ -152,18 +166,14 @@ function compareGroups(a: TargetGroup, b: TargetGroup): number {
  * document as parsed from its bytes (serializeDocument's text: labels, then targets).
  */
 export function joinShardBytes(shards: readonly { bytes: Buffer; document: TargetDocument }[]): { body: Buffer; document: TargetDocument } | undefined {
-  const runs = shards.filter((s) => s.document.length > 0);
+  const runs = orderedRuns(shards);
+  if (!runs) return undefined;
   for (const r of runs) {
     const b = r.bytes;
     if (b.length < OPEN.length + CLOSE.length || !b.subarray(0, OPEN.length).equals(OPEN) || !b.subarray(b.length - CLOSE.length).equals(CLOSE))
       return undefined;
   }
   if (runs.length === 0) return { body: Buffer.from("[]\n"), document: [] };
-  runs.sort((a, b) => compareGroups(a.document[0]!, b.document[0]!));
-  for (let i = 1; i < runs.length; i++) {
-    const last = runs[i - 1]!.document;
-    if (compareGroups(last[last.length - 1]!, runs[i]!.document[0]!) >= 0) return undefined;
-  }
   const parts: Buffer[] = [OPEN];
   runs.forEach((r, i) => {
     if (i > 0) parts.push(SEPARATOR);

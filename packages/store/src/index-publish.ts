@@ -28,6 +28,7 @@ import {
   decidePublication,
   diffDocuments,
   failedParts,
+  failedScopesOf,
   isComplete,
   ShardBuilder,
   validateDocument,
@@ -105,8 +106,9 @@ export async function publishFromState(
       const targetsNow = { after: previous.targets, added: 0, removed: 0, changed: 0 };
       // (2)
       const built = builder.build(state, options.tagNames);
-      const allFailed = [...state.failed, ...(options.failed ?? []).filter((f) => !state.failed.some((g) => g.id === f.id))];
-      const unknown = failedParts(allFailed.filter((f) => (f.scope === "service" ? !state.services[f.id] : !state.namespaces[f.id])));
+      const scopes = failedScopesOf(state, options.failed);
+      const allFailed = scopes.all;
+      const unknown = failedParts(scopes.unknown);
       const ids = new Set(built.shards.map((s) => s.id));
       const carried = previous.shards.filter((e) => !ids.has(e.id) && (unknown.services.has(e.id) || unknown.namespaces.has(e.namespaceId ?? "")));
       const groups = built.shards.reduce((n, s) => n + s.document.length, 0) + carried.reduce((n, e) => n + e.groups, 0);
